@@ -1,0 +1,75 @@
+# babeld-mcr.  `make` builds ./babeld; `make check` runs every test (unit + netns);
+# `make check-asan` builds with ASan/UBSan under build-asan/ and runs the same suite.
+-include config.mk
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+BIN ?= babeld
+SAN_FLAGS ?=
+
+WARN = -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+LIBS = $(DEP_LIBS) -lm -lpthread
+
+CORE_SRCS = $(filter-out babeld/main.c, $(wildcard babeld/*.c))
+EXT_SRCS = $(wildcard mcast/*.c gem/*.c policy/*.c)
+LIB_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(EXT_SRCS))
+MAIN_OBJ = $(BUILD)/babeld/main.o
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+
+.PHONY: all check check-unit check-netns check-asan asan install uninstall clean bench
+
+all: $(BIN)
+
+config.mk:
+	@echo "config.mk missing: run ./configure first" >&2; exit 1
+
+$(BUILD)/%.o: %.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcore.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libcore.a $(ALL_LDFLAGS) $(LIBS) $(CHECK_LIBS)
+
+check-unit: $(UNIT_BINS)
+	@set -e; pass=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+
+check-netns: $(BIN)
+	BABELD=$(abspath $(BIN)) sh tests/netns/run-all
+
+check: check-unit check-netns
+
+asan:
+	$(MAKE) BUILD=build-asan BIN=build-asan/babeld SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CFLAGS="-O1 -g" build-asan/babeld
+
+check-asan:
+	$(MAKE) BUILD=build-asan BIN=build-asan/babeld SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CFLAGS="-O1 -g" check
+
+bench: $(BIN)
+	BABELD=$(abspath $(BIN)) sh tests/bench/run-all
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/babeld
+	install -m 644 babeld.8 $(DESTDIR)$(PREFIX)/share/man/man8/babeld.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/babeld $(DESTDIR)$(PREFIX)/share/man/man8/babeld.8
+
+clean:
+	rm -rf build build-asan babeld
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
