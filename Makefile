@@ -26,8 +26,8 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
 all: $(BIN)
 
-config.mk:
-	@echo "config.mk missing: run ./configure first" >&2; exit 1
+config.mk: configure
+	./configure
 
 $(BUILD)/%.o: %.c config.mk
 	@mkdir -p $(dir $@)
