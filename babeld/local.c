@@ -121,13 +121,17 @@ static void fmt_interface(char *buf, size_t len, struct interface *ifp, enum loc
 
 static void fmt_neighbour(char *buf, size_t len, struct neighbour *n, enum local_kind k)
 {
-    char a[ADDR_STRLEN];
+    char a[ADDR_STRLEN], rtt[64] = "";
+    /* As babeld: the RTT is shown only while a sample is recent. */
+    if (n->rtt_time && now_ms - n->rtt_time < 180000)
+        snprintf(rtt, sizeof(rtt), " rtt %u.%03u rttcost %u", n->rtt_us / 1000, n->rtt_us % 1000,
+                 neighbour_rttcost(n));
     snprintf(buf, len,
-             "%s neighbour %llx address %s if %s reach %04x ureach %04x rxcost %u txcost %u "
-             "rtt %u.%03u rttcost %u cost %u\n",
+             "%s neighbour %llx address %s if %s reach %04x ureach %04x rxcost %u txcost %u%s "
+             "cost %u\n",
              kind_word(k), (unsigned long long)n->id, addr_fmt(n->addr, a), n->ifp->name,
-             n->mhello.bits, n->uhello.bits, neighbour_rxcost(n), neighbour_txcost(n),
-             n->rtt_us / 1000, n->rtt_us % 1000, neighbour_rttcost(n), neighbour_cost(n));
+             n->mhello.bits, n->uhello.bits, neighbour_rxcost(n), neighbour_txcost(n), rtt,
+             neighbour_cost(n));
 }
 
 static void fmt_xroute(char *buf, size_t len, struct xroute *x, enum local_kind k)

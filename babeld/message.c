@@ -238,7 +238,7 @@ void send_route_request(struct neighbour *n, struct interface *ifp, const struct
     }
     struct tlv_route_req rq = {.ae = AE_WILDCARD};
     if (p) {
-        rq.ae = pkt_ae_for(p, true);
+        rq.ae = pkt_ae_for(p, false); /* AE 1 for IPv4: every peer parses it */
         rq.prefix = *p;
         rq.src_prefix = *src;
     }
@@ -254,7 +254,7 @@ void send_seqno_request(struct neighbour *n, struct interface *ifp, const struct
     if (request_is_recent(p, src, id, seqno))
         return;
     request_remember(p, src, id, seqno);
-    struct tlv_seqno_req rq = {.ae = pkt_ae_for(p, true),
+    struct tlv_seqno_req rq = {.ae = pkt_ae_for(p, false),
                                .seqno = seqno,
                                .hop_count = hop_count,
                                .prefix = *p,
