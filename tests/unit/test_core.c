@@ -1,0 +1,210 @@
+/* Unit tests of the protocol core's arithmetic: seqnos, feasibility
+ * distances, link costs (2-out-of-3, ETX, RTT) and prefix helpers. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "babeld/neighbour.h"
+#include "babeld/packet.h"
+#include "babeld/source.h"
+#include "babeld/util.h"
+
+START_TEST(seqno_arithmetic)
+{
+    ck_assert_int_eq(seqno_compare(1, 1), 0);
+    ck_assert_int_gt(seqno_compare(2, 1), 0);
+    ck_assert_int_lt(seqno_compare(1, 2), 0);
+    /* Modulo 2^16: 0 comes after 65535, and 32767 after 0. */
+    ck_assert_int_gt(seqno_compare(0, 65535), 0);
+    ck_assert_int_gt(seqno_compare(32767, 0), 0);
+    ck_assert_int_lt(seqno_compare(32769, 0), 0);
+    ck_assert_uint_eq(seqno_plus(65535, 1), 0);
+}
+END_TEST
+
+START_TEST(feasibility)
+{
+    struct prefix p, src;
+    ck_assert_int_eq(prefix_parse("10.1.0.0/16", &p), 0);
+    prefix_default_src(&p, &src);
+    uint8_t id[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    /* No source entry: everything is feasible. */
+    ck_assert(source_feasible(NULL, 5, 300));
+    struct source *s = source_find(id, &p, &src, true, 100);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_eq(source_find(id, &p, &src, false, 0), s);
+    /* A fresh source holds (100, infinity): any finite metric at 100 is fine. */
+    ck_assert(source_feasible(s, 100, 1000));
+    source_advertised(s, 100, 300);
+    ck_assert(source_feasible(s, 100, 299));
+    ck_assert(!source_feasible(s, 100, 300));
+    ck_assert(!source_feasible(s, 100, 301));
+    ck_assert(!source_feasible(s, 99, 10));
+    ck_assert(source_feasible(s, 101, 60000));
+    /* A retraction is always feasible. */
+    ck_assert(source_feasible(s, 1, BABEL_INFINITY));
+    /* The distance only goes down for a given seqno, and resets with a
+     * newer one. */
+    source_advertised(s, 100, 500);
+    ck_assert_uint_eq(s->metric, 300);
+    source_advertised(s, 102, 900);
+    ck_assert_uint_eq(s->seqno, 102);
+    ck_assert_uint_eq(s->metric, 900);
+    /* Across the wrap. */
+    struct prefix p2;
+    ck_assert_int_eq(prefix_parse("10.2.0.0/16", &p2), 0);
+    struct source *w = source_find(id, &p2, &src, true, 65535);
+    source_advertised(w, 65535, 100);
+    ck_assert(source_feasible(w, 0, 5000));
+}
+END_TEST
+
+static struct interface test_ifp;
+static struct neighbour test_n;
+
+static void setup_link(bool lq, unsigned rxcost)
+{
+    memset(&test_ifp, 0, sizeof(test_ifp));
+    memset(&test_n, 0, sizeof(test_n));
+    test_ifp.p.link_quality = lq;
+    test_ifp.p.rxcost = rxcost;
+    test_ifp.p.rtt_decay = 42;
+    test_ifp.p.rtt_min = 10;
+    test_ifp.p.rtt_max = 120;
+    test_n.ifp = &test_ifp;
+    clock_refresh();
+    test_n.ihu_deadline = now_ms + 10000;
+}
+
+START_TEST(cost_two_out_of_three)
+{
+    setup_link(false, 96);
+    test_n.txcost = 96;
+    test_n.mhello = (struct hello_history){.bits = 0xE000, .count = 3, .valid = true};
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 96);
+    ck_assert_uint_eq(neighbour_cost(&test_n), 96);
+    /* Two of the last three. */
+    test_n.mhello.bits = 0xA000;
+    ck_assert_uint_eq(neighbour_cost(&test_n), 96);
+    /* One of the last three: down. */
+    test_n.mhello.bits = 0x8000 | 0x1000;
+    test_n.mhello.count = 4;
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), BABEL_INFINITY);
+    ck_assert_uint_eq(neighbour_cost(&test_n), BABEL_INFINITY);
+    /* The first Hello alone brings the link up. */
+    test_n.mhello = (struct hello_history){.bits = 0x8000, .count = 1, .valid = true};
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 96);
+    /* Our cost follows what the neighbour says of the link (its IHU). */
+    test_n.mhello.bits = 0xF000;
+    test_n.txcost = 200;
+    ck_assert_uint_eq(neighbour_cost(&test_n), 200);
+    /* An expired IHU makes the link unusable. */
+    test_n.ihu_deadline = now_ms - 1;
+    ck_assert_uint_eq(neighbour_txcost(&test_n), BABEL_INFINITY);
+    ck_assert_uint_eq(neighbour_cost(&test_n), BABEL_INFINITY);
+}
+END_TEST
+
+START_TEST(cost_etx)
+{
+    setup_link(true, 256);
+    test_n.txcost = 256;
+    test_n.mhello = (struct hello_history){.bits = 0xFFFF, .count = 16, .valid = true};
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 256);
+    ck_assert_uint_eq(neighbour_cost(&test_n), 256);
+    /* Half the Hellos: rxcost doubles; with a perfect reverse link the
+     * cost is 256 / (1 * 0.5). */
+    test_n.mhello.bits = 0xAAAA;
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 512);
+    ck_assert_uint_eq(neighbour_cost(&test_n), 512);
+    /* Both directions at 50 %: ETX 4. */
+    test_n.txcost = 512;
+    ck_assert_uint_eq(neighbour_cost(&test_n), 1024);
+    /* 30 % loss (11 of 16 received, rounded): 256 * 16 / 11. */
+    test_n.txcost = 256;
+    test_n.mhello.bits = 0xFFE0;
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 256 * 16 / 11);
+}
+END_TEST
+
+START_TEST(cost_rtt)
+{
+    setup_link(false, 96);
+    test_ifp.p.enable_timestamps = true;
+    test_ifp.p.max_rtt_penalty = 96;
+    test_n.txcost = 96;
+    test_n.mhello = (struct hello_history){.bits = 0xE000, .count = 3, .valid = true};
+    test_n.rtt_time = now_ms;
+    test_n.rtt_us = 5000;
+    ck_assert_uint_eq(neighbour_rttcost(&test_n), 0);
+    test_n.rtt_us = 65000; /* halfway between 10 and 120 ms */
+    ck_assert_uint_eq(neighbour_rttcost(&test_n), 48);
+    ck_assert_uint_eq(neighbour_cost(&test_n), 96 + 48);
+    test_n.rtt_us = 500000;
+    ck_assert_uint_eq(neighbour_rttcost(&test_n), 96);
+    /* An RTT sample: (our rx - our tx) - (their tx - their rx). */
+    test_n.rtt_time = 0;
+    neighbour_rtt(&test_n, 1000000, 50000, 58000, 1048000);
+    ck_assert_uint_eq(test_n.rtt_us, 40000);
+    /* Samples are smoothed with rtt-decay/256 of the new one. */
+    neighbour_rtt(&test_n, 2000000, 50000, 50000, 2040000 + 256);
+    ck_assert_uint_eq(test_n.rtt_us, (42u * 40256 + 214u * 40000) / 256);
+    /* Nonsense (negative) samples are ignored. */
+    unsigned before = test_n.rtt_us;
+    neighbour_rtt(&test_n, 3000000, 50000, 90000, 3010000);
+    ck_assert_uint_eq(test_n.rtt_us, before);
+}
+END_TEST
+
+START_TEST(prefixes)
+{
+    struct prefix p, q;
+    char buf[PREFIX_STRLEN];
+    ck_assert_int_eq(prefix_parse("10.1.2.3/16", &p), 0);
+    ck_assert_str_eq(prefix_fmt(&p, buf), "10.1.0.0/16");
+    ck_assert(prefix_is_v4(&p));
+    ck_assert_int_eq(prefix_user_plen(&p), 16);
+    ck_assert_int_eq(prefix_parse("10.1.200.0/24", &q), 0);
+    ck_assert(prefix_within(&q, &p));
+    ck_assert(!prefix_within(&p, &q));
+    ck_assert_int_eq(prefix_parse("2001:db8::1/48", &p), 0);
+    ck_assert_str_eq(prefix_fmt(&p, buf), "2001:db8::/48");
+    ck_assert_int_eq(prefix_parse("fd00::1", &p), 0);
+    ck_assert_uint_eq(p.plen, 128);
+    ck_assert_int_eq(prefix_parse("10.0.0.0/33", &p), -1);
+    ck_assert_int_eq(prefix_parse("::/129", &p), -1);
+    ck_assert_int_eq(prefix_parse("nonsense", &p), -1);
+    struct prefix src;
+    ck_assert_int_eq(prefix_parse("10.0.0.0/8", &p), 0);
+    prefix_default_src(&p, &src);
+    ck_assert_str_eq(prefix_fmt(&src, buf), "0.0.0.0/0");
+    ck_assert(prefix_is_default_src(&src));
+    uint8_t id[8];
+    ck_assert_int_eq(id_parse("02:11:22:33:44:55", id), 0);
+    char ib[ID_STRLEN];
+    ck_assert_str_eq(id_fmt(id, ib), "00:11:22:ff:fe:33:44:55");
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, seqno_arithmetic);
+    tcase_add_test(tc, feasibility);
+    tcase_add_test(tc, cost_two_out_of_three);
+    tcase_add_test(tc, cost_etx);
+    tcase_add_test(tc, cost_rtt);
+    tcase_add_test(tc, prefixes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(core_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
