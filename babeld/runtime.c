@@ -9,13 +9,8 @@
 #include "babeld/route.h"
 #include "babeld/xroute.h"
 
-/* Directives a running daemon can take: the rest (ports, tables, paths of
- * the sockets...) only mean something at start-up. */
-static const char *const runtime_ok[] = {
-    "interface", "default", "key", "link-detect", "log-file", "smoothing-half-life", "debug",
-    "in", "out", "redistribute", "install", NULL,
-};
-
+/* Options that only mean something at start-up (ports, tables, socket
+ * paths...); every other directive can be given to a running daemon. */
 static bool is_core_option(const char *word)
 {
     static const char *const startup_only[] = {
@@ -95,20 +90,12 @@ void runtime_config_line(const char *line, char *reply, size_t len)
         snprintf(reply, len, "no %s cannot be changed at run time\n", word);
         return;
     }
-    bool allowed = false;
-    for (int i = 0; runtime_ok[i]; i++)
-        allowed |= strcmp(word, runtime_ok[i]) == 0;
     struct config_effect eff;
     char err[512];
     if (config_parse_line(&node.cfg, line, "local", 0, &eff, err, sizeof(err)) < 0) {
         /* Like babeld, a line the parser rejects is "bad". */
         log_debug(1, "%s", err);
         snprintf(reply, len, "bad\n");
-        return;
-    }
-    if (!allowed && eff.kind != EFFECT_EXTENSION && eff.kind != EFFECT_NONE) {
-        /* Unreachable with the lists above in step with the parser. */
-        snprintf(reply, len, "no %s cannot be changed at run time\n", word);
         return;
     }
     runtime_apply(&eff);
