@@ -87,7 +87,10 @@ void send_ihus(struct interface *ifp)
             ihu.ts_origin = n->hello_ts;
             ihu.ts_receive = n->hello_rx_us;
         }
-        SENDBUF_PUT(&ifp->buf, pkt_put_ihu(&ifp->buf.w, &ihu));
+        struct sendbuf *b = ifp->p.unicast ? &n->ubuf : &ifp->buf;
+        SENDBUF_PUT(b, pkt_put_ihu(&b->w, &ihu));
+        if (b == &n->ubuf)
+            sendbuf_schedule(b, 0);
     }
 }
 
@@ -132,8 +135,9 @@ scheduled:
     sendbuf_schedule(&ifp->buf, urgent ? 5 : 50);
 }
 
-static void put_update(struct interface *ifp, const struct prefix *p, const struct prefix *src,
-                       const uint8_t id[8], uint16_t seqno, uint16_t metric)
+static void put_update(struct interface *ifp, struct sendbuf *b, const struct prefix *p,
+                       const struct prefix *src, const uint8_t id[8], uint16_t seqno,
+                       uint16_t metric)
 {
     if (!prefix_is_default_src(src) && ifp->p.rfc6126_compatible)
         return;
@@ -161,16 +165,17 @@ static void put_update(struct interface *ifp, const struct prefix *p, const stru
     } else {
         return;
     }
-    SENDBUF_PUT(&ifp->buf, pkt_put_update(&ifp->buf.w, ae, &u));
+    SENDBUF_PUT(b, pkt_put_update(&b->w, ae, &u));
 }
 
 /* One destination's update on one interface: our own route, the selected
  * route, or a retraction of what we announced before. */
-static void write_update(struct interface *ifp, const struct prefix *p, const struct prefix *src)
+static void write_update(struct interface *ifp, struct sendbuf *b, const struct prefix *p,
+                         const struct prefix *src)
 {
     struct xroute *x = xroute_find(p, src);
     if (x) {
-        put_update(ifp, p, src, node.id, node.seqno, x->metric);
+        put_update(ifp, b, p, src, node.id, node.seqno, x->metric);
         return;
     }
     struct route_entry *e = route_entry_find(p, src);
@@ -182,7 +187,7 @@ static void write_update(struct interface *ifp, const struct prefix *p, const st
         /* Split horizon: not back out of the interface it came in by. */
         if (ifp->p.split_horizon && r->neigh->ifp == ifp)
             return;
-        put_update(ifp, p, src, r->src->id, r->seqno, metric);
+        put_update(ifp, b, p, src, r->src->id, r->seqno, metric);
         source_advertised(r->src, r->seqno, metric);
         if (e->last_src != r->src) {
             if (e->last_src)
@@ -193,33 +198,60 @@ static void write_update(struct interface *ifp, const struct prefix *p, const st
         e->last_seqno = r->seqno;
         e->last_metric = metric;
     } else if (e->last_src) {
-        put_update(ifp, p, src, e->last_src->id, e->last_seqno, BABEL_INFINITY);
+        put_update(ifp, b, p, src, e->last_src->id, e->last_seqno, BABEL_INFINITY);
         e->last_metric = BABEL_INFINITY;
     }
 }
 
-static void write_xroute(struct xroute *x, void *ctx) { write_update(ctx, &x->prefix, &x->src_prefix); }
+struct update_target {
+    struct interface *ifp;
+    struct sendbuf *b;
+};
+
+static void write_xroute(struct xroute *x, void *ctx)
+{
+    struct update_target *t = ctx;
+    write_update(t->ifp, t->b, &x->prefix, &x->src_prefix);
+}
 
 static void write_entry(struct route_entry *e, void *ctx)
 {
+    struct update_target *t = ctx;
     if (!xroute_find(&e->prefix, &e->src_prefix))
-        write_update(ctx, &e->prefix, &e->src_prefix);
+        write_update(t->ifp, t->b, &e->prefix, &e->src_prefix);
+}
+
+static void write_pending(struct interface *ifp, struct sendbuf *b, bool full)
+{
+    struct update_target t = {ifp, b};
+    if (full) {
+        xroute_foreach(write_xroute, &t);
+        route_foreach_entry(write_entry, &t);
+    } else {
+        for (unsigned i = 0; i < ifp->npending; i++)
+            write_update(ifp, b, &ifp->pending[i].prefix, &ifp->pending[i].src_prefix);
+    }
 }
 
 void flush_updates(struct interface *ifp)
 {
     if (!ifp->up)
         return;
-    if (ifp->full_update_pending) {
-        ifp->full_update_pending = false;
-        ifp->npending = 0;
-        xroute_foreach(write_xroute, ifp);
-        route_foreach_entry(write_entry, ifp);
+    bool full = ifp->full_update_pending;
+    if (ifp->p.unicast) {
+        /* babeld's "unicast": a copy for every neighbour instead of one
+         * multicast packet (links where multicast is unreliable). */
+        for (struct neighbour *n = neighbours; n; n = n->next) {
+            if (n->ifp != ifp)
+                continue;
+            write_pending(ifp, &n->ubuf, full);
+            sendbuf_flush(&n->ubuf);
+        }
     } else {
-        for (unsigned i = 0; i < ifp->npending; i++)
-            write_update(ifp, &ifp->pending[i].prefix, &ifp->pending[i].src_prefix);
-        ifp->npending = 0;
+        write_pending(ifp, &ifp->buf, full);
     }
+    ifp->full_update_pending = false;
+    ifp->npending = 0;
 }
 
 static struct sendbuf *buffer_for(struct neighbour *n, struct interface *ifp)
@@ -282,14 +314,16 @@ void send_ack(struct neighbour *n, uint16_t nonce)
 
 static void retract_xroute(struct xroute *x, void *ctx)
 {
-    put_update(ctx, &x->prefix, &x->src_prefix, node.id, node.seqno, BABEL_INFINITY);
+    struct interface *ifp = ctx;
+    put_update(ifp, &ifp->buf, &x->prefix, &x->src_prefix, node.id, node.seqno, BABEL_INFINITY);
 }
 
 static void retract_entry(struct route_entry *e, void *ctx)
 {
+    struct interface *ifp = ctx;
     if (e->selected && !xroute_find(&e->prefix, &e->src_prefix))
-        put_update(ctx, &e->prefix, &e->src_prefix, e->selected->src->id, e->selected->seqno,
-                   BABEL_INFINITY);
+        put_update(ifp, &ifp->buf, &e->prefix, &e->src_prefix, e->selected->src->id,
+                   e->selected->seqno, BABEL_INFINITY);
 }
 
 void send_retractions_all(void)
