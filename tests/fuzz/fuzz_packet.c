@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "babeld/packet.h"
+#include "babel/packet.h"
 
 #define MAX_TLVS 512
 

@@ -1,4 +1,4 @@
-/* Unit tests for babeld/config.c: every directive, the error messages, the
+/* Unit tests for babel/config.c: every directive, the error messages, the
  * all-or-nothing property, interface merging and resolution, keys and
  * extension directives. */
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "babeld/config.h"
+#include "babel/config.h"
 
 static struct babel_config cfg;
 

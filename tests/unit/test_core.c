@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "babeld/neighbour.h"
-#include "babeld/packet.h"
-#include "babeld/source.h"
-#include "babeld/util.h"
+#include "babel/neighbour.h"
+#include "babel/packet.h"
+#include "babel/source.h"
+#include "babel/util.h"
 
 START_TEST(seqno_arithmetic)
 {

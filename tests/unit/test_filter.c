@@ -1,12 +1,12 @@
-/* Unit tests for babeld/filter.c: each selector and action, first-match
+/* Unit tests for babel/filter.c: each selector and action, first-match
  * order, and the defaults when nothing matches.  Filters are written in
  * babeld.conf syntax and parsed by config.c, which is what users write. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "babeld/config.h"
-#include "babeld/filter.h"
+#include "babel/config.h"
+#include "babel/filter.h"
 
 static struct babel_config cfg;
 

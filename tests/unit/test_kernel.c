@@ -2,7 +2,7 @@
  * the start of main(): the veth pair, routes and addresses vanish with the
  * process, and nothing outside the namespace is ever touched.  Needs root;
  * exits 77 (skip) without it. */
-#include "babeld/kernel.h"
+#include "babel/kernel.h"
 
 #include <check.h>
 #include <errno.h>

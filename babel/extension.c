@@ -1,0 +1,112 @@
+#include "babel/extension.h"
+
+#include "babel/interface.h"
+#include "babel/neighbour.h"
+#include "babel/packet.h"
+
+#define MAX_HOOKS 16
+
+struct tlv_hook {
+    ext_tlv_fn fn;
+    void *ctx;
+};
+static struct tlv_hook tlv_hooks[256];
+
+struct neigh_hook {
+    ext_neighbour_fn fn;
+    void *ctx;
+};
+static struct neigh_hook neigh_hooks[MAX_HOOKS];
+static unsigned nneigh_hooks;
+
+struct route_hook {
+    ext_route_fn fn;
+    void *ctx;
+};
+static struct route_hook route_hooks[MAX_HOOKS];
+static unsigned nroute_hooks;
+
+struct dump_hook {
+    ext_dump_fn fn;
+    void *ctx;
+};
+static struct dump_hook dump_hooks[MAX_HOOKS];
+static unsigned ndump_hooks;
+
+int ext_register_tlv(uint8_t type, ext_tlv_fn fn, void *ctx)
+{
+    if (type < TLV_EXPERIMENTAL_MIN || type > TLV_EXPERIMENTAL_MAX || tlv_hooks[type].fn)
+        return -1;
+    tlv_hooks[type] = (struct tlv_hook){fn, ctx};
+    return 0;
+}
+
+bool ext_dispatch_tlv(uint8_t type, struct neighbour *from, const uint8_t *body, size_t len)
+{
+    if (!tlv_hooks[type].fn)
+        return false;
+    tlv_hooks[type].fn(from, body, len, tlv_hooks[type].ctx);
+    return true;
+}
+
+int ext_send_tlv(struct neighbour *n, uint8_t type, const uint8_t *body, size_t len)
+{
+    if (n) {
+        if (SENDBUF_PUT(&n->ubuf, pkt_put_raw(&n->ubuf.w, type, body, len)) < 0)
+            return -1;
+        sendbuf_schedule(&n->ubuf, 5);
+        return 0;
+    }
+    int rc = 0;
+    for (struct interface *ifp = interfaces; ifp; ifp = ifp->next) {
+        if (!ifp->up)
+            continue;
+        if (SENDBUF_PUT(&ifp->buf, pkt_put_raw(&ifp->buf.w, type, body, len)) < 0)
+            rc = -1;
+        else
+            sendbuf_schedule(&ifp->buf, 5);
+    }
+    return rc;
+}
+
+int ext_on_neighbour(ext_neighbour_fn fn, void *ctx)
+{
+    if (nneigh_hooks == MAX_HOOKS)
+        return -1;
+    neigh_hooks[nneigh_hooks++] = (struct neigh_hook){fn, ctx};
+    return 0;
+}
+
+int ext_on_route(ext_route_fn fn, void *ctx)
+{
+    if (nroute_hooks == MAX_HOOKS)
+        return -1;
+    route_hooks[nroute_hooks++] = (struct route_hook){fn, ctx};
+    return 0;
+}
+
+int ext_register_dump(ext_dump_fn fn, void *ctx)
+{
+    if (ndump_hooks == MAX_HOOKS)
+        return -1;
+    dump_hooks[ndump_hooks++] = (struct dump_hook){fn, ctx};
+    return 0;
+}
+
+void ext_neighbour_changed(struct neighbour *n, enum ext_change what)
+{
+    for (unsigned i = 0; i < nneigh_hooks; i++)
+        neigh_hooks[i].fn(n, what, neigh_hooks[i].ctx);
+}
+
+void ext_route_changed(struct route_entry *e, enum ext_change what)
+{
+    for (unsigned i = 0; i < nroute_hooks; i++)
+        route_hooks[i].fn(e, what, route_hooks[i].ctx);
+}
+
+void ext_dump(void (*emit)(const char *line, void *out), void *out)
+{
+    for (unsigned i = 0; i < ndump_hooks; i++)
+        dump_hooks[i].fn(emit, out, dump_hooks[i].ctx);
+}

@@ -1,0 +1,20 @@
+/* Feeds the kernel's links, addresses and routes into interfaces and
+ * xroutes: an initial dump, then netlink notifications, and a full re-dump
+ * when notifications were lost or periodically. */
+#ifndef BABEL_KERNEL_WATCH_H
+#define BABEL_KERNEL_WATCH_H
+
+#include <stdint.h>
+
+struct interface;
+
+/* Dumps everything and starts listening; 0 or -1. */
+int kernel_watch_start(void);
+/* Re-reads links and addresses for one interface (added at run time). */
+void kernel_watch_interface(struct interface *ifp);
+/* Re-dumps links, addresses and import tables. */
+void kernel_watch_resync(void);
+/* The periodic re-check (kernel-check-interval); next deadline. */
+uint64_t kernel_watch_tick(void *ctx);
+
+#endif

@@ -1,0 +1,493 @@
+#include "babel/route.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "babel/extension.h"
+#include "babel/filter.h"
+#include "babel/local.h"
+#include "babel/message.h"
+#include "babel/node.h"
+#include "babel/packet.h"
+#include "babel/xroute.h"
+
+#define ROUTE_BUCKETS 8192
+
+static struct route_entry *buckets[ROUTE_BUCKETS];
+static unsigned nroutes;
+static uint64_t next_route_id = 0x1000;
+static uint64_t next_scan;
+
+static unsigned hash_key(const struct prefix *p, const struct prefix *src)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ p->addr[i]) * 16777619u;
+    h = (h ^ p->plen) * 16777619u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ src->addr[i]) * 16777619u;
+    h = (h ^ src->plen) * 16777619u;
+    return h % ROUTE_BUCKETS;
+}
+
+struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src)
+{
+    for (struct route_entry *e = buckets[hash_key(p, src)]; e; e = e->hnext)
+        if (prefix_eq(&e->prefix, p) && prefix_eq(&e->src_prefix, src))
+            return e;
+    return NULL;
+}
+
+static struct route_entry *entry_create(const struct prefix *p, const struct prefix *src)
+{
+    struct route_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->prefix = *p;
+    e->src_prefix = *src;
+    e->last_metric = BABEL_INFINITY;
+    unsigned h = hash_key(p, src);
+    e->hnext = buckets[h];
+    buckets[h] = e;
+    return e;
+}
+
+static void entry_delete(struct route_entry *e)
+{
+    for (struct route_entry **pp = &buckets[hash_key(&e->prefix, &e->src_prefix)]; *pp;
+         pp = &(*pp)->hnext) {
+        if (*pp == e) {
+            *pp = e->hnext;
+            break;
+        }
+    }
+    if (e->last_src)
+        source_unref(e->last_src);
+    free(e);
+}
+
+uint16_t route_metric(const struct route *r)
+{
+    if (r->refmetric >= BABEL_INFINITY)
+        return BABEL_INFINITY;
+    unsigned m = (unsigned)r->refmetric + r->add_metric + neighbour_cost(r->neigh);
+    return m >= BABEL_INFINITY ? BABEL_INFINITY : (uint16_t)m;
+}
+
+bool route_feasible(const struct route *r)
+{
+    return source_feasible(r->src, r->seqno, route_metric(r));
+}
+
+/* Exponential decay of the smoothed metric toward the current one, with
+ * the configured half-life (RFC 8966 3.6 allows any such smoothing). */
+static uint16_t route_smoothed(struct route *r)
+{
+    uint16_t m = route_metric(r);
+    unsigned half = node.cfg.opt.smoothing_half_life;
+    if (half == 0 || m == BABEL_INFINITY || r->smoothed == BABEL_INFINITY ||
+        r->smoothed_time == 0) {
+        r->smoothed = m;
+    } else if (now_ms > r->smoothed_time) {
+        double f = exp2(-(double)(now_ms - r->smoothed_time) / (half * 1000.0));
+        double s = m + ((double)r->smoothed - m) * f;
+        r->smoothed = (uint16_t)(s < 0 ? 0 : s > BABEL_INFINITY ? BABEL_INFINITY : s + 0.5);
+    }
+    r->smoothed_time = now_ms;
+    return r->smoothed;
+}
+
+static bool martian(const struct prefix *p)
+{
+    static const uint8_t loopback6[16] = {[15] = 1};
+    if (prefix_is_v4(p)) {
+        uint8_t a = p->addr[12];
+        return a == 127 || a >= 224 || (p->plen == 128 && a == 0);
+    }
+    return p->addr[0] == 0xff || addr_is_linklocal(p->addr) ||
+           (p->plen == 128 && memcmp(p->addr, loopback6, 16) == 0);
+}
+
+static void uninstall(struct route_entry *e)
+{
+    if (!e->installed)
+        return;
+    if (kernel_route_del(&e->kroute) < 0 && errno != ESRCH)
+        log_msg("removing a route from the kernel: %s", strerror(errno));
+    e->installed = false;
+}
+
+static void install(struct route_entry *e)
+{
+    struct route *r = e->selected;
+    if (!r || xroute_find(&e->prefix, &e->src_prefix)) {
+        uninstall(e);
+        return;
+    }
+    if (prefix_is_v4(&e->prefix) && !prefix_is_default_src(&e->src_prefix)) {
+        /* The kernel has no IPv4 source-specific routes. */
+        uninstall(e);
+        return;
+    }
+    struct filter_result res;
+    struct filter_query q = {.prefix = &e->prefix,
+                             .src_prefix = &e->src_prefix,
+                             .id = r->src->id,
+                             .neigh = r->neigh->addr,
+                             .ifname = r->neigh->ifp->name,
+                             .proto = -1};
+    if (!filter_apply(FILTER_INSTALL, node.cfg.filters[FILTER_INSTALL], &q, &res)) {
+        uninstall(e);
+        return;
+    }
+    struct kernel_route kr = {0};
+    kr.prefix = e->prefix;
+    kr.src_prefix = e->src_prefix;
+    kr.ifindex = r->neigh->ifp->ifindex;
+    if (prefix_is_v4(&e->prefix)) {
+        if (addr_is_v4(r->nexthop) && !addr_is_zero(r->nexthop)) {
+            memcpy(kr.gateway, r->nexthop, 16);
+        } else {
+            memcpy(kr.gateway, r->neigh->addr, 16);
+            kr.gateway_v6_for_v4 = true;
+        }
+    } else {
+        memcpy(kr.gateway, addr_is_zero(r->nexthop) ? r->neigh->addr : r->nexthop, 16);
+    }
+    kr.metric = node.cfg.opt.kernel_priority +
+                (node.cfg.opt.reflect_kernel_metric ? route_metric(r) : 0);
+    kr.table = res.table >= 0 ? (uint32_t)res.table : node.cfg.opt.export_table;
+    kr.protocol = RTPROT_BABEL_NUM;
+    kr.type = 1; /* RTN_UNICAST */
+    if (res.has_pref_src)
+        memcpy(kr.pref_src, res.pref_src, 16);
+    if (e->installed && memcmp(&kr, &e->kroute, sizeof(kr)) == 0)
+        return;
+    /* The kernel identifies a route by table, prefix and metric: when those
+     * stay, replace in place so traffic never sees a gap. */
+    if (e->installed && (e->kroute.table != kr.table || e->kroute.metric != kr.metric))
+        uninstall(e);
+    if (kernel_route_replace(&kr) < 0) {
+        char pb[PREFIX_STRLEN];
+        log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
+        e->installed = false;
+        return;
+    }
+    e->kroute = kr;
+    e->installed = true;
+}
+
+static void notify_entry_routes(struct route_entry *e)
+{
+    if (!local_have_monitors())
+        return;
+    for (struct route *r = e->routes; r; r = r->next)
+        local_notify_route(r, LOCAL_CHANGE);
+}
+
+/* Starvation: routes exist but none is feasible.  Ask their originators
+ * for a newer seqno (RFC 8966 3.8.2.1). */
+static void request_new_seqno(struct route_entry *e)
+{
+    for (struct route *r = e->routes; r; r = r->next) {
+        if (r->refmetric == BABEL_INFINITY || neighbour_cost(r->neigh) == BABEL_INFINITY)
+            continue;
+        send_seqno_request(r->neigh, NULL, &e->prefix, &e->src_prefix, r->src->id,
+                           seqno_plus(r->src->seqno, 1), 127);
+    }
+}
+
+static void select_route(struct route_entry *e)
+{
+    struct route *cur = e->selected, *best = NULL;
+    uint16_t best_metric = BABEL_INFINITY;
+    bool any_unfeasible = false;
+    for (struct route *r = e->routes; r; r = r->next) {
+        uint16_t m = route_metric(r);
+        route_smoothed(r);
+        if (m == BABEL_INFINITY)
+            continue;
+        if (!route_feasible(r)) {
+            any_unfeasible = true;
+            continue;
+        }
+        if (!best || m < best_metric || (m == best_metric && r == cur)) {
+            best = r;
+            best_metric = m;
+        }
+    }
+    bool cur_ok = cur && route_metric(cur) != BABEL_INFINITY && route_feasible(cur);
+    /* Hysteresis: leave a working route only for one that is better both
+     * now and on the smoothed metric, so small oscillations do not flap. */
+    if (cur_ok && best != cur &&
+        !(best_metric < route_metric(cur) && best->smoothed < cur->smoothed))
+        best = cur;
+
+    if (best != cur) {
+        e->selected = best;
+        if (!best)
+            e->retracted_at = now_ms;
+        install(e);
+        send_update(NULL, &e->prefix, &e->src_prefix, true);
+        notify_entry_routes(e);
+        ext_route_changed(e, best ? (cur ? EXT_CHANGE : EXT_ADD) : EXT_FLUSH);
+        if (!best && any_unfeasible)
+            request_new_seqno(e);
+    } else if (best) {
+        if (node.cfg.opt.reflect_kernel_metric)
+            install(e);
+        if (route_metric(best) != e->last_metric) {
+            send_update(NULL, &e->prefix, &e->src_prefix, false);
+            ext_route_changed(e, EXT_CHANGE);
+        }
+    } else if (any_unfeasible) {
+        request_new_seqno(e);
+    }
+}
+
+static struct route *route_of(struct route_entry *e, const struct neighbour *n)
+{
+    for (struct route *r = e->routes; r; r = r->next)
+        if (r->neigh == n)
+            return r;
+    return NULL;
+}
+
+static void route_free(struct route_entry *e, struct route *r)
+{
+    for (struct route **pp = &e->routes; *pp; pp = &(*pp)->next) {
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    }
+    if (e->selected == r) {
+        /* Losing the selected route is a selection change: retract (or
+         * announce the successor that select_route will pick). */
+        e->selected = NULL;
+        uninstall(e);
+        e->retracted_at = now_ms;
+        send_update(NULL, &e->prefix, &e->src_prefix, true);
+        ext_route_changed(e, EXT_FLUSH);
+    }
+    local_notify_route(r, LOCAL_FLUSH);
+    source_unref(r->src);
+    free(r);
+    nroutes--;
+}
+
+/* Drops an entry that holds nothing any more.  One we announced is kept a
+ * while after its retraction was queued, so every interface's pending
+ * update still finds what to retract. */
+#define RETRACTION_KEEP_MS 10000
+static void entry_maybe_delete(struct route_entry *e)
+{
+    if (!e->routes && !e->selected && !e->installed &&
+        (!e->last_src || now_ms >= e->retracted_at + RETRACTION_KEEP_MS))
+        entry_delete(e);
+}
+
+void route_update(struct neighbour *n, const struct prefix *p, const struct prefix *src,
+                  const uint8_t id[8], uint16_t seqno, uint16_t refmetric, uint16_t interval_cs,
+                  const uint8_t nexthop[16])
+{
+    if (memcmp(id, node.id, 8) == 0 && refmetric != BABEL_INFINITY)
+        return; /* our own route, come back to us */
+    if (martian(p))
+        return;
+    struct filter_result res;
+    struct filter_query q = {.prefix = p,
+                             .src_prefix = src,
+                             .id = id,
+                             .neigh = n->addr,
+                             .ifname = n->ifp->name,
+                             .proto = -1};
+    uint16_t add = 0;
+    if (!filter_apply(FILTER_IN, node.cfg.filters[FILTER_IN], &q, &res))
+        refmetric = BABEL_INFINITY;
+    else
+        add = res.metric > BABEL_INFINITY ? BABEL_INFINITY : (uint16_t)res.metric;
+
+    struct route_entry *e = route_entry_find(p, src);
+    struct route *r = e ? route_of(e, n) : NULL;
+    if (!r) {
+        if (refmetric == BABEL_INFINITY)
+            return; /* retraction of something we never had */
+        struct source *s = source_find(id, p, src, true, seqno);
+        if (!s)
+            return;
+        unsigned m = (unsigned)refmetric + add + neighbour_cost(n);
+        uint16_t metric = m >= BABEL_INFINITY ? BABEL_INFINITY : (uint16_t)m;
+        if (!source_feasible(s, seqno, metric)) {
+            /* Unfeasible: not stored.  If we have nothing better, ask the
+             * originator for a newer seqno. */
+            if (!e || !e->selected || route_metric(e->selected) > metric)
+                send_seqno_request(n, NULL, p, src, id, seqno_plus(s->seqno, 1), 127);
+            return;
+        }
+        if (!e && !(e = entry_create(p, src)))
+            return;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+            return;
+        r->entry = e;
+        r->id = next_route_id++;
+        r->neigh = n;
+        r->src = s;
+        source_ref(s);
+        r->smoothed = BABEL_INFINITY;
+        r->next = e->routes;
+        e->routes = r;
+        nroutes++;
+        r->refmetric = refmetric;
+        r->seqno = seqno;
+        r->add_metric = add;
+        memcpy(r->nexthop, nexthop, 16);
+        local_notify_route(r, LOCAL_ADD);
+    } else {
+        if (refmetric != BABEL_INFINITY && memcmp(r->src->id, id, 8) != 0) {
+            struct source *s = source_find(id, p, src, true, seqno);
+            if (!s)
+                return;
+            source_unref(r->src);
+            r->src = s;
+            source_ref(s);
+        }
+        bool nh_changed = memcmp(r->nexthop, nexthop, 16) != 0;
+        r->refmetric = refmetric;
+        if (refmetric != BABEL_INFINITY)
+            r->seqno = seqno;
+        r->add_metric = add;
+        memcpy(r->nexthop, nexthop, 16);
+        if (nh_changed && e->selected == r)
+            install(e);
+        local_notify_route(r, LOCAL_CHANGE);
+    }
+    uint32_t interval_ms = (uint32_t)interval_cs * 10;
+    r->hold_ms = interval_ms ? interval_ms * 7 / 2 : 60000;
+    r->expires = now_ms + r->hold_ms;
+    /* Ask for a refresh a little before the route would expire. */
+    r->refresh_due = now_ms + r->hold_ms - (r->hold_ms / 7);
+    select_route(e);
+    if (refmetric != BABEL_INFINITY && !route_feasible(r) && e->selected != r) {
+        if (!e->selected || route_metric(e->selected) > route_metric(r))
+            send_seqno_request(n, NULL, p, src, id, seqno_plus(r->src->seqno, 1), 127);
+    }
+}
+
+static void for_each_route_of(struct neighbour *n, void (*fn)(struct route_entry *, struct route *))
+{
+    for (unsigned h = 0; h < ROUTE_BUCKETS; h++) {
+        struct route_entry *e = buckets[h];
+        while (e) {
+            struct route_entry *enext = e->hnext;
+            struct route *r = route_of(e, n);
+            if (r)
+                fn(e, r);
+            e = enext;
+        }
+    }
+}
+
+static void retract_one(struct route_entry *e, struct route *r)
+{
+    r->refmetric = BABEL_INFINITY;
+    local_notify_route(r, LOCAL_CHANGE);
+    select_route(e);
+}
+
+void route_retract_neighbour(struct neighbour *n) { for_each_route_of(n, retract_one); }
+
+static void flush_one(struct route_entry *e, struct route *r)
+{
+    route_free(e, r);
+    select_route(e);
+    entry_maybe_delete(e);
+}
+
+void route_flush_neighbour(struct neighbour *n) { for_each_route_of(n, flush_one); }
+
+static void reselect_one(struct route_entry *e, struct route *r)
+{
+    local_notify_route(r, LOCAL_CHANGE);
+    select_route(e);
+}
+
+void route_neighbour_cost_changed(struct neighbour *n) { for_each_route_of(n, reselect_one); }
+
+void route_reselect_all(void)
+{
+    for (unsigned h = 0; h < ROUTE_BUCKETS; h++)
+        for (struct route_entry *e = buckets[h]; e; e = e->hnext)
+            select_route(e);
+}
+
+void route_xroute_changed(const struct prefix *p, const struct prefix *src)
+{
+    struct route_entry *e = route_entry_find(p, src);
+    if (e)
+        install(e);
+}
+
+uint64_t route_tick(void)
+{
+    if (now_ms < next_scan)
+        return next_scan;
+    for (unsigned h = 0; h < ROUTE_BUCKETS; h++) {
+        struct route_entry *e = buckets[h];
+        while (e) {
+            struct route_entry *enext = e->hnext;
+            struct route *r = e->routes;
+            bool reselect = e->routes && e->routes->next; /* smoothing */
+            while (r) {
+                struct route *rnext = r->next;
+                if (r->expires <= now_ms) {
+                    if (r->refmetric != BABEL_INFINITY) {
+                        /* Expired: keep it as a retraction for one more hold
+                         * time, so a late update is judged against it. */
+                        r->refmetric = BABEL_INFINITY;
+                        r->expires = now_ms + r->hold_ms;
+                        local_notify_route(r, LOCAL_CHANGE);
+                    } else {
+                        route_free(e, r);
+                    }
+                    reselect = true;
+                } else if (e->selected == r && r->refresh_due && r->refresh_due <= now_ms) {
+                    r->refresh_due = 0;
+                    send_route_request(r->neigh, NULL, &e->prefix, &e->src_prefix);
+                }
+                r = rnext;
+            }
+            if (reselect)
+                select_route(e);
+            entry_maybe_delete(e);
+            e = enext;
+        }
+    }
+    source_gc();
+    next_scan = now_ms + 1000;
+    return next_scan;
+}
+
+void route_uninstall_all(void)
+{
+    for (unsigned h = 0; h < ROUTE_BUCKETS; h++)
+        for (struct route_entry *e = buckets[h]; e; e = e->hnext)
+            uninstall(e);
+}
+
+void route_foreach_entry(void (*fn)(struct route_entry *, void *), void *ctx)
+{
+    for (unsigned h = 0; h < ROUTE_BUCKETS; h++) {
+        struct route_entry *e = buckets[h];
+        while (e) {
+            struct route_entry *enext = e->hnext;
+            fn(e, ctx);
+            e = enext;
+        }
+    }
+}
+
+unsigned route_count(void) { return nroutes; }
