@@ -36,9 +36,12 @@ Works today:
   neighbour and route changes, extra local-interface records.
 
 Not yet:
-- MAC authentication (RFC 8967) is parsed in the configuration but not applied on the wire.
+- MAC authentication (RFC 8967): keys are parsed, but the daemon refuses to start (or a
+  run-time line is answered `no`) when an interface names one, rather than run
+  unauthenticated.
 - IPv4 source-specific routes are not installed (the kernel has none; babeld uses rules).
-- Unicast Hellos are understood but never sent; `unicast true` sends nothing unicast.
+- Unicast Hellos are understood but never sent (`unicast true` sends updates and IHUs to
+  each neighbour, Hellos still by multicast, as babeld does).
 - Diversity routing (-z, diversity) is accepted and ignored.
 - A retracted route is removed from the kernel at once; babeld keeps it installed as
   unreachable until it expires.
