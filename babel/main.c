@@ -18,6 +18,7 @@
 #include "babel/kernel_watch.h"
 #include "babel/local.h"
 #include "babel/message.h"
+#include "babel/metrics.h"
 #include "babel/neighbour.h"
 #include "babel/net.h"
 #include "babel/node.h"
@@ -498,6 +499,7 @@ int main(int argc, char **argv)
     event_add_tick(tick_neighbours, NULL);
     event_add_tick(tick_routes, NULL);
     event_add_tick(kernel_watch_tick, NULL);
+    metrics_init();
     if (kernel_watch_start() < 0)
         goto out_local;
 

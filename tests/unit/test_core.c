@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "babel/metrics.h"
 #include "babel/neighbour.h"
 #include "babel/packet.h"
 #include "babel/source.h"
@@ -186,6 +187,23 @@ START_TEST(prefixes)
 }
 END_TEST
 
+START_TEST(loss_from_history)
+{
+    struct hello_history h = {.bits = 0xFFFF, .count = 16, .valid = true};
+    ck_assert_double_eq_tol(metrics_history_loss(&h), 0.0, 1e-9);
+    h.bits = 0xAAAA;
+    ck_assert_double_eq_tol(metrics_history_loss(&h), 0.5, 1e-9);
+    /* 11 of 16: the 30 %-loss case of the RTT/loss scenario. */
+    h.bits = 0xFFE0;
+    ck_assert_double_eq_tol(metrics_history_loss(&h), 5.0 / 16, 1e-9);
+    /* A young history counts only the slots it has filled. */
+    h = (struct hello_history){.bits = 0xA000, .count = 3, .valid = true};
+    ck_assert_double_eq_tol(metrics_history_loss(&h), 1.0 / 3, 1e-9);
+    h.valid = false;
+    ck_assert_double_eq_tol(metrics_history_loss(&h), 0.0, 1e-9);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -196,6 +214,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, cost_etx);
     tcase_add_test(tc, cost_rtt);
     tcase_add_test(tc, prefixes);
+    tcase_add_test(tc, loss_from_history);
     suite_add_tcase(s, tc);
     return s;
 }
