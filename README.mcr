@@ -13,6 +13,24 @@ babeld-mcr is a Babel router first (README.md).  On top of the Babel core it is 
 The design is in ../shared/DESIGN.md.  This file documents each extension's directives,
 local-interface records and wire formats as they land.
 
+Per-peer link metrics
+---------------------
+
+babel/metrics.h is the one view of the Babel core that the other subsystems use: for every
+neighbour its cost, rxcost, txcost, RTT and the loss rate estimated from its Hello history;
+for a destination prefix, an address (longest match, for RPF) or a router-id, the selected
+route's metric, next hop, interface and feasibility; and subscriptions to their changes.
+
+The local interface shows the figures in a record of their own, so babeld's neighbour
+record stays exactly as babeld prints it:
+
+    add link-metrics 100 address fe80::58ac:88ff:fe7f:b84a if eth0 cost 96 rxcost 96 txcost 96 rtt 0.000 rttcost 0 loss 0.00
+
+The first field is the neighbour's id, as in its `neighbour` record; `rtt` is in
+milliseconds (0.000 until timestamps give a sample); `loss` is the fraction of the Hellos
+the history expected (up to the last 16) that did not arrive.  `monitor` sends
+`change link-metrics ...` when a neighbour's cost changes, and `flush` when it goes.
+
 Status
 ------
 
@@ -32,6 +50,7 @@ Works today:
 - Local interface: TCP on ::1 and UNIX sockets, read-only and read-write, babeld 1.12's
   greeting and record formats, dump, monitor, unmonitor, quit; run-time interface,
   default, filter, key, log-file, debug, link-detect and smoothing-half-life lines.
+- Per-peer link metrics (babel/metrics.h) and the link-metrics record.
 - The extension surface (babel/extension.h): handlers for TLV types 224-254, callbacks on
   neighbour and route changes, extra local-interface records.
 
