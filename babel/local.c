@@ -15,6 +15,7 @@
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/interface.h"
+#include "babel/mac.h"
 #include "babel/neighbour.h"
 #include "babel/node.h"
 #include "babel/route.h"
@@ -240,6 +241,7 @@ static void dump(struct client *c)
     }
     xroute_foreach(dump_xroute, c);
     route_foreach_entry(dump_entry, c);
+    mac_dump(emit_line, c);
     ext_dump(emit_line, c);
 }
 

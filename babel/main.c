@@ -435,17 +435,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 1;
     }
-    for (struct interface *ifp = interfaces; ifp; ifp = ifp->next) {
+    for (struct interface *ifp = interfaces; ifp; ifp = ifp->next)
         interface_reconfigure(ifp);
-        if (ifp->p.key_id[0]) {
-            /* Running unauthenticated where the operator asked for keys
-             * would be worse than not running. */
-            fprintf(stderr, "babeld: interface %s: MAC authentication (key %s) is not "
-                            "implemented yet; remove the key to run without it\n",
-                    ifp->name, ifp->p.key_id);
-            return 1;
-        }
-    }
 
     if (o->daemonise && !o->log_file[0])
         strlcpy_safe(o->log_file, "/var/log/babeld.log", sizeof(o->log_file));

@@ -6,6 +6,7 @@
 #include "babel/extension.h"
 #include "babel/filter.h"
 #include "babel/local.h"
+#include "babel/mac.h"
 #include "babel/node.h"
 #include "babel/packet.h"
 #include "babel/xroute.h"
@@ -395,6 +396,11 @@ void message_receive(struct interface *ifp, const uint8_t src[16], const uint8_t
         msg_stats.rx_bad_packets++;
         return;
     }
+    /* RFC 8967: on an interface with a key, the MAC and the packet counter
+     * are checked before any TLV is processed (challenges are handled
+     * there). */
+    if (!mac_receive(ifp, src, dst, pkt, len, &r))
+        return;
     struct neighbour *n = neighbour_get(src, ifp);
     if (!n)
         return;
@@ -455,6 +461,10 @@ void message_receive(struct interface *ifp, const uint8_t src[16], const uint8_t
         case TLV_SEQNO_REQ:
             handle_seqno_request(n, &t.seqno_req);
             break;
+        case TLV_PC:
+        case TLV_CHALLENGE_REQ:
+        case TLV_CHALLENGE_REPLY:
+            break; /* done by mac_receive */
         default:
             if (t.type >= TLV_EXPERIMENTAL_MIN && t.type <= TLV_EXPERIMENTAL_MAX)
                 ext_dispatch_tlv(t.type, n, t.raw.body, t.raw.len);

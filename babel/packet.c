@@ -829,6 +829,12 @@ int pkt_put_raw(struct pkt_writer *w, uint8_t type, const uint8_t *body, size_t 
     return commit(w, t, 2 + len);
 }
 
+int pkt_put_trailer(struct pkt_writer *w, uint8_t type, const uint8_t *body, size_t len)
+{
+    /* The header already says where the body ends; this only appends. */
+    return pkt_put_raw(w, type, body, len);
+}
+
 uint8_t pkt_ae_for(const struct prefix *p, bool v4_via_v6)
 {
     if (!prefix_is_v4(p))

@@ -219,6 +219,9 @@ int pkt_put_route_req(struct pkt_writer *w, const struct tlv_route_req *r);
 int pkt_put_seqno_req(struct pkt_writer *w, const struct tlv_seqno_req *r);
 /* Any other TLV, body given verbatim (extensions, RFC 8967 TLVs). */
 int pkt_put_raw(struct pkt_writer *w, uint8_t type, const uint8_t *body, size_t len);
+/* A TLV after the body (the RFC 8967 trailer): only after pkt_writer_finish,
+ * whose body length it leaves as it was; w->len then counts the trailer. */
+int pkt_put_trailer(struct pkt_writer *w, uint8_t type, const uint8_t *body, size_t len);
 
 /* The AE to use on the wire for a prefix, given whether v4-via-v6 is wanted:
  * AE_IPV6 for IPv6, AE_IPV4 or AE_V4_VIA_V6 for IPv4. */

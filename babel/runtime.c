@@ -90,17 +90,6 @@ void runtime_config_line(const char *line, char *reply, size_t len)
         snprintf(reply, len, "no %s cannot be changed at run time\n", word);
         return;
     }
-    if (strcmp(word, "interface") == 0 || strcmp(word, "default") == 0) {
-        /* As at start-up: refuse keys rather than run unauthenticated. */
-        char copy[1024];
-        strlcpy_safe(copy, line, sizeof(copy));
-        for (char *tok = strtok(copy, " \t"); tok; tok = strtok(NULL, " \t")) {
-            if (strcmp(tok, "key") == 0) {
-                snprintf(reply, len, "no MAC authentication is not implemented yet\n");
-                return;
-            }
-        }
-    }
     struct config_effect eff;
     char err[512];
     if (config_parse_line(&node.cfg, line, "local", 0, &eff, err, sizeof(err)) < 0) {

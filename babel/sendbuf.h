@@ -9,9 +9,12 @@
 #include "babel/packet.h"
 
 #define SENDBUF_MAX 1500
+/* Beyond the packet size: where RFC 8967's PC and MAC TLVs go when a key
+ * was configured after the packet was started (see mac.h). */
+#define SENDBUF_TRAILER_ROOM 96
 
 struct sendbuf {
-    uint8_t data[SENDBUF_MAX];
+    uint8_t data[SENDBUF_MAX + SENDBUF_TRAILER_ROOM];
     struct pkt_writer w;
     size_t cap;         /* packet size for this link */
     uint64_t deadline;  /* 0: nothing waiting */
