@@ -47,7 +47,7 @@ BM_LOCAL=${BM_LOCAL:-"-G $BM_PORT"}
 BM_NS=()                        # namespaces we created
 BM_NAMES=()                     # daemon names we started
 declare -A BM_PID BM_NSOF BM_BIN BM_LADDR BM_RC BM_MAYDIE
-declare -A BM_MONPID BM_MONFD BM_MONNS
+declare -A BM_MONPID BM_MONFD
 BM_EXTRA_PIDS=()
 BM_WHY=                         # a wait_for condition may explain its last failure here
 LINE_NS=(); LINE_ROLE=()
@@ -251,7 +251,6 @@ mon_start() {
     fi
     BM_MONPID[$m]=$!
     BM_EXTRA_PIDS+=("$!")
-    BM_MONNS[$m]=$ns
     exec {fd}>"$T/$m.in"
     BM_MONFD[$m]=$fd
 }
