@@ -367,11 +367,13 @@ fail() {
 soft_fail() {
     log "FAIL: $*" >&2
     BM_SOFT=$((BM_SOFT + 1))
+    echo "$*" >>"$T/.soft-failures"     # counted by finish, even from a subshell
     if [ $BM_DUMPED = 0 ]; then BM_DUMPED=1; dump_state >&2; fi
 }
 # finish: end of a test; fails if any soft_fail happened
 finish() {
-    if [ $BM_SOFT != 0 ]; then
+    [ -s "$T/.soft-failures" ] && BM_SOFT=$(wc -l <"$T/.soft-failures")
+    if [ "$BM_SOFT" != 0 ]; then
         log "FAIL: $BM_SOFT check(s) failed"
         exit 1
     fi

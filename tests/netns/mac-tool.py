@@ -10,8 +10,10 @@ link-local address is used as the source.
                    --index HEX --pc N [--tlv HEX]... [--no-pc] [--bad-mac]
       sends one signed packet whose body is the given TLVs and a PC TLV
   mac-tool.py verify PCAP TYPE KEY [--src ADDR]
-      checks the MAC TLVs of every Babel packet in PCAP (or only SRC's):
-      prints "ok N bad N unsigned N" and exits 1 unless every one verifies
+      checks the MAC TLVs of every Babel packet in PCAP (or only SRC's), and
+      that each has one PC TLV whose counter is above the previous one of the
+      same source and index: prints "ok N bad N unsigned N pc-errors N" and
+      exits 1 unless every packet passes
   mac-tool.py listen IFNAME SECONDS
       prints the TLVs of the Babel packets received on port 6696 (no daemon
       may hold the port in that namespace)
@@ -156,7 +158,8 @@ def cmd_send(a):
 def cmd_verify(a):
     key = bytes.fromhex(a.key)
     want = ipaddress.ip_address(a.src).packed if a.src else None
-    ok = bad = unsigned = 0
+    ok = bad = unsigned = pc_errors = 0
+    last_pc = {}
     for lt, fr in pcap_packets(a.pcap):
         r = ipv6_udp(lt, fr)
         if not r or r[1] != PORT or r[3] != PORT or (want and r[0] != want):
@@ -166,6 +169,16 @@ def cmd_verify(a):
             continue
         bl = struct.unpack(">H", pkt[2:4])[0]
         macs = [v for t, v in tlvs(pkt[4 + bl:]) if t == 16]
+        # One PC TLV, the counter above the last one of that source and index.
+        pcs = [v for t, v in tlvs(pkt[4:4 + bl]) if t == 17]
+        if len(pcs) != 1 or len(pcs[0]) < 4:
+            pc_errors += 1
+        else:
+            k = (src, pcs[0][4:])
+            pc = struct.unpack(">I", pcs[0][:4])[0]
+            if k in last_pc and pc <= last_pc[k]:
+                pc_errors += 1
+            last_pc[k] = pc
         mine = compute_mac(a.type, key, ipaddress.ip_address(src).compressed,
                            ipaddress.ip_address(dst).compressed, pkt[:4 + bl])
         if not macs:
@@ -174,8 +187,8 @@ def cmd_verify(a):
             ok += 1
         else:
             bad += 1
-    print("ok %d bad %d unsigned %d" % (ok, bad, unsigned))
-    sys.exit(0 if ok > 0 and bad == 0 and unsigned == 0 else 1)
+    print("ok %d bad %d unsigned %d pc-errors %d" % (ok, bad, unsigned, pc_errors))
+    sys.exit(0 if ok > 0 and bad == 0 and unsigned == 0 and pc_errors == 0 else 1)
 
 
 def cmd_listen(a):
