@@ -53,6 +53,8 @@ BM_WHY=                         # a wait_for condition may explain its last fail
 LINE_NS=(); LINE_ROLE=()
 
 T=$(mktemp -d "/tmp/bm-$BM_TEST.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
+# run-all checks after each test that nothing named after these is left
+[ -n "${BM_RUNINFO:-}" ] && echo "$BM_PFX $T" >"$BM_RUNINFO"
 
 log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$BM_TEST" "$*"; }
 step() { log "--- $*"; }

@@ -4,8 +4,9 @@ RFC 8967 tests (t-mac-*.sh).  Run inside the namespace of the router whose
 link-local address is used as the source.
 
   mac-tool.py replay PCAP SRC IFNAME [--nth N]
-      re-sends, byte for byte, the N-th (default: the last) packet that SRC
-      sent to ff02::1:6 in PCAP (tcpdump -w), from SRC on IFNAME (raw socket)
+      re-sends, byte for byte, the N-th (from 0, modulo their number; default:
+      the last) packet that SRC sent to ff02::1:6 in PCAP (tcpdump -w), from
+      SRC on IFNAME (raw socket)
   mac-tool.py send IFNAME SRC DST --type hmac-sha256|blake2s128 --key HEX
                    --index HEX --pc N [--tlv HEX]... [--no-pc] [--bad-mac]
       sends one signed packet whose body is the given TLVs and a PC TLV
@@ -142,7 +143,7 @@ def cmd_replay(a):
              if r and r[0] == want and r[2] == group and r[1] == PORT and r[3] == PORT]
     if not found:
         sys.exit("no packet from %s to %s in %s" % (a.src, GROUP, a.pcap))
-    pkt = found[a.nth if a.nth is not None else -1][4]
+    pkt = found[a.nth % len(found) if a.nth is not None else -1][4]
     raw_send(a.ifname, a.src, GROUP, pkt)
     print("replayed %d bytes: %s" % (len(pkt), describe(pkt)))
 
