@@ -521,6 +521,10 @@ bool mac_receive(struct interface *ifp, const uint8_t src[16], const uint8_t dst
             m->st.challenges_ok++;
             log_debug(1, "%s: %s answered our challenge; its index is adopted", ifp->name,
                       addr_fmt(src, a));
+            /* A new index mostly means a restart, whose first packets (its
+             * route request among them) we had to drop: send it our table
+             * rather than let it wait for the periodic update. */
+            interface_schedule_full_update(ifp);
         }
         m->st.accepted++;
         return true;
