@@ -69,7 +69,7 @@ expect_reply() {
     local got
     got=$(reply "$1" "$2" | tr '\n' '|' | sed 's/|$//')
     if [ "$got" = "$3" ]; then note "$1: '$2' -> '$got'"
-    else soft_fail "$1 ($(who "${BM_BIN[$1]}")) answered '$got' to '$2'; babeld 1.12.1 answers '$3'"; fi
+    else soft_fail "$1 ($(who "${BM_BIN[$1]}")) answered '${got:-<nothing within 5 s>}' to '$2'; babeld 1.12.1 answers '$3'"; fi
 }
 
 oks() { grep -cx ok "$1" 2>/dev/null; }
