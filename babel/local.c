@@ -253,8 +253,10 @@ static void handle_line(struct client *c, char *line)
         line[--len] = '\0';
     while (*line == ' ' || *line == '\t')
         line++;
-    if (*line == '\0')
+    if (*line == '\0' || *line == '#') {
+        client_puts(c, "ok\n"); /* as babeld: nothing to do, done */
         return;
+    }
     if (strcmp(line, "quit") == 0) {
         client_try_write(c);
         client_close(c);

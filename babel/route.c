@@ -119,11 +119,42 @@ static void uninstall(struct route_entry *e)
     e->installed = false;
 }
 
+#define RTN_UNREACHABLE_NUM 7
+#define KERNEL_INFINITY 0xFFFFFFFFu
+
+/* A lost route stays in the kernel as unreachable until its entry goes, as
+ * babeld does: while the retraction propagates, packets must not follow a
+ * less specific route (a default, say) back into a loop. */
+static void make_unreachable(struct route_entry *e)
+{
+    if (!e->installed || e->kroute.type == RTN_UNREACHABLE_NUM)
+        return;
+    struct kernel_route kr = e->kroute;
+    memset(kr.gateway, 0, sizeof(kr.gateway));
+    memset(kr.pref_src, 0, sizeof(kr.pref_src));
+    kr.gateway_v6_for_v4 = false;
+    kr.ifindex = 0;
+    kr.type = RTN_UNREACHABLE_NUM;
+    kr.metric = KERNEL_INFINITY;
+    uninstall(e);
+    if (kernel_route_replace(&kr) < 0) {
+        char pb[PREFIX_STRLEN];
+        log_msg("installing unreachable %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
+        return;
+    }
+    e->kroute = kr;
+    e->installed = true;
+}
+
 static void install(struct route_entry *e)
 {
     struct route *r = e->selected;
-    if (!r || xroute_find(&e->prefix, &e->src_prefix)) {
+    if (xroute_find(&e->prefix, &e->src_prefix)) {
         uninstall(e);
+        return;
+    }
+    if (!r) {
+        make_unreachable(e);
         return;
     }
     if (prefix_is_v4(&e->prefix) && !prefix_is_default_src(&e->src_prefix)) {
@@ -267,7 +298,7 @@ static void route_free(struct route_entry *e, struct route *r)
         /* Losing the selected route is a selection change: retract (or
          * announce the successor that select_route will pick). */
         e->selected = NULL;
-        uninstall(e);
+        make_unreachable(e);
         e->retracted_at = now_ms;
         send_update(NULL, &e->prefix, &e->src_prefix, true);
         ext_route_changed(e, EXT_FLUSH);
@@ -284,9 +315,11 @@ static void route_free(struct route_entry *e, struct route *r)
 #define RETRACTION_KEEP_MS 10000
 static void entry_maybe_delete(struct route_entry *e)
 {
-    if (!e->routes && !e->selected && !e->installed &&
-        (!e->last_src || now_ms >= e->retracted_at + RETRACTION_KEEP_MS))
+    if (!e->routes && !e->selected &&
+        (!e->last_src || now_ms >= e->retracted_at + RETRACTION_KEEP_MS)) {
+        uninstall(e);
         entry_delete(e);
+    }
 }
 
 void route_update(struct neighbour *n, const struct prefix *p, const struct prefix *src,

@@ -6,25 +6,27 @@
 #include "babel/interface.h"
 #include "babel/kernel_watch.h"
 #include "babel/node.h"
-#include "babel/route.h"
-#include "babel/xroute.h"
 
-/* Options that only mean something at start-up (ports, tables, socket
- * paths...); every other directive can be given to a running daemon. */
-static bool is_core_option(const char *word)
+static bool word_in(const char *word, const char *const *list)
 {
-    static const char *const startup_only[] = {
-        "protocol-group", "protocol-port", "kernel-priority", "reflect-kernel-metric",
-        "allow-duplicates", "random-id", "ipv6-subtrees", "local-port", "local-port-readwrite",
-        "local-path", "local-path-readwrite", "export-table", "import-table",
-        "kernel-check-interval", "diversity", "diversity-factor", "daemonise",
-        "skip-kernel-setup", "router-id", "state-file", "pid-file", "first-rule-priority", NULL,
-    };
-    for (int i = 0; startup_only[i]; i++)
-        if (strcmp(word, startup_only[i]) == 0)
+    for (int i = 0; list[i]; i++)
+        if (strcmp(word, list[i]) == 0)
             return true;
     return false;
 }
+
+/* A read-write socket takes what babeld 1.12 takes (interface, default,
+ * key, link-detect, log-file, smoothing-half-life, flush interface) and the
+ * extensions' directives.  The other core directives (start-up options,
+ * debug, filters) are answered "bad", as babeld answers them. */
+static const char *const startup_words[] = {
+    "protocol-group", "protocol-port", "kernel-priority", "reflect-kernel-metric",
+    "allow-duplicates", "random-id", "ipv6-subtrees", "local-port", "local-port-readwrite",
+    "local-path", "local-path-readwrite", "export-table", "import-table",
+    "kernel-check-interval", "diversity", "diversity-factor", "daemonise", "skip-kernel-setup",
+    "router-id", "state-file", "pid-file", "first-rule-priority", "debug", "in", "out",
+    "redistribute", "install", NULL,
+};
 
 void runtime_apply(const struct config_effect *eff)
 {
@@ -48,18 +50,11 @@ void runtime_apply(const struct config_effect *eff)
         if (strcmp(eff->option, "log-file") == 0) {
             if (log_open(node.cfg.opt.log_file) < 0)
                 log_open(NULL);
-        } else if (strcmp(eff->option, "debug") == 0) {
-            debug_level = node.cfg.opt.debug;
         } else if (strcmp(eff->option, "link-detect") == 0) {
             kernel_watch_resync();
         }
         break;
-    case EFFECT_FILTER:
-        /* Redistribution and installation follow the new filters now;
-         * learned routes take an in filter at their next update. */
-        xroute_resync();
-        route_reselect_all();
-        break;
+    case EFFECT_FILTER: /* refused before parsing, as babeld does */
     case EFFECT_KEY:
     case EFFECT_EXTENSION:
     case EFFECT_NONE:
@@ -79,15 +74,16 @@ void runtime_config_line(const char *line, char *reply, size_t len)
         }
         struct interface *ifp = interface_find(name);
         if (!ifp) {
-            snprintf(reply, len, "no no such interface %s\n", name);
+            snprintf(reply, len, "no No such interface\n");
             return;
         }
         interface_remove(ifp);
         snprintf(reply, len, "ok\n");
         return;
     }
-    if (is_core_option(word)) {
-        snprintf(reply, len, "no %s cannot be changed at run time\n", word);
+    if (word_in(word, startup_words)) {
+        log_debug(1, "local: '%s' cannot be given at run time", word);
+        snprintf(reply, len, "bad\n");
         return;
     }
     struct config_effect eff;

@@ -25,9 +25,15 @@ RE_NB="^$KIND neighbour $HEX+ address $LL if [^ ]+ reach $HEX{4} ureach $HEX{4} 
 RE_XR="^$KIND xroute ([^ ]+)-([^ ]+) prefix ([^ ]+) from ([^ ]+) metric [0-9]+\$"
 RE_RT="^$KIND route $HEX+ prefix ([^ ]+) from ([^ ]+) installed (yes|no) id $EUI metric [0-9]+ refmetric [0-9]+ via $LL if [^ ]+\$"
 
+# Our extension records (README.mcr): new kinds, never changes to babeld's.
+# Stock never prints them; in a dump they follow babeld's records.
+RE_LM="^$KIND link-metrics $HEX+ address $LL if [^ ]+ cost [0-9]+ rxcost [0-9]+ txcost [0-9]+ rtt [0-9]+\.[0-9]{3} rttcost [0-9]+ loss [0-9]+\.[0-9]{2}\$"
+RE_MS="^$KIND mac-stats if [^ ]+ keys [0-9]+( [a-z-]+ [0-9]+)+\$"
+
 is_prefix() { [[ $1 =~ $P4 || $1 =~ $P6 ]]; }
 
-# line_class LINE -> prints 1..4 (interface, neighbour, xroute, route) or fails
+# line_class LINE -> prints 1..4 (interface, neighbour, xroute, route),
+# 5 (one of our extension records) or fails
 line_class() {
     local l=$1 m
     if [[ $l =~ $RE_IF ]]; then echo 1
@@ -40,6 +46,7 @@ line_class() {
     elif [[ $l =~ $RE_RT ]]; then
         m=("${BASH_REMATCH[@]}")
         is_prefix "${m[2]}" && is_prefix "${m[3]}" && echo 4
+    elif [[ $l =~ $RE_LM || $l =~ $RE_MS ]]; then echo 5
     else return 1; fi
 }
 
@@ -49,10 +56,10 @@ check_lines() {
     local who=$1 kinds=$2 ordered=$3 l c last=0 bad=0
     while IFS= read -r l; do
         if ! c=$(line_class "$l") || ! [[ $l =~ ^$kinds\  ]]; then
-            soft_fail "$who: line does not have babeld 1.12's shape: '$l'"; bad=1; continue
+            soft_fail "$who: line has neither babeld 1.12's shape nor an extension record's: '$l'"; bad=1; continue
         fi
         if [ "$ordered" = 1 ] && [ "$c" -lt "$last" ]; then
-            soft_fail "$who: dump order must be interfaces, neighbours, xroutes, routes; out of order: '$l'"; bad=1
+            soft_fail "$who: dump order must be interfaces, neighbours, xroutes, routes, extension records; out of order: '$l'"; bad=1
         fi
         last=$c
     done
