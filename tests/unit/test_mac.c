@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "babel/interface.h"
 #include "babel/mac.h"
+#include "babel/node.h"
 #include "babel/packet.h"
 
 #define unhex(s, out, len) unhex_((s), (out), sizeof(out), (len))
@@ -394,6 +396,194 @@ START_TEST(test_trailer_after_body)
 }
 END_TEST
 
+/* ---- The daemon's side, on a fake interface (no socket: sends fail) ---- */
+
+static struct interface *fake_if(const char *name, unsigned ifindex, const char *conf)
+{
+    char err[256];
+    static bool init;
+    if (!init) {
+        config_init(&node.cfg);
+        node.protocol_port = 6696;
+        init = true;
+    }
+    ck_assert_msg(config_parse_line(&node.cfg, conf, "test", 1, NULL, err, sizeof(err)) == 0, "%s",
+                  err);
+    struct interface *ifp = calloc(1, sizeof(*ifp));
+    strcpy(ifp->name, name);
+    ifp->ifindex = ifindex;
+    ifp->have_ll = true;
+    ck_assert_int_eq(addr_parse("fe80::1", ifp->ll), 0);
+    ifp->buf.cap = 1400;
+    ifp->next = interfaces;
+    interfaces = ifp;
+    clock_refresh();
+    return ifp;
+}
+
+static char dumped[4096];
+static void collect(const char *line, void *out)
+{
+    (void)out;
+    strncat(dumped, line, sizeof(dumped) - strlen(dumped) - 1);
+}
+
+static const char *record(void)
+{
+    dumped[0] = '\0';
+    mac_dump(collect, NULL);
+    return dumped;
+}
+
+/* Seals a packet holding one Hello; returns its length. */
+static size_t seal_hello(struct interface *ifp, uint8_t *buf, size_t room)
+{
+    struct pkt_writer w;
+    pkt_writer_init(&w, buf, room - mac_overhead(ifp->ifindex));
+    struct tlv_hello h = {.seqno = 7, .interval = 400};
+    ck_assert_int_eq(pkt_put_hello(&w, &h), 0);
+    return mac_seal(&w, room, ifp->ifindex, mcast);
+}
+
+START_TEST(test_seal_and_rollover)
+{
+    struct interface *ifp = fake_if("eth9", 42, "key id s1 type hmac-sha256 value 0a0b0c0d");
+    strcpy(ifp->p.key_id, "s1");
+    ck_assert(mac_signing(42));
+    ck_assert_uint_eq(mac_overhead(42), MAC_OVERHEAD);
+    ck_assert(!mac_signing(43));
+    ck_assert_uint_eq(mac_overhead(43), 0);
+
+    uint8_t buf[SENDBUF_MAX + SENDBUF_TRAILER_ROOM];
+    uint32_t last_pc = 0;
+    uint8_t index[MAC_INDEX_LEN];
+    for (int i = 0; i < 3; i++) {
+        size_t len = seal_hello(ifp, buf, sizeof(buf));
+        ck_assert_uint_gt(len, 0);
+        struct pkt_reader r;
+        ck_assert_int_eq(pkt_reader_init(&r, buf, len, ifp->ll), 0);
+        /* Hello (8) then PC (2 + 4 + 8) in the body; one HMAC in the trailer. */
+        ck_assert_uint_eq(r.body_len, 8 + 14);
+        ck_assert_int_eq(r.body[8], TLV_PC);
+        ck_assert_int_eq(r.body[9], 12);
+        struct mac_body b;
+        ck_assert_int_eq(mac_scan_body(r.body, r.body_len, &b), 0);
+        ck_assert(b.have_pc);
+        ck_assert_uint_eq(b.index_len, MAC_INDEX_LEN);
+        if (i == 0) {
+            ck_assert_uint_eq(b.pc, 0); /* as babeld: the counter starts at 0 */
+            memcpy(index, b.index, MAC_INDEX_LEN);
+        } else {
+            ck_assert_uint_eq(b.pc, last_pc + 1);
+            ck_assert(memcmp(index, b.index, MAC_INDEX_LEN) == 0);
+        }
+        last_pc = b.pc;
+        ck_assert_uint_eq(r.trailer_len, 34);
+        struct key_conf k = mkkey(KEY_HMAC_SHA256, "0a0b0c0d");
+        const struct key_conf *keys[] = {&k};
+        ck_assert_int_eq(mac_verify(keys, 1, ifp->ll, 6696, mcast, 6696, buf,
+                                    BABEL_HEADER_LEN + r.body_len, r.trailer, r.trailer_len, NULL),
+                         MAC_CHECK_OK);
+    }
+
+    /* A new key at run time: both MACs for a while, the new one first. */
+    char err[256];
+    ck_assert_int_eq(config_parse_line(&node.cfg, "key id s2 type blake2s128 value 0102", "test",
+                                       2, NULL, err, sizeof(err)),
+                     0);
+    strcpy(ifp->p.key_id, "s2");
+    size_t len = seal_hello(ifp, buf, sizeof(buf));
+    struct pkt_reader r;
+    ck_assert_int_eq(pkt_reader_init(&r, buf, len, ifp->ll), 0);
+    ck_assert_uint_eq(r.trailer_len, 18 + 34);
+    ck_assert_int_eq(r.trailer[0], TLV_MAC);
+    ck_assert_int_eq(r.trailer[1], 16);
+    struct key_conf k1 = mkkey(KEY_HMAC_SHA256, "0a0b0c0d"), k2 = mkkey(KEY_BLAKE2S128, "0102");
+    const struct key_conf *old[] = {&k1}, *new[] = {&k2};
+    ck_assert_int_eq(mac_verify(old, 1, ifp->ll, 6696, mcast, 6696, buf,
+                                BABEL_HEADER_LEN + r.body_len, r.trailer, r.trailer_len, NULL),
+                     MAC_CHECK_OK);
+    ck_assert_int_eq(mac_verify(new, 1, ifp->ll, 6696, mcast, 6696, buf,
+                                BABEL_HEADER_LEN + r.body_len, r.trailer, r.trailer_len, NULL),
+                     MAC_CHECK_OK);
+    ck_assert_ptr_nonnull(strstr(record(), "add mac-stats if eth9 keys 2 sent 4 "));
+
+    /* No link-local address: nothing can be signed, nothing is sent. */
+    ifp->have_ll = false;
+    ck_assert_uint_eq(seal_hello(ifp, buf, sizeof(buf)), 0);
+    ifp->have_ll = true;
+}
+END_TEST
+
+/* Builds a signed packet from src to us, as a neighbour would. */
+static size_t neighbour_packet(uint8_t *buf, const struct key_conf *k, const uint8_t src[16],
+                               const uint8_t *index, uint32_t pc, bool with_pc)
+{
+    struct pkt_writer w;
+    pkt_writer_init(&w, buf, 512);
+    struct tlv_hello h = {.seqno = 1, .interval = 400};
+    ck_assert_int_eq(pkt_put_hello(&w, &h), 0);
+    if (with_pc) {
+        uint8_t pcb[12] = {(uint8_t)(pc >> 24), (uint8_t)(pc >> 16), (uint8_t)(pc >> 8), (uint8_t)pc};
+        memcpy(pcb + 4, index, 8);
+        ck_assert_int_eq(pkt_put_raw(&w, TLV_PC, pcb, sizeof(pcb)), 0);
+    }
+    size_t len = pkt_writer_finish(&w);
+    uint8_t mac[MAC_MAX_LEN];
+    int n = mac_compute(k, src, 6696, mcast, 6696, buf, len, mac);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(pkt_put_trailer(&w, TLV_MAC, mac, (size_t)n), 0);
+    return w.len;
+}
+
+static bool receive(struct interface *ifp, const uint8_t src[16], const uint8_t *pkt, size_t len)
+{
+    struct pkt_reader r;
+    ck_assert_int_eq(pkt_reader_init(&r, pkt, len, src), 0);
+    return mac_receive(ifp, src, mcast, pkt, len, &r);
+}
+
+START_TEST(test_receive_drops_and_counts)
+{
+    struct interface *ifp = fake_if("eth8", 52, "key id r1 type hmac-sha256 value 1122");
+    strcpy(ifp->p.key_id, "r1");
+    struct key_conf good = mkkey(KEY_HMAC_SHA256, "1122"), bad = mkkey(KEY_HMAC_SHA256, "3344");
+    uint8_t src[16], buf[600];
+    ck_assert_int_eq(addr_parse("fe80::99", src), 0);
+
+    /* A wrong key, then no MAC at all: dropped. */
+    size_t len = neighbour_packet(buf, &bad, src, idx1, 1, true);
+    ck_assert(!receive(ifp, src, buf, len));
+    struct pkt_reader r;
+    ck_assert_int_eq(pkt_reader_init(&r, buf, len, src), 0);
+    ck_assert(!receive(ifp, src, buf, BABEL_HEADER_LEN + r.body_len));
+    /* The right key, but an index never challenged: dropped, challenged. */
+    len = neighbour_packet(buf, &good, src, idx1, 1, true);
+    ck_assert(!receive(ifp, src, buf, len));
+    /* The right key, no PC TLV. */
+    len = neighbour_packet(buf, &good, src, idx1, 2, false);
+    ck_assert(!receive(ifp, src, buf, len));
+    /* sent 1: the Challenge Request, signed (its sending fails here). */
+    const char *rec = record();
+    ck_assert_msg(strstr(rec, "add mac-stats if eth8 keys 1 sent 1 received 4 accepted 0 "
+                              "no-mac 1 bad-mac 1 accepted-bad 0 replayed 0 no-pc 1 "
+                              "unknown-index 1 challenge-requests 1 ") != NULL,
+                  "record: %s", rec);
+
+    /* accept-bad-signatures: bad MACs go through, counted. */
+    ifp->p.accept_bad_signatures = true;
+    len = neighbour_packet(buf, &bad, src, idx1, 3, true);
+    ck_assert(receive(ifp, src, buf, len));
+    ck_assert_ptr_nonnull(strstr(record(), "bad-mac 2 accepted-bad 1 "));
+    ifp->p.accept_bad_signatures = false;
+
+    /* An interface without a key lets everything through, uncounted. */
+    struct interface *plain = fake_if("eth7", 53, "");
+    ck_assert(receive(plain, src, buf, len));
+    ck_assert_ptr_null(strstr(record(), "if eth7 "));
+}
+END_TEST
+
 static Suite *mac_suite(void)
 {
     Suite *s = suite_create("mac");
@@ -412,6 +602,10 @@ static Suite *mac_suite(void)
     tcase_add_test(tc, test_restart_with_lower_pc);
     tcase_add_test(tc, test_challenge_expires);
     tcase_add_test(tc, test_reply_rate_limit);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("daemon");
+    tcase_add_test(tc, test_seal_and_rollover);
+    tcase_add_test(tc, test_receive_drops_and_counts);
     suite_add_tcase(s, tc);
     return s;
 }
