@@ -76,9 +76,12 @@ uint16_t route_metric(const struct route *r)
     return m >= BABEL_INFINITY ? BABEL_INFINITY : (uint16_t)m;
 }
 
+/* RFC 8966 3.5.1 judges the metric the neighbour advertised (its own
+ * distance to the source), not our metric through it: that is what proves
+ * the neighbour does not route through us. */
 bool route_feasible(const struct route *r)
 {
-    return source_feasible(r->src, r->seqno, route_metric(r));
+    return source_feasible(r->src, r->seqno, r->refmetric);
 }
 
 /* Exponential decay of the smoothed metric toward the current one, with
@@ -351,12 +354,11 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         struct source *s = source_find(id, p, src, true, seqno);
         if (!s)
             return;
-        unsigned m = (unsigned)refmetric + add + neighbour_cost(n);
-        uint16_t metric = m >= BABEL_INFINITY ? BABEL_INFINITY : (uint16_t)m;
-        if (!source_feasible(s, seqno, metric)) {
+        if (!source_feasible(s, seqno, refmetric)) {
             /* Unfeasible: not stored.  If we have nothing better, ask the
              * originator for a newer seqno. */
-            if (!e || !e->selected || route_metric(e->selected) > metric)
+            unsigned m = (unsigned)refmetric + add + neighbour_cost(n);
+            if (!e || !e->selected || route_metric(e->selected) > m)
                 send_seqno_request(n, NULL, p, src, id, seqno_plus(s->seqno, 1), 127);
             return;
         }

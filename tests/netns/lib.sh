@@ -514,6 +514,18 @@ line_test() {   # line_test BIN_A BIN_B BIN_C
         "$R $(lo4 3)/32 from 0\.0\.0\.0/0 installed yes id [^ ]+ metric 96 refmetric 0 via [^ ]+ if b-c\$"
     pass "metric 192 at both ends, 96 in the middle"
 
+    # A route must not drop out when its periodic update arrives: a wrong
+    # feasibility check once made B drop and re-learn its routes every 4 s.
+    # This watches for it over three update intervals.
+    step "every route stays installed through three periodic updates (12 s)"
+    local until_ms=$(( $(_now_ms) + 12000 )) samples=0
+    while [ "$(_now_ms)" -lt "$until_ms" ]; do
+        _all_routes || fail "a route dropped out after convergence: $BM_WHY"
+        samples=$((samples + 1))
+        sleep 0.2
+    done
+    pass "no route lost in $samples samples over 12 s"
+
     # A daemon that exits cleanly sends retractions, so this is fast (stock:
     # well under a second); the 20 s deadline is the hold time (3.5 x the 4 s
     # update interval = 14 s) plus margin.  What "withdrawn" means follows

@@ -1,0 +1,125 @@
+/* Route selection against the feasibility condition (RFC 8966 3.5.1): a
+ * selected route refreshed with the same seqno and metric must stay
+ * selected; a worse route with the same seqno is unfeasible; a newer seqno
+ * is always feasible.  The kernel is kept out with an "install deny" filter. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "babel/config.h"
+#include "babel/neighbour.h"
+#include "babel/node.h"
+#include "babel/packet.h"
+#include "babel/route.h"
+
+static struct interface ifp;
+static struct neighbour n1, n2;
+static struct prefix dst, src;
+static const uint8_t origin[8] = {0x02, 0, 0, 0, 0, 0, 0, 0x42};
+static const uint8_t nh[16] = {0xfe, 0x80, [15] = 1};
+
+static void make_neighbour(struct neighbour *n, uint8_t last, uint16_t txcost)
+{
+    memset(n, 0, sizeof(*n));
+    n->addr[0] = 0xfe;
+    n->addr[1] = 0x80;
+    n->addr[15] = last;
+    n->ifp = &ifp;
+    n->mhello = (struct hello_history){.bits = 0xE000, .count = 3, .valid = true};
+    n->txcost = txcost;
+    n->ihu_deadline = now_ms + 60000;
+}
+
+static void setup(void)
+{
+    clock_refresh();
+    config_init(&node.cfg);
+    char err[256];
+    ck_assert_int_eq(config_parse_line(&node.cfg, "install deny", "test", 1, NULL, err, sizeof(err)), 0);
+    memset(&ifp, 0, sizeof(ifp));
+    strcpy(ifp.name, "test0");
+    ifp.p.rxcost = 96;
+    ifp.p.update_interval = 4000;
+    make_neighbour(&n1, 1, 96);
+    make_neighbour(&n2, 2, 200);
+    ck_assert_int_eq(prefix_parse("10.9.0.0/24", &dst), 0);
+    prefix_default_src(&dst, &src);
+}
+
+/* What flush_updates does when it announces the selected route. */
+static void advertise(struct route_entry *e)
+{
+    source_advertised(e->selected->src, e->selected->seqno, route_metric(e->selected));
+}
+
+START_TEST(refresh_keeps_selection)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_uint_eq(route_metric(e->selected), 96);
+    advertise(e);
+    /* The periodic update: same seqno, same metric. */
+    for (int i = 0; i < 3; i++) {
+        route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+        ck_assert_ptr_nonnull(e->selected);
+        ck_assert_ptr_eq(e->selected->neigh, &n1);
+        ck_assert(route_feasible(e->selected));
+    }
+}
+END_TEST
+
+START_TEST(worse_route_unfeasible)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    advertise(e); /* distance (7, 96) */
+    /* Through n2 the neighbour's own metric is 100 >= 96: that route could
+     * lead back through us, so it is not stored. */
+    route_update(&n2, &dst, &src, origin, 7, 100, 400, nh);
+    ck_assert_ptr_eq(e->selected->neigh, &n1);
+    /* A neighbour's metric below our distance is feasible, and kept as an
+     * alternative (it costs more, so n1 stays selected). */
+    route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
+    struct route *alt = NULL;
+    for (struct route *r = e->routes; r; r = r->next)
+        if (r->neigh == &n2)
+            alt = r;
+    ck_assert_ptr_nonnull(alt);
+    ck_assert(route_feasible(alt));
+    ck_assert_ptr_eq(e->selected->neigh, &n1);
+    /* n1 retracts: the feasible alternative takes over at once. */
+    route_update(&n1, &dst, &src, origin, 7, BABEL_INFINITY, 400, nh);
+    ck_assert_ptr_eq(e->selected, alt);
+    ck_assert_uint_eq(route_metric(alt), 250);
+}
+END_TEST
+
+START_TEST(newer_seqno_feasible)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    advertise(e);
+    route_update(&n1, &dst, &src, origin, 8, 300, 400, nh);
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_uint_eq(e->selected->seqno, 8);
+    ck_assert_uint_eq(route_metric(e->selected), 396);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("route");
+    TCase *tc = tcase_create("selection");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, refresh_keeps_selection);
+    tcase_add_test(tc, worse_route_unfeasible);
+    tcase_add_test(tc, newer_seqno_feasible);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
