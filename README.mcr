@@ -103,9 +103,8 @@ Works today:
   neighbour and route changes, extra local-interface records.
 
 Not yet:
-- MAC authentication: the source address signed is the interface's first link-local
-  address, which is the one the kernel picks unless an interface has several; IPv4
-  Babel transport (and so its 4-byte pseudo-header) does not exist.
+- IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
+  exist; Babel runs over IPv6 link-local, as babeld does by default.
 - IPv4 source-specific routes are not installed (the kernel has none; babeld uses rules).
 - Unicast Hellos are understood but never sent (`unicast true` sends updates and IHUs to
   each neighbour, Hellos still by multicast, as babeld does).

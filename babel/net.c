@@ -103,12 +103,29 @@ long net_recv(uint8_t *buf, size_t cap, uint8_t src[16], uint8_t dst[16], unsign
     return (long)n;
 }
 
-int net_send(unsigned ifindex, const uint8_t dst[16], const uint8_t *buf, size_t len)
+int net_send(unsigned ifindex, const uint8_t src[16], const uint8_t dst[16], const uint8_t *buf,
+             size_t len)
 {
     struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)bound_port),
                               .sin6_scope_id = ifindex};
     memcpy(&to.sin6_addr, dst, 16);
-    ssize_t n = sendto(sock, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))] = {0};
+    struct msghdr msg = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1};
+    if (src) {
+        /* The source is part of what a MAC covers (RFC 8967), so it must be
+         * the address we signed with, not whichever one the kernel picks. */
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof(cbuf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+        struct in6_pktinfo pi = {.ipi6_ifindex = ifindex};
+        memcpy(&pi.ipi6_addr, src, 16);
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    }
+    ssize_t n = sendmsg(sock, &msg, 0);
     if (n < 0) {
         log_debug(1, "send on ifindex %u: %s", ifindex, strerror(errno));
         return -1;

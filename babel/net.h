@@ -14,6 +14,9 @@ int net_leave_group(unsigned ifindex, const uint8_t group[16]);
 /* Receives one datagram; returns its length, 0 when nothing is pending,
  * -1 on error.  src and dst are 16-byte addresses. */
 long net_recv(uint8_t *buf, size_t cap, uint8_t src[16], uint8_t dst[16], unsigned *ifindex);
-int net_send(unsigned ifindex, const uint8_t dst[16], const uint8_t *buf, size_t len);
+/* Sends from src (our link-local address on that link) when it is known,
+ * else from the kernel's choice. */
+int net_send(unsigned ifindex, const uint8_t src[16], const uint8_t dst[16], const uint8_t *buf,
+             size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "babel/mac.h"
+#include "babel/interface.h"
 #include "babel/message.h"
 #include "babel/net.h"
 
@@ -33,7 +34,9 @@ void sendbuf_flush(struct sendbuf *b)
 {
     if (!pkt_writer_empty(&b->w)) {
         size_t len = mac_seal(&b->w, sizeof(b->data), b->ifindex, b->dst);
-        if (len == 0 || net_send(b->ifindex, b->dst, b->data, len) < 0)
+        const struct interface *ifp = interface_by_index(b->ifindex);
+        const uint8_t *src = ifp && ifp->have_ll ? ifp->ll : NULL;
+        if (len == 0 || net_send(b->ifindex, src, b->dst, b->data, len) < 0)
             msg_stats.tx_errors++;
         else
             msg_stats.tx_packets++;
