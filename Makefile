@@ -15,10 +15,10 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS = $(DEP_LIBS) -lm -lpthread
 
-CORE_SRCS = $(filter-out babel/main.c, $(wildcard babel/*.c))
+CORE_SRCS = $(wildcard babel/*.c)
 EXT_SRCS = $(wildcard mcast/*.c gem/*.c policy/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(EXT_SRCS))
-MAIN_OBJ = $(BUILD)/babel/main.o
+MAIN_OBJ = $(BUILD)/main.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 

@@ -26,6 +26,22 @@ struct route_hook {
 static struct route_hook route_hooks[MAX_HOOKS];
 static unsigned nroute_hooks;
 
+struct ack_hook {
+    ext_ack_fn fn;
+    void *ctx;
+};
+static struct ack_hook ack_hooks[MAX_HOOKS];
+static unsigned nack_hooks;
+
+struct life_hook {
+    void (*start)(void *);
+    void (*stop)(void *);
+    void *ctx;
+};
+static struct life_hook life_hooks[MAX_HOOKS];
+static unsigned nlife_hooks;
+static bool running;
+
 struct dump_hook {
     ext_dump_fn fn;
     void *ctx;
@@ -109,4 +125,62 @@ void ext_dump(void (*emit)(const char *line, void *out), void *out)
 {
     for (unsigned i = 0; i < ndump_hooks; i++)
         dump_hooks[i].fn(emit, out, dump_hooks[i].ctx);
+}
+
+int ext_send_tlv_acked(struct neighbour *n, uint8_t type, const uint8_t *body, size_t len,
+                       uint16_t nonce, uint16_t interval_cs)
+{
+    if (len > 255)
+        return -1;
+    /* The request acknowledges the packet, so both TLVs must share one:
+     * start a fresh packet when they would not fit together. */
+    size_t need = 8 + 2 + len; /* Ack Request TLV, then this one */
+    if (n->ubuf.w.len + need > n->ubuf.w.cap)
+        sendbuf_flush(&n->ubuf);
+    if (pkt_put_ack_req(&n->ubuf.w, nonce, interval_cs) < 0 ||
+        pkt_put_raw(&n->ubuf.w, type, body, len) < 0)
+        return -1;
+    sendbuf_schedule(&n->ubuf, 5);
+    return 0;
+}
+
+int ext_on_ack(ext_ack_fn fn, void *ctx)
+{
+    if (nack_hooks == MAX_HOOKS)
+        return -1;
+    ack_hooks[nack_hooks++] = (struct ack_hook){fn, ctx};
+    return 0;
+}
+
+void ext_ack_received(struct neighbour *from, uint16_t nonce)
+{
+    for (unsigned i = 0; i < nack_hooks; i++)
+        ack_hooks[i].fn(from, nonce, ack_hooks[i].ctx);
+}
+
+int ext_on_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *ctx)
+{
+    if (nlife_hooks == MAX_HOOKS)
+        return -1;
+    life_hooks[nlife_hooks++] = (struct life_hook){start, stop, ctx};
+    return 0;
+}
+
+bool ext_running(void) { return running; }
+
+void ext_start_all(void)
+{
+    running = true;
+    for (unsigned i = 0; i < nlife_hooks; i++)
+        if (life_hooks[i].start)
+            life_hooks[i].start(life_hooks[i].ctx);
+}
+
+void ext_stop_all(void)
+{
+    /* In reverse, so what started last (and may use the others) stops first. */
+    for (unsigned i = nlife_hooks; i-- > 0;)
+        if (life_hooks[i].stop)
+            life_hooks[i].stop(life_hooks[i].ctx);
+    running = false;
 }

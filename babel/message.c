@@ -427,6 +427,9 @@ void message_receive(struct interface *ifp, const uint8_t src[16], const uint8_t
         case TLV_ACK_REQ:
             send_ack(n, t.ack_req.nonce);
             break;
+        case TLV_ACK:
+            ext_ack_received(n, t.ack.nonce);
+            break;
         case TLV_HELLO: {
             bool unicast = (t.hello.flags & HELLO_FLAG_UNICAST) != 0;
             neighbour_hello(n, t.hello.seqno, t.hello.interval, unicast, t.hello.has_timestamp,

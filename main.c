@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "babel/config.h"
+#include "babel/extension.h"
 #include "babel/event.h"
 #include "babel/interface.h"
 #include "babel/kernel.h"
@@ -26,6 +27,7 @@
 #include "babel/runtime.h"
 #include "babel/source.h"
 #include "babel/xroute.h"
+#include "mcast/mcast.h"
 
 #define VERSION_STRING "babeld-mcr 0.1 (a Babel routing daemon compatible with babeld 1.12)"
 #define DEFAULT_CONFIG "/etc/babeld.conf"
@@ -409,6 +411,9 @@ int main(int argc, char **argv)
 {
     clock_refresh();
     config_init(&node.cfg);
+    /* Subsystems register their directives before the configuration is
+     * read. */
+    mcast_init();
     const char *files[MAX_ARGS + 1], *stmts[MAX_ARGS];
     int nfiles = 0, nstmts = 0;
     if (parse_args(argc, argv, files, &nfiles, stmts, &nstmts) < 0)
@@ -496,12 +501,14 @@ int main(int argc, char **argv)
 
     char idbuf[ID_STRLEN];
     log_msg("babeld-mcr starting, router-id %s", id_fmt(node.id, idbuf));
+    ext_start_all();
     event_run();
     rc = 0;
 
+    clock_refresh();
+    ext_stop_all();
     /* Leave cleanly: neighbours hear our routes retracted at once instead
      * of waiting for them to expire. */
-    clock_refresh();
     send_retractions_all();
     for (struct neighbour *n = neighbours; n; n = n->next)
         sendbuf_flush(&n->ubuf);

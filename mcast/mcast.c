@@ -1,0 +1,7 @@
+#include "mcast/mcast.h"
+
+/* Each part of the subsystem registers itself here, in dependency order
+ * (the SA table before what originates SAs). */
+void mcast_init(void)
+{
+}
