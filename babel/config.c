@@ -961,6 +961,14 @@ int config_register_directive(const char *keyword, config_directive_fn fn, void 
     return 0;
 }
 
+bool config_is_extension(const char *keyword)
+{
+    for (int i = 0; i < n_extensions; i++)
+        if (strcmp(extensions[i].keyword, keyword) == 0)
+            return true;
+    return false;
+}
+
 static int parse_extension(struct words *w, struct config_effect *eff, char *reason)
 {
     for (int i = 0; i < n_extensions; i++) {

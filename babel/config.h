@@ -169,5 +169,6 @@ const struct key_conf *config_find_key(const struct babel_config *c, const char 
 
 /* Extensions register their directives before the configuration is read. */
 int config_register_directive(const char *keyword, config_directive_fn fn, void *ctx);
+bool config_is_extension(const char *keyword);
 
 #endif

@@ -1,5 +1,7 @@
 #include "babel/extension.h"
 
+#include <string.h>
+
 #include "babel/interface.h"
 #include "babel/neighbour.h"
 #include "babel/packet.h"
@@ -41,6 +43,14 @@ struct life_hook {
 static struct life_hook life_hooks[MAX_HOOKS];
 static unsigned nlife_hooks;
 static bool running;
+
+struct flush_hook {
+    char kind[32];
+    ext_flush_fn fn;
+    void *ctx;
+};
+static struct flush_hook flush_hooks[MAX_HOOKS];
+static unsigned nflush_hooks;
 
 struct dump_hook {
     ext_dump_fn fn;
@@ -183,4 +193,28 @@ void ext_stop_all(void)
         if (life_hooks[i].stop)
             life_hooks[i].stop(life_hooks[i].ctx);
     running = false;
+}
+
+int ext_register_flush(const char *kind, ext_flush_fn fn, void *ctx)
+{
+    if (nflush_hooks == MAX_HOOKS || strlen(kind) >= sizeof(flush_hooks[0].kind) ||
+        strcmp(kind, "interface") == 0)
+        return -1;
+    for (unsigned i = 0; i < nflush_hooks; i++)
+        if (strcmp(flush_hooks[i].kind, kind) == 0)
+            return -1;
+    strlcpy_safe(flush_hooks[nflush_hooks].kind, kind, sizeof(flush_hooks[0].kind));
+    flush_hooks[nflush_hooks].fn = fn;
+    flush_hooks[nflush_hooks++].ctx = ctx;
+    return 0;
+}
+
+int ext_dispatch_flush(char **words, int nwords, char *err, size_t errlen)
+{
+    if (nwords < 1)
+        return -2;
+    for (unsigned i = 0; i < nflush_hooks; i++)
+        if (strcmp(flush_hooks[i].kind, words[0]) == 0)
+            return flush_hooks[i].fn(words, nwords, err, errlen, flush_hooks[i].ctx);
+    return -2;
 }

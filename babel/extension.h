@@ -38,6 +38,15 @@ int ext_on_ack(ext_ack_fn fn, void *ctx);
 int ext_on_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *ctx);
 bool ext_running(void);
 
+/* "flush KIND ..." lines on a read-write local socket, for the record kinds
+ * an extension owns (flush mcast-rule NAME, flush sa-announce S G).  The
+ * handler gets the words after "flush" (words[0] is KIND); on refusal it
+ * writes a reason and returns -1, and the client reads "no <reason>". */
+typedef int (*ext_flush_fn)(char **words, int nwords, char *err, size_t errlen, void *ctx);
+int ext_register_flush(const char *kind, ext_flush_fn fn, void *ctx);
+/* -2: no extension owns KIND; else what the handler returned. */
+int ext_dispatch_flush(char **words, int nwords, char *err, size_t errlen);
+
 /* Change callbacks. */
 enum ext_change { EXT_ADD, EXT_CHANGE, EXT_FLUSH };
 typedef void (*ext_neighbour_fn)(struct neighbour *n, enum ext_change what, void *ctx);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "babel/extension.h"
 #include "babel/interface.h"
 #include "babel/kernel_watch.h"
 #include "babel/node.h"
@@ -62,23 +63,40 @@ void runtime_apply(const struct config_effect *eff)
     }
 }
 
-void runtime_config_line(const char *line, char *reply, size_t len)
+/* "flush interface IF" is babeld's; other kinds belong to extensions. */
+static void runtime_flush(const char *line, char *reply, size_t len)
 {
-    char word[64] = "";
-    sscanf(line, "%63s", word);
-    if (strcmp(word, "flush") == 0) {
-        char what[32] = "", name[IF_NAMESIZE + 1] = "";
-        if (sscanf(line, "flush %31s %16s", what, name) != 2 || strcmp(what, "interface") != 0) {
-            snprintf(reply, len, "bad\n");
-            return;
-        }
-        struct interface *ifp = interface_find(name);
+    char copy[1024], *words[32];
+    int n = 0;
+    strlcpy_safe(copy, line, sizeof(copy));
+    for (char *t = strtok(copy, " \t"); t && n < 32; t = strtok(NULL, " \t"))
+        words[n++] = t;
+    if (n == 3 && strcmp(words[1], "interface") == 0) {
+        struct interface *ifp = interface_find(words[2]);
         if (!ifp) {
             snprintf(reply, len, "no No such interface\n");
             return;
         }
         interface_remove(ifp);
         snprintf(reply, len, "ok\n");
+        return;
+    }
+    char err[512] = "";
+    int rc = ext_dispatch_flush(words + 1, n - 1, err, sizeof(err));
+    if (rc == -2)
+        snprintf(reply, len, "bad\n");
+    else if (rc < 0)
+        snprintf(reply, len, "no %s\n", err[0] ? err : "refused");
+    else
+        snprintf(reply, len, "ok\n");
+}
+
+void runtime_config_line(const char *line, char *reply, size_t len)
+{
+    char word[64] = "";
+    sscanf(line, "%63s", word);
+    if (strcmp(word, "flush") == 0) {
+        runtime_flush(line, reply, len);
         return;
     }
     if (word_in(word, startup_words)) {
@@ -89,9 +107,13 @@ void runtime_config_line(const char *line, char *reply, size_t len)
     struct config_effect eff;
     char err[512];
     if (config_parse_line(&node.cfg, line, "local", 0, &eff, err, sizeof(err)) < 0) {
-        /* Like babeld, a line the parser rejects is "bad". */
+        /* Like babeld, a line the parser rejects is "bad"; the extensions'
+         * directives say why ("local: " is the origin the parser added). */
         log_debug(1, "%s", err);
-        snprintf(reply, len, "bad\n");
+        if (config_is_extension(word))
+            snprintf(reply, len, "no %s\n", strncmp(err, "local: ", 7) == 0 ? err + 7 : err);
+        else
+            snprintf(reply, len, "bad\n");
         return;
     }
     runtime_apply(&eff);
