@@ -1,7 +1,9 @@
 #include "mcast/mcast.h"
+#include "mcast/sa.h"
 
 /* Each part of the subsystem registers itself here, in dependency order
  * (the SA table before what originates SAs). */
 void mcast_init(void)
 {
+    sa_register();
 }

@@ -1,0 +1,944 @@
+/* Source-Active: the table, flooding with acknowledgments, origination,
+ * directives and records (see sa.h). */
+#include "mcast/sa.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "babel/config.h"
+#include "babel/event.h"
+#include "babel/extension.h"
+#include "babel/local.h"
+#include "babel/metrics.h"
+#include "babel/node.h"
+#include "babel/packet.h"
+#include "babel/util.h"
+#include "mcast/sa_codec.h"
+
+#define BUCKETS 4096
+#define MAX_SUBS 8
+#define ACK_INTERVAL_CS 20 /* what we ask of the neighbour: acknowledge within 200 ms */
+
+struct sa_entry {
+    struct sa_entry *hnext;
+    uint8_t origin[8];
+    uint8_t s[16];
+    uint8_t g[16];
+    uint64_t id;
+    uint16_t seqno;
+    bool withdrawn; /* a tombstone: kept until it expires, not shown */
+    bool local;     /* ours and announced: refreshed, never expires */
+    uint64_t expires;
+    uint64_t updated;
+    void *from; /* the neighbour it came from; NULL when ours or gone */
+};
+
+/* One entry still to be delivered to one neighbour. */
+struct sa_pend {
+    struct sa_pend *next;
+    struct sa_entry *e;
+    uint16_t nonce; /* of the copy in flight */
+    uint8_t tries;  /* copies sent since the entry last changed */
+    uint64_t due;   /* (re)send then */
+};
+
+struct sa_peer {
+    struct sa_peer *next;
+    void *nb;
+    struct sa_pend *pend, **tail;
+};
+
+/* What we originate. */
+struct sa_local {
+    struct sa_local *next;
+    uint8_t s[16];
+    uint8_t g[16];
+    bool by_config, by_api;
+    uint64_t refresh_due;
+};
+
+static struct {
+    struct sa_entry *buckets[BUCKETS];
+    size_t nentries;
+    struct sa_peer *peers;
+    struct sa_local *locals;
+    struct sa_stats stats;
+    unsigned lifetime; /* s */
+    bool started;
+    uint8_t self[8];
+    struct sa_ops ops;
+    uint16_t next_nonce;
+    uint64_t next_expiry; /* earliest expiry of a non-local entry */
+    bool send_due;        /* some pend may be due: scan at the next tick */
+    uint64_t next_send;
+} sa = {.lifetime = SA_DEFAULT_LIFETIME, .next_expiry = EVENT_NEVER, .next_send = EVENT_NEVER};
+
+static struct {
+    sa_change_fn fn;
+    void *ctx;
+} subs[MAX_SUBS];
+static unsigned nsubs;
+
+/* ---- helpers -------------------------------------------------------- */
+
+uint64_t sa_entry_id(const uint8_t origin[8], const uint8_t s[16], const uint8_t g[16])
+{
+    /* FNV-1a over the key: the same SA has the same id on every node. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint8_t *parts[3] = {origin, s, g};
+    const size_t lens[3] = {8, 16, 16};
+    for (int i = 0; i < 3; i++)
+        for (size_t j = 0; j < lens[i]; j++) {
+            h ^= parts[i][j];
+            h *= 0x100000001b3ull;
+        }
+    return h;
+}
+
+static bool addr_is_mcast(const uint8_t a[16])
+{
+    if (addr_is_v4(a))
+        return (a[12] & 0xf0) == 0xe0;
+    return a[0] == 0xff;
+}
+
+/* S unicast and routable-looking, G multicast, same family. */
+static bool valid_pair(const uint8_t s[16], const uint8_t g[16])
+{
+    if (addr_is_v4(s) != addr_is_v4(g) || !addr_is_mcast(g) || addr_is_mcast(s))
+        return false;
+    if (addr_is_v4(s))
+        return s[12] != 0 && !(s[12] == 255 && s[13] == 255 && s[14] == 255 && s[15] == 255);
+    return !addr_is_zero(s) && !addr_is_linklocal(s);
+}
+
+static unsigned bucket_of(uint64_t id) { return (unsigned)(id % BUCKETS); }
+
+static struct sa_entry *entry_find(const uint8_t origin[8], const uint8_t s[16],
+                                   const uint8_t g[16])
+{
+    uint64_t id = sa_entry_id(origin, s, g);
+    for (struct sa_entry *e = sa.buckets[bucket_of(id)]; e; e = e->hnext)
+        if (e->id == id && memcmp(e->origin, origin, 8) == 0 && memcmp(e->s, s, 16) == 0 &&
+            memcmp(e->g, g, 16) == 0)
+            return e;
+    return NULL;
+}
+
+static struct sa_entry *entry_new(const uint8_t origin[8], const uint8_t s[16],
+                                  const uint8_t g[16])
+{
+    if (sa.nentries >= SA_TABLE_MAX) {
+        sa.stats.table_full++;
+        return NULL;
+    }
+    struct sa_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    memcpy(e->origin, origin, 8);
+    memcpy(e->s, s, 16);
+    memcpy(e->g, g, 16);
+    e->id = sa_entry_id(origin, s, g);
+    e->withdrawn = true; /* until the caller says otherwise */
+    unsigned b = bucket_of(e->id);
+    e->hnext = sa.buckets[b];
+    sa.buckets[b] = e;
+    sa.nentries++;
+    return e;
+}
+
+static void pend_unlink_entry(struct sa_entry *e);
+
+static void entry_free(struct sa_entry *e)
+{
+    pend_unlink_entry(e);
+    for (struct sa_entry **pp = &sa.buckets[bucket_of(e->id)]; *pp; pp = &(*pp)->hnext)
+        if (*pp == e) {
+            *pp = e->hnext;
+            break;
+        }
+    sa.nentries--;
+    free(e);
+}
+
+static void fill_info(const struct sa_entry *e, struct sa_info *out)
+{
+    out->id = e->id;
+    memcpy(out->origin, e->origin, 8);
+    memcpy(out->source, e->s, 16);
+    memcpy(out->group, e->g, 16);
+    out->seqno = e->seqno;
+    out->age = now_ms > e->updated ? (unsigned)((now_ms - e->updated) / 1000) : 0;
+    out->local = e->local;
+}
+
+static void format_entry(char *buf, size_t len, const char *kind, const struct sa_entry *e)
+{
+    char s[ADDR_STRLEN], g[ADDR_STRLEN], o[ID_STRLEN];
+    struct sa_info in;
+    fill_info(e, &in);
+    snprintf(buf, len, "%s sa %016llx source %s group %s origin %s seqno %u age %u\n", kind,
+             (unsigned long long)e->id, addr_fmt(e->s, s), addr_fmt(e->g, g),
+             id_fmt(e->origin, o), e->seqno, in.age);
+}
+
+/* Monitor lines and subscribers. */
+static void changed(const struct sa_entry *e, enum ext_change what)
+{
+    if (sa.ops.notify) {
+        char buf[256];
+        format_entry(buf, sizeof(buf),
+                     what == EXT_ADD ? "add" : what == EXT_CHANGE ? "change" : "flush", e);
+        sa.ops.notify(buf, sa.ops.ctx);
+    }
+    if (nsubs) {
+        struct sa_info in;
+        fill_info(e, &in);
+        for (unsigned i = 0; i < nsubs; i++)
+            subs[i].fn(&in, what, subs[i].ctx);
+    }
+}
+
+static void note_expiry(uint64_t t)
+{
+    if (t < sa.next_expiry)
+        sa.next_expiry = t;
+}
+
+/* ---- neighbours and what each still has to get ------------------------ */
+
+static struct sa_peer *peer_find(void *nb)
+{
+    for (struct sa_peer *p = sa.peers; p; p = p->next)
+        if (p->nb == nb)
+            return p;
+    return NULL;
+}
+
+static struct sa_peer *peer_get(void *nb)
+{
+    struct sa_peer *p = peer_find(nb);
+    if (p)
+        return p;
+    p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->nb = nb;
+    p->tail = &p->pend;
+    p->next = sa.peers;
+    sa.peers = p;
+    return p;
+}
+
+static void peer_fix_tail(struct sa_peer *p)
+{
+    p->tail = &p->pend;
+    while (*p->tail)
+        p->tail = &(*p->tail)->next;
+}
+
+/* (Re)queues e for p, to go out at the next tick. */
+static void queue(struct sa_peer *p, struct sa_entry *e)
+{
+    struct sa_pend *q;
+    for (q = p->pend; q; q = q->next)
+        if (q->e == e)
+            break;
+    if (!q) {
+        q = calloc(1, sizeof(*q));
+        if (!q)
+            return;
+        q->e = e;
+        *p->tail = q;
+        p->tail = &q->next;
+    }
+    q->tries = 0;
+    q->nonce = 0;
+    q->due = now_ms;
+    sa.send_due = true;
+}
+
+static void unqueue(struct sa_peer *p, const struct sa_entry *e)
+{
+    for (struct sa_pend **pp = &p->pend; *pp; pp = &(*pp)->next)
+        if ((*pp)->e == e) {
+            struct sa_pend *q = *pp;
+            *pp = q->next;
+            free(q);
+            peer_fix_tail(p);
+            return;
+        }
+}
+
+static void pend_unlink_entry(struct sa_entry *e)
+{
+    for (struct sa_peer *p = sa.peers; p; p = p->next)
+        unqueue(p, e);
+}
+
+static void flood(struct sa_entry *e, void *except)
+{
+    for (struct sa_peer *p = sa.peers; p; p = p->next)
+        if (p->nb != except)
+            queue(p, e);
+}
+
+static void peer_free(struct sa_peer *p)
+{
+    while (p->pend) {
+        struct sa_pend *q = p->pend;
+        p->pend = q->next;
+        free(q);
+    }
+    free(p);
+}
+
+void sa_core_peer(void *nb, bool up)
+{
+    if (up) {
+        bool fresh = peer_find(nb) == NULL;
+        struct sa_peer *p = peer_get(nb);
+        if (!p || !fresh || !sa.started)
+            return;
+        /* A new neighbour gets the whole table. */
+        for (unsigned b = 0; b < BUCKETS; b++)
+            for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
+                if (!e->withdrawn && (e->local || e->expires > now_ms))
+                    queue(p, e);
+        return;
+    }
+    for (struct sa_peer **pp = &sa.peers; *pp; pp = &(*pp)->next)
+        if ((*pp)->nb == nb) {
+            struct sa_peer *p = *pp;
+            *pp = p->next;
+            peer_free(p);
+            break;
+        }
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
+            if (e->from == nb)
+                e->from = NULL;
+}
+
+void sa_core_ack(void *nb, uint16_t nonce)
+{
+    struct sa_peer *p = peer_find(nb);
+    if (!p)
+        return;
+    bool any = false;
+    for (struct sa_pend **pp = &p->pend; *pp;) {
+        struct sa_pend *q = *pp;
+        if (q->tries > 0 && q->nonce == nonce) {
+            *pp = q->next;
+            free(q);
+            sa.stats.acked++;
+            any = true;
+        } else {
+            pp = &q->next;
+        }
+    }
+    if (any)
+        peer_fix_tail(p);
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static uint64_t rto(unsigned tries)
+{
+    uint64_t t = SA_RETRANSMIT_FIRST;
+    for (unsigned i = 1; i < tries && t < SA_RETRANSMIT_MAX; i++)
+        t *= 2;
+    return t < SA_RETRANSMIT_MAX ? t : SA_RETRANSMIT_MAX;
+}
+
+static void to_wire(const struct sa_entry *e, struct sa_wire_entry *w)
+{
+    memcpy(w->origin, e->origin, 8);
+    memcpy(w->source, e->s, 16);
+    memcpy(w->group, e->g, 16);
+    w->seqno = e->seqno;
+    w->flags = e->withdrawn ? SA_FLAG_WITHDRAW : 0;
+    uint64_t left = e->local ? (uint64_t)sa.lifetime * 1000
+                             : (e->expires > now_ms ? e->expires - now_ms : 0);
+    uint64_t secs = (left + 999) / 1000;
+    w->lifetime = (uint16_t)(secs > SA_MAX_LIFETIME ? SA_MAX_LIFETIME : secs);
+}
+
+/* One TLV being filled for one neighbour, and the pends it carries. */
+struct batch {
+    uint8_t body[SA_TLV_MAX];
+    size_t len;
+    struct sa_pend *items[SA_MAX_ENTRIES];
+    unsigned n;
+};
+
+static void batch_send(struct sa_peer *p, struct batch *b)
+{
+    if (b->n == 0)
+        return;
+    uint16_t nonce = sa.next_nonce++;
+    int rc = sa.ops.send ? sa.ops.send(p->nb, b->body, b->len, nonce, sa.ops.ctx) : -1;
+    for (unsigned i = 0; i < b->n; i++) {
+        struct sa_pend *q = b->items[i];
+        if (q->tries > 0)
+            sa.stats.retransmits++;
+        sa.stats.sent++;
+        q->tries++;
+        q->nonce = nonce;
+        /* A copy that could not even be queued is tried again soon. */
+        q->due = now_ms + (rc < 0 ? SA_RETRANSMIT_FIRST : rto(q->tries));
+    }
+    b->n = 0;
+    b->len = sa_encode_header(b->body, sizeof(b->body));
+}
+
+/* Sends what is due to p; returns the earliest later due time. */
+static uint64_t peer_send(struct sa_peer *p)
+{
+    static struct batch b;
+    uint64_t next = EVENT_NEVER;
+    b.n = 0;
+    b.len = sa_encode_header(b.body, sizeof(b.body));
+    for (struct sa_pend **pp = &p->pend; *pp;) {
+        struct sa_pend *q = *pp;
+        struct sa_entry *e = q->e;
+        bool gone = !e->local && e->expires <= now_ms;
+        if (q->due <= now_ms && (gone || q->tries >= SA_MAX_TRIES)) {
+            if (!gone)
+                sa.stats.gave_up++;
+            *pp = q->next;
+            free(q);
+            continue;
+        }
+        if (q->due <= now_ms) {
+            struct sa_wire_entry w;
+            to_wire(e, &w);
+            if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0 ||
+                b.n == SA_MAX_ENTRIES) {
+                batch_send(p, &b);
+                if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
+                    pp = &q->next; /* cannot happen: one entry always fits */
+                    continue;
+                }
+            }
+            b.items[b.n++] = q;
+        }
+        pp = &q->next;
+    }
+    batch_send(p, &b);
+    peer_fix_tail(p);
+    for (struct sa_pend *q = p->pend; q; q = q->next)
+        if (q->due < next)
+            next = q->due;
+    return next;
+}
+
+/* ---- origination ------------------------------------------------------ */
+
+static struct sa_local *local_find(const uint8_t s[16], const uint8_t g[16])
+{
+    for (struct sa_local *l = sa.locals; l; l = l->next)
+        if (memcmp(l->s, s, 16) == 0 && memcmp(l->g, g, 16) == 0)
+            return l;
+    return NULL;
+}
+
+static uint64_t refresh_interval(void)
+{
+    return jitter_ms((uint64_t)sa.lifetime * 1000 / 3);
+}
+
+/* Announces l with a new seqno (a new entry, a refresh, or after hearing a
+ * newer one of ours from a previous life). */
+static void local_announce(struct sa_local *l, const uint16_t *above)
+{
+    if (!sa.started)
+        return;
+    struct sa_entry *e = entry_find(sa.self, l->s, l->g);
+    bool fresh = false;
+    if (!e) {
+        e = entry_new(sa.self, l->s, l->g);
+        if (!e)
+            return;
+        e->seqno = (uint16_t)random_u32();
+        fresh = true;
+    } else {
+        fresh = e->withdrawn;
+        e->seqno = seqno_plus(e->seqno, 1);
+    }
+    if (above && seqno_compare(e->seqno, *above) <= 0)
+        e->seqno = seqno_plus(*above, 1);
+    e->withdrawn = false;
+    e->local = true;
+    e->from = NULL;
+    e->updated = now_ms;
+    e->expires = EVENT_NEVER;
+    l->refresh_due = now_ms + refresh_interval();
+    changed(e, fresh ? EXT_ADD : EXT_CHANGE);
+    flood(e, NULL);
+}
+
+/* Withdraws our entry for (s, g) (new seqno, withdraw flag), or makes sure
+ * a ghost of ours newer than `above` is killed. */
+static void local_withdraw_entry(const uint8_t s[16], const uint8_t g[16], const uint16_t *above)
+{
+    if (!sa.started)
+        return;
+    struct sa_entry *e = entry_find(sa.self, s, g);
+    bool was_active = e && !e->withdrawn;
+    if (!e) {
+        e = entry_new(sa.self, s, g);
+        if (!e)
+            return;
+        e->seqno = above ? *above : (uint16_t)random_u32();
+    }
+    e->seqno = seqno_plus(e->seqno, 1);
+    if (above && seqno_compare(e->seqno, *above) <= 0)
+        e->seqno = seqno_plus(*above, 1);
+    e->withdrawn = true;
+    e->local = false;
+    e->from = NULL;
+    e->updated = now_ms;
+    e->expires = now_ms + (uint64_t)sa.lifetime * 1000;
+    note_expiry(e->expires);
+    if (was_active)
+        changed(e, EXT_FLUSH);
+    flood(e, NULL);
+}
+
+static int originate(const uint8_t s[16], const uint8_t g[16], bool api)
+{
+    if (!valid_pair(s, g))
+        return -1;
+    struct sa_local *l = local_find(s, g);
+    if (l) {
+        if (api)
+            l->by_api = true;
+        else
+            l->by_config = true;
+        return 0;
+    }
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -1;
+    memcpy(l->s, s, 16);
+    memcpy(l->g, g, 16);
+    l->by_api = api;
+    l->by_config = !api;
+    l->next = sa.locals;
+    sa.locals = l;
+    local_announce(l, NULL);
+    return 0;
+}
+
+static int unoriginate(const uint8_t s[16], const uint8_t g[16], bool api)
+{
+    struct sa_local *l = local_find(s, g);
+    if (!l || !(api ? l->by_api : l->by_config))
+        return -1;
+    if (api)
+        l->by_api = false;
+    else
+        l->by_config = false;
+    if (l->by_api || l->by_config)
+        return 0;
+    for (struct sa_local **pp = &sa.locals; *pp; pp = &(*pp)->next)
+        if (*pp == l) {
+            *pp = l->next;
+            break;
+        }
+    local_withdraw_entry(s, g, NULL);
+    free(l);
+    return 0;
+}
+
+int sa_originate(const uint8_t s[16], const uint8_t g[16]) { return originate(s, g, true); }
+int sa_withdraw(const uint8_t s[16], const uint8_t g[16]) { return unoriginate(s, g, true); }
+int sa_announce_static(const uint8_t s[16], const uint8_t g[16]) { return originate(s, g, false); }
+int sa_flush_static(const uint8_t s[16], const uint8_t g[16]) { return unoriginate(s, g, false); }
+
+int sa_set_lifetime(unsigned seconds)
+{
+    if (seconds < SA_MIN_LIFETIME || seconds > SA_MAX_LIFETIME)
+        return -1;
+    sa.lifetime = seconds;
+    /* Refresh soon enough for the new lifetime. */
+    uint64_t latest = now_ms + (uint64_t)seconds * 1000 / 3;
+    for (struct sa_local *l = sa.locals; l; l = l->next)
+        if (l->refresh_due > latest)
+            l->refresh_due = latest;
+    return 0;
+}
+
+/* ---- receiving -------------------------------------------------------- */
+
+/* One of our own entries came back. */
+static void receive_own(struct sa_peer *p, const struct sa_wire_entry *w)
+{
+    sa.stats.own++;
+    struct sa_entry *e = entry_find(sa.self, w->source, w->group);
+    int cmp = e ? seqno_compare(w->seqno, e->seqno) : 1;
+    if (cmp < 0) {
+        queue(p, e); /* it is behind: tell it what we have */
+        return;
+    }
+    if (cmp == 0 && e && e->withdrawn == ((w->flags & SA_FLAG_WITHDRAW) != 0)) {
+        sa.stats.duplicates++;
+        unqueue(p, e);
+        return;
+    }
+    /* Newer than (or conflicting with) what we have: left over from a
+     * previous life of ours.  Say what is true now, above it. */
+    struct sa_local *l = local_find(w->source, w->group);
+    if (l)
+        local_announce(l, &w->seqno);
+    else
+        local_withdraw_entry(w->source, w->group, &w->seqno);
+}
+
+static void receive_entry(struct sa_peer *p, const struct sa_wire_entry *w)
+{
+    sa.stats.received++;
+    bool withdraw = (w->flags & SA_FLAG_WITHDRAW) != 0;
+    if (!valid_pair(w->source, w->group) || id_is_zero(w->origin) || w->lifetime == 0) {
+        sa.stats.invalid++;
+        return;
+    }
+    if (memcmp(w->origin, sa.self, 8) == 0) {
+        receive_own(p, w);
+        return;
+    }
+    struct sa_entry *e = entry_find(w->origin, w->source, w->group);
+    if (e && seqno_compare(w->seqno, e->seqno) <= 0) {
+        sa.stats.duplicates++;
+        if (seqno_compare(w->seqno, e->seqno) == 0)
+            unqueue(p, e); /* it has it already */
+        else if (e->expires > now_ms)
+            queue(p, e); /* it is behind */
+        return;
+    }
+    /* Peer-RPF: an announcement for a source Babel cannot reach is not
+     * believed (a withdrawal only removes state, so it always is). */
+    if (!withdraw && !(sa.ops.rpf && sa.ops.rpf(w->source, sa.ops.ctx))) {
+        sa.stats.rpf_failures++;
+        return;
+    }
+    sa.stats.accepted++;
+    bool fresh = !e || e->withdrawn;
+    if (!e) {
+        e = entry_new(w->origin, w->source, w->group);
+        if (!e)
+            return;
+    }
+    bool was_active = !e->withdrawn;
+    e->seqno = w->seqno;
+    e->withdrawn = withdraw;
+    e->local = false;
+    e->from = p->nb;
+    e->updated = now_ms;
+    e->expires = now_ms + (uint64_t)w->lifetime * 1000;
+    note_expiry(e->expires);
+    if (withdraw) {
+        if (was_active)
+            changed(e, EXT_FLUSH);
+    } else {
+        changed(e, fresh ? EXT_ADD : EXT_CHANGE);
+    }
+    flood(e, p->nb);
+}
+
+void sa_core_receive(void *nb, const uint8_t *body, size_t len)
+{
+    static struct sa_decoded d;
+    enum sa_decode_status st = sa_decode(body, len, &d);
+    if (st == SA_DECODE_VERSION) {
+        sa.stats.unknown_version++;
+        return;
+    }
+    if (st != SA_DECODE_OK) {
+        sa.stats.malformed++;
+        return;
+    }
+    if (!sa.started)
+        return;
+    struct sa_peer *p = peer_get(nb);
+    if (!p)
+        return;
+    for (size_t i = 0; i < d.n; i++)
+        receive_entry(p, &d.e[i]);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static void expire(void)
+{
+    sa.next_expiry = EVENT_NEVER;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        struct sa_entry *e = sa.buckets[b];
+        while (e) {
+            struct sa_entry *nx = e->hnext;
+            if (!e->local) {
+                if (e->expires <= now_ms) {
+                    if (!e->withdrawn)
+                        changed(e, EXT_FLUSH);
+                    entry_free(e);
+                } else {
+                    note_expiry(e->expires);
+                }
+            }
+            e = nx;
+        }
+    }
+}
+
+uint64_t sa_core_tick(void)
+{
+    if (!sa.started)
+        return EVENT_NEVER;
+    uint64_t next = EVENT_NEVER;
+    for (struct sa_local *l = sa.locals; l; l = l->next) {
+        if (l->refresh_due <= now_ms)
+            local_announce(l, NULL);
+        if (l->refresh_due < next)
+            next = l->refresh_due;
+    }
+    if (sa.next_expiry <= now_ms)
+        expire();
+    if (sa.next_expiry < next)
+        next = sa.next_expiry;
+    if (sa.send_due || sa.next_send <= now_ms) {
+        sa.send_due = false;
+        sa.next_send = EVENT_NEVER;
+        for (struct sa_peer *p = sa.peers; p; p = p->next) {
+            uint64_t t = peer_send(p);
+            if (t < sa.next_send)
+                sa.next_send = t;
+        }
+    }
+    if (sa.next_send < next)
+        next = sa.next_send;
+    return next;
+}
+
+void sa_core_reset(void)
+{
+    for (unsigned b = 0; b < BUCKETS; b++)
+        while (sa.buckets[b]) {
+            struct sa_entry *e = sa.buckets[b];
+            sa.buckets[b] = e->hnext;
+            free(e);
+        }
+    while (sa.peers) {
+        struct sa_peer *p = sa.peers;
+        sa.peers = p->next;
+        peer_free(p);
+    }
+    while (sa.locals) {
+        struct sa_local *l = sa.locals;
+        sa.locals = l->next;
+        free(l);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.lifetime = SA_DEFAULT_LIFETIME;
+    sa.next_expiry = EVENT_NEVER;
+    sa.next_send = EVENT_NEVER;
+    nsubs = 0;
+}
+
+void sa_core_start(const uint8_t self_id[8], const struct sa_ops *ops)
+{
+    memcpy(sa.self, self_id, 8);
+    sa.ops = *ops;
+    sa.started = true;
+    sa.next_nonce = (uint16_t)random_u32();
+    for (struct sa_local *l = sa.locals; l; l = l->next)
+        local_announce(l, NULL);
+}
+
+void sa_core_stop(void)
+{
+    if (!sa.started)
+        return;
+    /* Neighbours hear our SAs withdrawn rather than waiting for them to
+     * expire; sent once (the daemon is leaving). */
+    for (struct sa_local *l = sa.locals; l; l = l->next)
+        local_withdraw_entry(l->s, l->g, NULL);
+    for (struct sa_peer *p = sa.peers; p; p = p->next)
+        peer_send(p);
+    sa.started = false;
+}
+
+/* ---- reading the table ------------------------------------------------ */
+
+const struct sa_stats *sa_get_stats(void) { return &sa.stats; }
+
+void sa_foreach(void (*fn)(const struct sa_info *, void *), void *ctx)
+{
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
+            if (!e->withdrawn && (e->local || e->expires > now_ms)) {
+                struct sa_info in;
+                fill_info(e, &in);
+                fn(&in, ctx);
+            }
+}
+
+int sa_on_change(sa_change_fn fn, void *ctx)
+{
+    if (nsubs == MAX_SUBS)
+        return -1;
+    subs[nsubs].fn = fn;
+    subs[nsubs++].ctx = ctx;
+    return 0;
+}
+
+void sa_dump(void (*emit)(const char *line, void *out), void *out)
+{
+    char buf[512];
+    const struct sa_stats *st = &sa.stats;
+    snprintf(buf, sizeof(buf),
+             "add sa-stats received %llu accepted %llu duplicates %llu rpf-failures %llu "
+             "malformed %llu retransmits %llu invalid %llu unknown-version %llu own %llu "
+             "table-full %llu sent %llu acked %llu gave-up %llu entries %zu lifetime %u\n",
+             (unsigned long long)st->received, (unsigned long long)st->accepted,
+             (unsigned long long)st->duplicates, (unsigned long long)st->rpf_failures,
+             (unsigned long long)st->malformed, (unsigned long long)st->retransmits,
+             (unsigned long long)st->invalid, (unsigned long long)st->unknown_version,
+             (unsigned long long)st->own, (unsigned long long)st->table_full,
+             (unsigned long long)st->sent, (unsigned long long)st->acked,
+             (unsigned long long)st->gave_up, sa.nentries, sa.lifetime);
+    emit(buf, out);
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
+            if (!e->withdrawn && (e->local || e->expires > now_ms)) {
+                format_entry(buf, sizeof(buf), "add", e);
+                emit(buf, out);
+            }
+}
+
+/* ---- the Babel core's side -------------------------------------------- */
+
+static int core_send(void *peer, const uint8_t *body, size_t len, uint16_t nonce, void *ctx)
+{
+    return ext_send_tlv_acked(peer, SA_TLV_TYPE, body, len, nonce, ACK_INTERVAL_CS);
+}
+
+static bool core_rpf(const uint8_t s[16], void *ctx)
+{
+    struct route_metrics m;
+    return metrics_route_for_addr(s, &m) == 0 && m.metric < BABEL_INFINITY;
+}
+
+static void core_notify(const char *line, void *ctx)
+{
+    if (local_have_monitors())
+        local_notify_line(line);
+}
+
+static void on_tlv(struct neighbour *from, const uint8_t *body, size_t len, void *ctx)
+{
+    sa_core_receive(from, body, len);
+}
+
+static void on_ack(struct neighbour *from, uint16_t nonce, void *ctx) { sa_core_ack(from, nonce); }
+
+static void on_neighbour(struct neighbour *n, enum ext_change what, void *ctx)
+{
+    if (what == EXT_ADD)
+        sa_core_peer(n, true);
+    else if (what == EXT_FLUSH)
+        sa_core_peer(n, false);
+}
+
+static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx) { sa_dump(emit, out); }
+
+static uint64_t on_tick(void *ctx) { return sa_core_tick(); }
+
+static void on_start(void *ctx)
+{
+    static const struct sa_ops ops = {core_send, core_rpf, core_notify, NULL};
+    sa_core_start(node.id, &ops);
+}
+
+static void on_stop(void *ctx) { sa_core_stop(); }
+
+/* "S G" -> addresses, or a reason. */
+static int parse_pair(char **words, int nwords, uint8_t s[16], uint8_t g[16], char *err,
+                      size_t errlen)
+{
+    if (nwords != 3) {
+        snprintf(err, errlen, "%s: expected '%s SOURCE GROUP'", words[0], words[0]);
+        return -1;
+    }
+    if (addr_parse(words[1], s) < 0) {
+        snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", words[0], words[1]);
+        return -1;
+    }
+    if (addr_parse(words[2], g) < 0) {
+        snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", words[0], words[2]);
+        return -1;
+    }
+    if (addr_is_v4(s) != addr_is_v4(g)) {
+        snprintf(err, errlen, "%s: source and group must be both IPv4 or both IPv6", words[0]);
+        return -1;
+    }
+    if (!addr_is_mcast(g)) {
+        snprintf(err, errlen, "%s: group '%s' is not a multicast address", words[0], words[2]);
+        return -1;
+    }
+    if (!valid_pair(s, g)) {
+        snprintf(err, errlen, "%s: source '%s' is not a routable unicast address", words[0],
+                 words[1]);
+        return -1;
+    }
+    return 0;
+}
+
+static int dir_announce(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    uint8_t s[16], g[16];
+    if (parse_pair(words, nwords, s, g, err, errlen) < 0)
+        return -1;
+    if (sa_announce_static(s, g) < 0) {
+        snprintf(err, errlen, "%s: out of memory", words[0]);
+        return -1;
+    }
+    return 0;
+}
+
+static int dir_lifetime(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    unsigned long v;
+    if (nwords != 2 || parse_uint(words[1], SA_MAX_LIFETIME, &v) < 0 || v < SA_MIN_LIFETIME) {
+        snprintf(err, errlen, "sa-lifetime: expected a number of seconds from %d to %d",
+                 SA_MIN_LIFETIME, SA_MAX_LIFETIME);
+        return -1;
+    }
+    return sa_set_lifetime((unsigned)v);
+}
+
+static int flush_announce(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    uint8_t s[16], g[16];
+    if (parse_pair(words, nwords, s, g, err, errlen) < 0)
+        return -1;
+    if (sa_flush_static(s, g) < 0) {
+        snprintf(err, errlen, "sa-announce %s %s was not announced", words[1], words[2]);
+        return -1;
+    }
+    return 0;
+}
+
+void sa_register(void)
+{
+    config_register_directive("sa-announce", dir_announce, NULL);
+    config_register_directive("sa-lifetime", dir_lifetime, NULL);
+    ext_register_flush("sa-announce", flush_announce, NULL);
+    ext_register_tlv(SA_TLV_TYPE, on_tlv, NULL);
+    ext_on_ack(on_ack, NULL);
+    ext_on_neighbour(on_neighbour, NULL);
+    ext_register_dump(on_dump, NULL);
+    ext_on_lifecycle(on_start, on_stop, NULL);
+    event_add_tick(on_tick, NULL);
+}
