@@ -934,3 +934,99 @@ int kernel_sysctl_set(const char *path, const char *value, char *old, size_t old
     }
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Addresses and virtual links */
+
+static int addr_change(uint16_t type, uint16_t flags, unsigned ifindex, const struct prefix *a,
+                       bool noprefixroute)
+{
+    char buf[256];
+    bool v4 = prefix_is_v4(a);
+    unsigned plen = a->plen;
+    if (v4 && plen < 96) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+    ifa->ifa_family = v4 ? AF_INET : AF_INET6;
+    ifa->ifa_prefixlen = (uint8_t)(v4 ? plen - 96 : plen);
+    ifa->ifa_index = ifindex;
+    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+    put_addr(nlh, IFA_LOCAL, ifa->ifa_family, a->addr);
+    put_addr(nlh, IFA_ADDRESS, ifa->ifa_family, a->addr);
+    if (noprefixroute && type == RTM_NEWADDR)
+        mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE);
+    return transact(nlh, NULL, NULL);
+}
+
+int kernel_addr_add(unsigned ifindex, const struct prefix *a, bool noprefixroute)
+{
+    if (addr_change(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a, noprefixroute) == 0)
+        return 0;
+    if (errno == EEXIST)
+        return 0;
+    int e = errno;
+    char p[PREFIX_STRLEN];
+    log_msg("kernel: adding address %s to link %u: %s%s%s", prefix_fmt(a, p), ifindex,
+            strerror(e), last_ext_ack[0] ? ": " : "", last_ext_ack);
+    errno = e;
+    return -1;
+}
+
+int kernel_addr_del(unsigned ifindex, const struct prefix *a)
+{
+    if (addr_change(RTM_DELADDR, 0, ifindex, a, false) == 0)
+        return 0;
+    if (errno == EADDRNOTAVAIL || errno == ENODEV || errno == ENOENT || errno == ESRCH)
+        return 0;
+    int e = errno;
+    char p[PREFIX_STRLEN];
+    log_msg("kernel: removing address %s from link %u: %s", prefix_fmt(a, p), ifindex,
+            strerror(e));
+    errno = e;
+    return -1;
+}
+
+int kernel_link_create(const char *name, const char *kind)
+{
+    if (strlen(name) >= IF_NAMESIZE || strlen(kind) >= 32) {
+        errno = EINVAL;
+        return -1;
+    }
+    char buf[512];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_flags = IFF_UP;
+    ifi->ifi_change = IFF_UP;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+    mnl_attr_nest_end(nlh, info);
+    if (transact(nlh, NULL, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int kernel_link_delete(unsigned ifindex)
+{
+    char buf[256];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_DELLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = (int)ifindex;
+    if (transact(nlh, NULL, NULL) < 0) {
+        if (errno == ENODEV)
+            return 0;
+        return -1;
+    }
+    return 0;
+}

@@ -83,4 +83,20 @@ int kernel_sysctl_set(const char *path, const char *value, char *old, size_t old
 /* Link information by name or index (through the dumps above). */
 int kernel_link_by_name(const char *name, struct kernel_link *out);
 
+/* Addresses on a link: `a` is the address with its prefix length (an IPv4
+ * one v4-mapped, length plus 96, as everywhere).  `noprefixroute` asks the
+ * kernel for no connected route (IFA_F_NOPREFIXROUTE).  kernel_addr_add
+ * returns 0 when the address was added or was already there with that
+ * length; kernel_addr_del 0 when it was removed or absent.  Else -1 with
+ * errno set. */
+int kernel_addr_add(unsigned ifindex, const struct prefix *a, bool noprefixroute);
+int kernel_addr_del(unsigned ifindex, const struct prefix *a);
+
+/* Virtual links: kernel_link_create makes a link of a kind that needs no
+ * parameters ("dummy") and sets it up; 0, or -1 with errno (EOPNOTSUPP when
+ * the kernel has no such kind).  kernel_link_delete removes a link by index;
+ * 0 when it is gone. */
+int kernel_link_create(const char *name, const char *kind);
+int kernel_link_delete(unsigned ifindex);
+
 #endif

@@ -1,4 +1,5 @@
 #include "mcast/mcast.h"
+#include "mcast/norm.h"
 #include "mcast/sa.h"
 
 /* Each part of the subsystem registers itself here, in dependency order
@@ -6,4 +7,5 @@
 void mcast_init(void)
 {
     sa_register();
+    norm_init();
 }

@@ -1,0 +1,83 @@
+/* The forwarding table: what the data plane reads.  The control plane
+ * builds a new table on every change and publishes it with one atomic
+ * pointer swap; the old one is freed once every worker has passed a
+ * quiescent point (the top of its loop) since the swap.  Tables are never
+ * modified after publication.  Counters live in objects the tables point
+ * to, one slot per worker, summed by the control plane on demand. */
+#ifndef MCAST_FWD_H
+#define MCAST_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mcast/capture.h"
+#include "mcast/egress.h"
+#include "mcast/frame.h"
+
+#define FWD_MAX_WORKERS 4
+
+/* Counters of one rule or one output, per worker (cache-line apart). */
+struct fwd_counts {
+    struct {
+        struct egress_counts c;
+        uint64_t pad[4];
+    } w[FWD_MAX_WORKERS];
+    int refs; /* control plane's */
+};
+/* Counters of one input: frames by what became of them. */
+struct fwd_input_counts {
+    struct {
+        uint64_t frames;
+        uint64_t result[FRAME_RESULT_COUNT];
+        uint64_t unmatched, own, reassembled;
+        uint64_t pad[4];
+    } w[FWD_MAX_WORKERS];
+    int refs;
+};
+
+struct fwd_output {
+    struct egress_sock *sock;
+    uint32_t dst;   /* group or unicast address, network order; 0: the input's */
+    uint16_t port;  /* 0: the original */
+    struct fwd_counts *counts;
+};
+
+struct fwd_rule {
+    uint32_t group, source; /* source 0: any */
+    uint16_t port;          /* 0: any */
+    struct fwd_counts *counts;
+    unsigned nout;
+    struct fwd_output *out;
+};
+
+struct fwd_input {
+    struct capture *cap;
+    struct fwd_input_counts *counts;
+    unsigned nrules;
+    struct fwd_rule *rules;
+};
+
+struct fwd_table {
+    unsigned ninputs;
+    struct fwd_input *inputs;
+    unsigned nvips;
+    uint32_t *vips; /* our own sources: never relayed */
+    uint64_t retire_gen;
+    struct fwd_table *retired_next;
+};
+
+/* Control plane: a new empty table to fill (calloc'd arrays, every
+ * referenced object's refs incremented by the builder). */
+struct fwd_table *fwd_table_new(void);
+/* Publishes t; the previous table is retired. */
+void fwd_publish(struct fwd_table *t);
+/* Frees retired tables no worker can still see; `release` is called for
+ * each freed table (to drop its references) before the free. */
+void fwd_reclaim(void (*release)(struct fwd_table *t));
+
+/* Data plane. */
+struct fwd_table *fwd_current(void);
+void fwd_quiescent(unsigned worker);
+void fwd_worker_online(unsigned worker, bool online);
+
+#endif
