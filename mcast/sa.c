@@ -797,18 +797,24 @@ void sa_dump(void (*emit)(const char *line, void *out), void *out)
 {
     char buf[512];
     const struct sa_stats *st = &sa.stats;
-    snprintf(buf, sizeof(buf),
-             "add sa-stats received %llu accepted %llu duplicates %llu rpf-failures %llu "
-             "malformed %llu retransmits %llu invalid %llu unknown-version %llu own %llu "
-             "table-full %llu sent %llu acked %llu gave-up %llu entries %zu lifetime %u\n",
-             (unsigned long long)st->received, (unsigned long long)st->accepted,
-             (unsigned long long)st->duplicates, (unsigned long long)st->rpf_failures,
-             (unsigned long long)st->malformed, (unsigned long long)st->retransmits,
-             (unsigned long long)st->invalid, (unsigned long long)st->unknown_version,
-             (unsigned long long)st->own, (unsigned long long)st->table_full,
-             (unsigned long long)st->sent, (unsigned long long)st->acked,
-             (unsigned long long)st->gave_up, sa.nentries, sa.lifetime);
-    emit(buf, out);
+    /* Like mac-stats, the counters appear once there is something to count:
+     * a router that never saw an SA dumps exactly what babeld dumps. */
+    bool used = sa.nentries || sa.locals || st->received || st->malformed ||
+                st->unknown_version || st->sent;
+    if (used) {
+        snprintf(buf, sizeof(buf),
+                 "add sa-stats received %llu accepted %llu duplicates %llu rpf-failures %llu "
+                 "malformed %llu retransmits %llu invalid %llu unknown-version %llu own %llu "
+                 "table-full %llu sent %llu acked %llu gave-up %llu entries %zu lifetime %u\n",
+                 (unsigned long long)st->received, (unsigned long long)st->accepted,
+                 (unsigned long long)st->duplicates, (unsigned long long)st->rpf_failures,
+                 (unsigned long long)st->malformed, (unsigned long long)st->retransmits,
+                 (unsigned long long)st->invalid, (unsigned long long)st->unknown_version,
+                 (unsigned long long)st->own, (unsigned long long)st->table_full,
+                 (unsigned long long)st->sent, (unsigned long long)st->acked,
+                 (unsigned long long)st->gave_up, sa.nentries, sa.lifetime);
+        emit(buf, out);
+    }
     for (unsigned b = 0; b < BUCKETS; b++)
         for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
             if (!e->withdrawn && (e->local || e->expires > now_ms)) {
