@@ -50,7 +50,13 @@ check-unit: $(UNIT_BINS)
 	    if [ $$rc = 77 ]; then echo "   (skipped)"; elif [ $$rc != 0 ]; then failed=1; fi; done; \
 	    exit $$failed
 
-check-netns: $(BIN)
+.PHONY: tools
+tools: $(BUILD)/tests/tools/delayline
+$(BUILD)/tests/tools/delayline: tests/tools/delayline.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+check-netns: $(BIN) tools
 	BABELD=$(abspath $(BIN)) sh tests/netns/run-all
 
 check: check-unit check-netns
