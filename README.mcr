@@ -91,8 +91,9 @@ Both work in babeld.conf, with -C and on a read-write local socket; `flush sa-an
 SOURCE GROUP` there withdraws an SA.  A refused line changes nothing and says why
 (`no sa-announce: group '10.1.1.1' is not a multicast address`).  SOURCE must be a
 unicast address other nodes can route to (see peer-RPF below), GROUP a multicast one.
-The normalizer (and later IGMP/PIM) originate SAs through `sa_originate(S, G)` and
-`sa_withdraw(S, G)` (mcast/sa.h); an SA announced both ways stays until both withdraw it.
+Other subsystems (the normalizer, later IGMP/PIM) are to originate SAs through
+`sa_originate(S, G)` and `sa_withdraw(S, G)` (mcast/sa.h; none calls them yet); an SA
+announced both ways stays until both withdraw it.
 
 How it floods:
 
@@ -106,9 +107,12 @@ How it floods:
 - The same seqno again is a duplicate: not forwarded (and the neighbour that sent it
   needs no copy from us).  An older seqno is answered with what we have.
 - Peer-RPF: an announcement is accepted only when Babel has a route to S (a selected
-  route with a finite metric, or a local address); otherwise it is counted
-  (`rpf-failures`) and dropped; the originator's next refresh brings it again.
-  Withdrawals are always accepted.
+  route with a finite metric, or a local address).  Otherwise it is counted
+  (`rpf-failures`) and neither shown nor forwarded: a new SA waits, out of sight, for
+  a route to appear (looked at again whenever Babel's routes change, and every second)
+  or for its lifetime to run out, so SAs that arrive with the routes to their sources
+  are not lost; a refresh of an SA already believed is ignored (the SA expires unless
+  the route comes back).  Withdrawals are always accepted.
 - The originator refreshes each SA every lifetime/3 (jittered) with a new seqno, and
   withdraws it with a new seqno and the withdraw flag: on `flush sa-announce`, on
   `sa_withdraw` and when it stops (SIGTERM).  A node keeps a withdrawn entry for its
@@ -117,7 +121,12 @@ How it floods:
   without withdrawing it (kill -9, power loss, partition) goes within the lifetime.
   Copies carry the lifetime that remains (rounded up to the second), so every node
   forgets an SA at about the same time.
-- A new neighbour is sent the whole table (active entries).
+- A neighbour becomes a peer when its link comes up (its cost turns finite; the core
+  announces a neighbour at its first packet, which may be gone at the next tick).  A
+  new peer is sent the whole table and asked for its own (flag 0x80 in the body's
+  second byte, acknowledged like an entry), so a node that restarted before its
+  neighbours noticed learns every SA at once.  Nothing is sent to a neighbour that is
+  not a peer; what it sends is believed all the same.
 - A node that hears one of its own SAs with a seqno it did not expect (left over from a
   previous run) announces or withdraws it again above that seqno.
 - MAC authentication (RFC 8967) covers SA TLVs like any other: the core authenticates
@@ -136,7 +145,9 @@ TLV 224, version 1.  Lengths in bytes, integers in network byte order:
     1       1     Length of the body (2 + the entries; at most 255)
     body:
     0       1     Version = 1 (a TLV of any other version is ignored and counted)
-    1       1     Reserved: sent 0, ignored
+    1       1     Flags: 0x80 table request ("send me every SA you have"); the
+                  other bits are sent 0 and ignored.  A TLV may carry the request
+                  and entries, or the request alone (no entries)
     2       ...   entries, one after the other, each:
       0     1       AE: 1 IPv4 (4-byte addresses), 2 IPv6 (16-byte addresses); an entry
                     of any other AE is skipped by its length
@@ -163,7 +174,7 @@ Records (dump; monitor gets add, change at every new seqno, flush when withdrawn
 expired):
 
     add sa c42349c87df2d302 source 10.254.0.1 group 239.1.1.1 origin 02:11:22:ff:fe:33:44:55 seqno 4660 age 3
-    add sa-stats received 1010 accepted 1010 duplicates 0 rpf-failures 0 malformed 0 retransmits 0 invalid 0 unknown-version 0 own 0 table-full 0 sent 0 acked 0 gave-up 0 entries 1005 lifetime 30
+    add sa-stats received 1010 accepted 1010 duplicates 0 rpf-failures 0 malformed 0 retransmits 0 invalid 0 unknown-version 0 own 0 table-full 0 sent 0 acked 0 gave-up 0 requests 2 entries 1005 lifetime 30
 
 sa-stats appears in a dump once the node has originated, received or sent an SA (a
 router that never saw one dumps exactly what babeld dumps).  The id of an sa record is
@@ -176,7 +187,8 @@ received, `accepted` the new or newer ones, `duplicates` the same or older,
 whole, `invalid` entries skipped, `unknown-version` TLVs of another version, `own` our
 own entries coming back, `table-full` entries dropped beyond 65536, `sent` entry copies
 sent (`retransmits` of them for want of an Ack), `acked` copies acknowledged,
-`gave-up` copies a neighbour never acknowledged, `entries` the table's size (withdrawn
+`gave-up` copies a neighbour never acknowledged, `requests` table requests received,
+`entries` the table's size (withdrawn
 entries included until they expire) and `lifetime` this node's sa-lifetime.
 
 Measured (tests/bench/sa, 10 of our daemons in a line of namespaces, hello-interval 1):
@@ -223,6 +235,7 @@ Not yet:
 - Unicast Hellos are understood but never sent (`unicast true` sends updates and IHUs to
   each neighbour, Hellos still by multicast, as babeld does).
 - Diversity routing (-z, diversity) is accepted and ignored.
+- No IGMP/PIM, MRIB, GEM or policy engine yet.
 - SAs are not used yet: no MRIB (issue 5) reads them.  They do not cross a stock babeld
-  node.  A neighbour that restarts without being flushed (back within its Hello
-  timeout) gets the SAs at their next refresh, not at once.
+  node.  A link that goes down and comes back without its neighbour being flushed is
+  not re-synchronised: SAs lost meanwhile come back with their next refresh.

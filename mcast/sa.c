@@ -28,13 +28,15 @@ struct sa_entry {
     uint64_t id;
     uint16_t seqno;
     bool withdrawn; /* a tombstone: kept until it expires, not shown */
+    bool rpf_wait;  /* announced, but no route to S yet: not shown, not sent */
     bool local;     /* ours and announced: refreshed, never expires */
     uint64_t expires;
     uint64_t updated;
     void *from; /* the neighbour it came from; NULL when ours or gone */
 };
 
-/* One entry still to be delivered to one neighbour. */
+/* One entry still to be delivered to one neighbour (or, e NULL, our request
+ * for its table). */
 struct sa_pend {
     struct sa_pend *next;
     struct sa_entry *e;
@@ -72,6 +74,9 @@ static struct {
     uint64_t next_expiry; /* earliest expiry of a non-local entry */
     bool send_due;        /* some pend may be due: scan at the next tick */
     uint64_t next_send;
+    size_t nwait;          /* entries waiting for a route to their source */
+    bool rpf_recheck;      /* routes changed: look at them again */
+    uint64_t next_recheck; /* and every second anyway */
 } sa = {.lifetime = SA_DEFAULT_LIFETIME, .next_expiry = EVENT_NEVER, .next_send = EVENT_NEVER};
 
 static struct {
@@ -126,6 +131,12 @@ static struct sa_entry *entry_find(const uint8_t origin[8], const uint8_t s[16],
     return NULL;
 }
 
+/* Shown, synced to new neighbours and answered with. */
+static bool active(const struct sa_entry *e)
+{
+    return !e->withdrawn && !e->rpf_wait && (e->local || e->expires > now_ms);
+}
+
 static struct sa_entry *entry_new(const uint8_t origin[8], const uint8_t s[16],
                                   const uint8_t g[16])
 {
@@ -153,6 +164,8 @@ static void pend_unlink_entry(struct sa_entry *e);
 static void entry_free(struct sa_entry *e)
 {
     pend_unlink_entry(e);
+    if (e->rpf_wait)
+        sa.nwait--;
     for (struct sa_entry **pp = &sa.buckets[bucket_of(e->id)]; *pp; pp = &(*pp)->hnext)
         if (*pp == e) {
             *pp = e->hnext;
@@ -238,7 +251,8 @@ static void peer_fix_tail(struct sa_peer *p)
         p->tail = &(*p->tail)->next;
 }
 
-/* (Re)queues e for p, to go out at the next tick. */
+/* (Re)queues e for p, to go out at the next tick; e NULL is a table
+ * request. */
 static void queue(struct sa_peer *p, struct sa_entry *e)
 {
     struct sa_pend *q;
@@ -284,6 +298,15 @@ static void flood(struct sa_entry *e, void *except)
             queue(p, e);
 }
 
+/* Every active entry, for a new neighbour or one that asks. */
+static void queue_table(struct sa_peer *p)
+{
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
+            if (active(e))
+                queue(p, e);
+}
+
 static void peer_free(struct sa_peer *p)
 {
     while (p->pend) {
@@ -301,11 +324,10 @@ void sa_core_peer(void *nb, bool up)
         struct sa_peer *p = peer_get(nb);
         if (!p || !fresh || !sa.started)
             return;
-        /* A new neighbour gets the whole table. */
-        for (unsigned b = 0; b < BUCKETS; b++)
-            for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
-                if (!e->withdrawn && (e->local || e->expires > now_ms))
-                    queue(p, e);
+        /* A new neighbour gets the whole table, and is asked for its own:
+         * it may have restarted, and then not noticed that we did. */
+        queue_table(p);
+        queue(p, NULL);
         return;
     }
     for (struct sa_peer **pp = &sa.peers; *pp; pp = &(*pp)->next)
@@ -331,8 +353,9 @@ void sa_core_ack(void *nb, uint16_t nonce)
         struct sa_pend *q = *pp;
         if (q->tries > 0 && q->nonce == nonce) {
             *pp = q->next;
+            if (q->e)
+                sa.stats.acked++;
             free(q);
-            sa.stats.acked++;
             any = true;
         } else {
             pp = &q->next;
@@ -369,28 +392,39 @@ static void to_wire(const struct sa_entry *e, struct sa_wire_entry *w)
 struct batch {
     uint8_t body[SA_TLV_MAX];
     size_t len;
-    struct sa_pend *items[SA_MAX_ENTRIES];
-    unsigned n;
+    struct sa_pend *items[SA_MAX_ENTRIES + 1]; /* the entries, and a table request */
+    unsigned n, entries;
+    bool request;
 };
+
+static void batch_reset(struct batch *b)
+{
+    b->n = b->entries = 0;
+    b->request = false;
+    b->len = sa_encode_header(b->body, sizeof(b->body));
+}
 
 static void batch_send(struct sa_peer *p, struct batch *b)
 {
     if (b->n == 0)
         return;
+    if (b->request)
+        sa_encode_header_flags(b->body, sizeof(b->body), SA_HFLAG_REQUEST);
     uint16_t nonce = sa.next_nonce++;
     int rc = sa.ops.send ? sa.ops.send(p->nb, b->body, b->len, nonce, sa.ops.ctx) : -1;
     for (unsigned i = 0; i < b->n; i++) {
         struct sa_pend *q = b->items[i];
-        if (q->tries > 0)
-            sa.stats.retransmits++;
-        sa.stats.sent++;
+        if (q->e) {
+            if (q->tries > 0)
+                sa.stats.retransmits++;
+            sa.stats.sent++;
+        }
         q->tries++;
         q->nonce = nonce;
         /* A copy that could not even be queued is tried again soon. */
         q->due = now_ms + (rc < 0 ? SA_RETRANSMIT_FIRST : rto(q->tries));
     }
-    b->n = 0;
-    b->len = sa_encode_header(b->body, sizeof(b->body));
+    batch_reset(b);
 }
 
 /* Sends what is due to p; returns the earliest later due time. */
@@ -398,24 +432,29 @@ static uint64_t peer_send(struct sa_peer *p)
 {
     static struct batch b;
     uint64_t next = EVENT_NEVER;
-    b.n = 0;
-    b.len = sa_encode_header(b.body, sizeof(b.body));
+    batch_reset(&b);
     for (struct sa_pend **pp = &p->pend; *pp;) {
         struct sa_pend *q = *pp;
         struct sa_entry *e = q->e;
-        bool gone = !e->local && e->expires <= now_ms;
+        bool gone = e && !e->local && e->expires <= now_ms;
         if (q->due <= now_ms && (gone || q->tries >= SA_MAX_TRIES)) {
-            if (!gone)
+            if (!gone && e)
                 sa.stats.gave_up++;
             *pp = q->next;
             free(q);
             continue;
         }
-        if (q->due <= now_ms) {
+        if (q->due <= now_ms && !e) {
+            /* A table request rides in the flags of the next TLV. */
+            if (b.request)
+                batch_send(p, &b);
+            b.request = true;
+            b.items[b.n++] = q;
+        } else if (q->due <= now_ms) {
             struct sa_wire_entry w;
             to_wire(e, &w);
-            if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0 ||
-                b.n == SA_MAX_ENTRIES) {
+            if (b.entries == SA_MAX_ENTRIES ||
+                sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
                 batch_send(p, &b);
                 if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
                     pp = &q->next; /* cannot happen: one entry always fits */
@@ -423,6 +462,7 @@ static uint64_t peer_send(struct sa_peer *p)
                 }
             }
             b.items[b.n++] = q;
+            b.entries++;
         }
         pp = &q->next;
     }
@@ -469,6 +509,10 @@ static void local_announce(struct sa_local *l, const uint16_t *above)
     }
     if (above && seqno_compare(e->seqno, *above) <= 0)
         e->seqno = seqno_plus(*above, 1);
+    if (e->rpf_wait) {
+        e->rpf_wait = false;
+        sa.nwait--;
+    }
     e->withdrawn = false;
     e->local = true;
     e->from = NULL;
@@ -486,7 +530,11 @@ static void local_withdraw_entry(const uint8_t s[16], const uint8_t g[16], const
     if (!sa.started)
         return;
     struct sa_entry *e = entry_find(sa.self, s, g);
-    bool was_active = e && !e->withdrawn;
+    bool was_active = e && active(e);
+    if (e && e->rpf_wait) {
+        e->rpf_wait = false;
+        sa.nwait--;
+    }
     if (!e) {
         e = entry_new(sa.self, s, g);
         if (!e)
@@ -580,12 +628,14 @@ static void receive_own(struct sa_peer *p, const struct sa_wire_entry *w)
     struct sa_entry *e = entry_find(sa.self, w->source, w->group);
     int cmp = e ? seqno_compare(w->seqno, e->seqno) : 1;
     if (cmp < 0) {
-        queue(p, e); /* it is behind: tell it what we have */
+        if (p)
+            queue(p, e); /* it is behind: tell it what we have */
         return;
     }
     if (cmp == 0 && e && e->withdrawn == ((w->flags & SA_FLAG_WITHDRAW) != 0)) {
         sa.stats.duplicates++;
-        unqueue(p, e);
+        if (p)
+            unqueue(p, e);
         return;
     }
     /* Newer than (or conflicting with) what we have: left over from a
@@ -597,7 +647,26 @@ static void receive_own(struct sa_peer *p, const struct sa_wire_entry *w)
         local_withdraw_entry(w->source, w->group, &w->seqno);
 }
 
-static void receive_entry(struct sa_peer *p, const struct sa_wire_entry *w)
+/* Holds an announcement that failed peer-RPF until a route to its source
+ * appears (or it expires): a node learns SAs that arrive with, or just
+ * before, the routes to their sources. */
+static void hold(void *nb, struct sa_entry *e, const struct sa_wire_entry *w)
+{
+    if (!e->rpf_wait)
+        sa.nwait++;
+    e->rpf_wait = true;
+    e->withdrawn = false;
+    e->local = false;
+    e->seqno = w->seqno;
+    e->from = nb;
+    e->updated = now_ms;
+    e->expires = now_ms + (uint64_t)w->lifetime * 1000;
+    note_expiry(e->expires);
+}
+
+/* p is NULL when the neighbour nb is not up yet (no link cost): what it
+ * sends is believed, but nothing is sent to it. */
+static void receive_entry(void *nb, struct sa_peer *p, const struct sa_wire_entry *w)
 {
     sa.stats.received++;
     bool withdraw = (w->flags & SA_FLAG_WITHDRAW) != 0;
@@ -612,30 +681,43 @@ static void receive_entry(struct sa_peer *p, const struct sa_wire_entry *w)
     struct sa_entry *e = entry_find(w->origin, w->source, w->group);
     if (e && seqno_compare(w->seqno, e->seqno) <= 0) {
         sa.stats.duplicates++;
+        if (!p)
+            return;
         if (seqno_compare(w->seqno, e->seqno) == 0)
             unqueue(p, e); /* it has it already */
-        else if (e->expires > now_ms)
+        else if (!e->rpf_wait && e->expires > now_ms)
             queue(p, e); /* it is behind */
         return;
     }
     /* Peer-RPF: an announcement for a source Babel cannot reach is not
-     * believed (a withdrawal only removes state, so it always is). */
+     * believed (a withdrawal only removes state, so it always is).  An
+     * entry we already believe keeps its older copy until it expires; a
+     * new one waits for a route. */
     if (!withdraw && !(sa.ops.rpf && sa.ops.rpf(w->source, sa.ops.ctx))) {
         sa.stats.rpf_failures++;
+        if (e && active(e))
+            return;
+        if (!e)
+            e = entry_new(w->origin, w->source, w->group);
+        if (e)
+            hold(nb, e, w);
         return;
     }
     sa.stats.accepted++;
-    bool fresh = !e || e->withdrawn;
     if (!e) {
         e = entry_new(w->origin, w->source, w->group);
         if (!e)
             return;
     }
-    bool was_active = !e->withdrawn;
+    bool was_active = active(e);
+    if (e->rpf_wait) {
+        e->rpf_wait = false;
+        sa.nwait--;
+    }
     e->seqno = w->seqno;
     e->withdrawn = withdraw;
     e->local = false;
-    e->from = p->nb;
+    e->from = nb;
     e->updated = now_ms;
     e->expires = now_ms + (uint64_t)w->lifetime * 1000;
     note_expiry(e->expires);
@@ -643,10 +725,31 @@ static void receive_entry(struct sa_peer *p, const struct sa_wire_entry *w)
         if (was_active)
             changed(e, EXT_FLUSH);
     } else {
-        changed(e, fresh ? EXT_ADD : EXT_CHANGE);
+        changed(e, was_active ? EXT_CHANGE : EXT_ADD);
     }
-    flood(e, p->nb);
+    flood(e, nb);
 }
+
+/* Entries waiting for a route whose source has one now. */
+static void recheck_rpf(void)
+{
+    sa.rpf_recheck = false;
+    sa.next_recheck = now_ms + 1000;
+    for (unsigned b = 0; b < BUCKETS && sa.nwait; b++)
+        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext) {
+            if (!e->rpf_wait || e->expires <= now_ms)
+                continue;
+            if (!(sa.ops.rpf && sa.ops.rpf(e->s, sa.ops.ctx)))
+                continue;
+            e->rpf_wait = false;
+            sa.nwait--;
+            sa.stats.accepted++;
+            changed(e, EXT_ADD);
+            flood(e, e->from);
+        }
+}
+
+void sa_core_routes_changed(void) { sa.rpf_recheck = true; }
 
 void sa_core_receive(void *nb, const uint8_t *body, size_t len)
 {
@@ -662,11 +765,17 @@ void sa_core_receive(void *nb, const uint8_t *body, size_t len)
     }
     if (!sa.started)
         return;
-    struct sa_peer *p = peer_get(nb);
-    if (!p)
-        return;
+    /* A neighbour is a peer once its link is up (sa_core_peer): one heard
+     * for the first time may be gone at the next tick, and answering it
+     * would make it hear us for the first time too. */
+    struct sa_peer *p = peer_find(nb);
     for (size_t i = 0; i < d.n; i++)
-        receive_entry(p, &d.e[i]);
+        receive_entry(nb, p, &d.e[i]);
+    if (d.hflags & SA_HFLAG_REQUEST) {
+        sa.stats.requests++;
+        if (p)
+            queue_table(p); /* (a new peer gets it anyway) */
+    }
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -680,7 +789,7 @@ static void expire(void)
             struct sa_entry *nx = e->hnext;
             if (!e->local) {
                 if (e->expires <= now_ms) {
-                    if (!e->withdrawn)
+                    if (!e->withdrawn && !e->rpf_wait)
                         changed(e, EXT_FLUSH);
                     entry_free(e);
                 } else {
@@ -705,6 +814,10 @@ uint64_t sa_core_tick(void)
     }
     if (sa.next_expiry <= now_ms)
         expire();
+    if (sa.nwait && (sa.rpf_recheck || sa.next_recheck <= now_ms))
+        recheck_rpf();
+    if (sa.nwait && sa.next_recheck < next)
+        next = sa.next_recheck;
     if (sa.next_expiry < next)
         next = sa.next_expiry;
     if (sa.send_due || sa.next_send <= now_ms) {
@@ -777,7 +890,7 @@ void sa_foreach(void (*fn)(const struct sa_info *, void *), void *ctx)
 {
     for (unsigned b = 0; b < BUCKETS; b++)
         for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
-            if (!e->withdrawn && (e->local || e->expires > now_ms)) {
+            if (active(e)) {
                 struct sa_info in;
                 fill_info(e, &in);
                 fn(&in, ctx);
@@ -805,19 +918,21 @@ void sa_dump(void (*emit)(const char *line, void *out), void *out)
         snprintf(buf, sizeof(buf),
                  "add sa-stats received %llu accepted %llu duplicates %llu rpf-failures %llu "
                  "malformed %llu retransmits %llu invalid %llu unknown-version %llu own %llu "
-                 "table-full %llu sent %llu acked %llu gave-up %llu entries %zu lifetime %u\n",
+                 "table-full %llu sent %llu acked %llu gave-up %llu requests %llu entries %zu "
+                 "lifetime %u\n",
                  (unsigned long long)st->received, (unsigned long long)st->accepted,
                  (unsigned long long)st->duplicates, (unsigned long long)st->rpf_failures,
                  (unsigned long long)st->malformed, (unsigned long long)st->retransmits,
                  (unsigned long long)st->invalid, (unsigned long long)st->unknown_version,
                  (unsigned long long)st->own, (unsigned long long)st->table_full,
                  (unsigned long long)st->sent, (unsigned long long)st->acked,
-                 (unsigned long long)st->gave_up, sa.nentries, sa.lifetime);
+                 (unsigned long long)st->gave_up, (unsigned long long)st->requests, sa.nentries,
+                 sa.lifetime);
         emit(buf, out);
     }
     for (unsigned b = 0; b < BUCKETS; b++)
         for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext)
-            if (!e->withdrawn && (e->local || e->expires > now_ms)) {
+            if (active(e)) {
                 format_entry(buf, sizeof(buf), "add", e);
                 emit(buf, out);
             }
@@ -849,9 +964,12 @@ static void on_tlv(struct neighbour *from, const uint8_t *body, size_t len, void
 
 static void on_ack(struct neighbour *from, uint16_t nonce, void *ctx) { sa_core_ack(from, nonce); }
 
+/* The core announces a neighbour (EXT_ADD) at its first packet, and its
+ * first cost change (EXT_CHANGE) when the link comes up: that one makes it
+ * a peer. */
 static void on_neighbour(struct neighbour *n, enum ext_change what, void *ctx)
 {
-    if (what == EXT_ADD)
+    if (what == EXT_CHANGE)
         sa_core_peer(n, true);
     else if (what == EXT_FLUSH)
         sa_core_peer(n, false);
@@ -860,6 +978,8 @@ static void on_neighbour(struct neighbour *n, enum ext_change what, void *ctx)
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx) { sa_dump(emit, out); }
 
 static uint64_t on_tick(void *ctx) { return sa_core_tick(); }
+
+static void on_route(const struct route_metrics *m, void *ctx) { sa_core_routes_changed(); }
 
 static void on_start(void *ctx)
 {
@@ -947,4 +1067,5 @@ void sa_register(void)
     ext_register_dump(on_dump, NULL);
     ext_on_lifecycle(on_start, on_stop, NULL);
     event_add_tick(on_tick, NULL);
+    metrics_on_route(on_route, NULL);
 }

@@ -8,10 +8,12 @@
  * Acknowledgment Request, retransmitted (200 ms, doubling up to 2 s, at most
  * 8 times) until that neighbour acknowledges it; it suppresses what it has
  * already seen (same or older seqno, answering an older one with what it
- * has), accepts an announcement only when Babel has a route to S (peer-RPF)
- * and drops it when its lifetime runs out.  The originator refreshes every
+ * has), accepts an announcement only when Babel has a route to S (peer-RPF;
+ * one that arrives before the route waits for it, unseen) and drops it when
+ * its lifetime runs out.  The originator refreshes every
  * lifetime/3 with a new seqno and withdraws explicitly (flag, new seqno),
- * also when it stops.
+ * also when it stops.  A neighbour whose link comes up is sent the whole
+ * table and asked for its own.
  *
  * Directives: `sa-announce S G` (configuration, or a read-write local
  * socket at run time; `flush sa-announce S G` withdraws it) and
@@ -77,7 +79,8 @@ struct sa_stats {
     uint64_t sent;        /* entries sent (first copies and retransmissions) */
     uint64_t retransmits; /* entries sent again for want of an Ack */
     uint64_t acked;
-    uint64_t gave_up; /* entries a neighbour never acknowledged */
+    uint64_t gave_up;  /* entries a neighbour never acknowledged */
+    uint64_t requests; /* table requests received */
 };
 const struct sa_stats *sa_get_stats(void);
 
@@ -99,9 +102,15 @@ void sa_core_reset(void);
 void sa_core_start(const uint8_t self_id[8], const struct sa_ops *ops);
 /* Withdraws what we originate (sent once, not retransmitted) and stops. */
 void sa_core_stop(void);
+/* A neighbour whose link is up (a new one gets our table and is asked for
+ * its own) or gone.  Only peers are sent anything; what a neighbour that
+ * is not one yet sends is still believed. */
 void sa_core_peer(void *peer, bool up);
 void sa_core_receive(void *peer, const uint8_t *body, size_t len);
 void sa_core_ack(void *peer, uint16_t nonce);
+/* Babel's routes changed: announcements waiting for a route to their
+ * source are looked at again at the next tick. */
+void sa_core_routes_changed(void);
 /* Does what is due at now_ms; returns when it next has work (EVENT_NEVER
  * when nothing). */
 uint64_t sa_core_tick(void);

@@ -25,9 +25,11 @@ enum sa_decode_status sa_decode(const uint8_t *body, size_t len, struct sa_decod
     out->n = 0;
     out->skipped = 0;
     out->version = 0;
+    out->hflags = 0;
     if (!body || len < SA_HEADER_LEN || len > SA_TLV_MAX)
         return SA_DECODE_MALFORMED;
     out->version = body[0];
+    out->hflags = body[1];
     if (body[0] != SA_VERSION)
         return SA_DECODE_VERSION;
     size_t pos = SA_HEADER_LEN;
@@ -70,14 +72,16 @@ size_t sa_entry_len(const struct sa_wire_entry *e)
     return s4 ? SA_ENTRY_LEN_V4 : SA_ENTRY_LEN_V6;
 }
 
-size_t sa_encode_header(uint8_t *buf, size_t cap)
+size_t sa_encode_header_flags(uint8_t *buf, size_t cap, uint8_t hflags)
 {
     if (cap < SA_HEADER_LEN)
         return 0;
     buf[0] = SA_VERSION;
-    buf[1] = 0;
+    buf[1] = hflags;
     return SA_HEADER_LEN;
 }
+
+size_t sa_encode_header(uint8_t *buf, size_t cap) { return sa_encode_header_flags(buf, cap, 0); }
 
 int sa_encode_entry(uint8_t *buf, size_t cap, size_t *len, const struct sa_wire_entry *e)
 {

@@ -5,7 +5,8 @@
  * Body (README.mcr, "Source-Active TLVs", has the byte-by-byte layout):
  *
  *   0  version (1)
- *   1  reserved (0 on send, ignored on receipt)
+ *   1  flags: 0x80 table request ("send me every SA you have"); the other
+ *      bits are sent 0 and ignored
  *   2  entries, each:
  *        0  AE: 1 IPv4, 2 IPv6 (any other value: the entry is skipped)
  *        1  length of the rest of the entry (IPv4 >= 22, IPv6 >= 46; bytes
@@ -35,6 +36,7 @@
 #define SA_AE_IPV4 1
 #define SA_AE_IPV6 2
 #define SA_FLAG_WITHDRAW 0x80
+#define SA_HFLAG_REQUEST 0x80 /* in the body's second byte */
 /* The most entries a body can hold: (255 - 2) / 24. */
 #define SA_MAX_ENTRIES ((SA_TLV_MAX - SA_HEADER_LEN) / SA_ENTRY_LEN_V4)
 
@@ -55,6 +57,7 @@ enum sa_decode_status {
 
 struct sa_decoded {
     uint8_t version;
+    uint8_t hflags; /* the body's flags byte, as on the wire */
     size_t n; /* entries in out[] */
     size_t skipped; /* entries with an AE we do not know */
     struct sa_wire_entry e[SA_MAX_ENTRIES];
@@ -67,8 +70,10 @@ enum sa_decode_status sa_decode(const uint8_t *body, size_t len, struct sa_decod
 /* The bytes an entry takes on the wire; 0 when S and G are not both IPv4
  * or both IPv6. */
 size_t sa_entry_len(const struct sa_wire_entry *e);
-/* Starts a body in buf (cap >= SA_HEADER_LEN); returns its length. */
+/* Starts a body in buf (cap >= SA_HEADER_LEN); returns its length (0 when
+ * cap is too small).  The second one sets the body's flags. */
 size_t sa_encode_header(uint8_t *buf, size_t cap);
+size_t sa_encode_header_flags(uint8_t *buf, size_t cap, uint8_t hflags);
 /* Appends an entry at *len; 0, or -1 (nothing written) when it does not fit
  * in cap (at most SA_TLV_MAX) or its families are mixed. */
 int sa_encode_entry(uint8_t *buf, size_t cap, size_t *len, const struct sa_wire_entry *e);

@@ -133,7 +133,25 @@ wait_for 10 "N5's sa-stats show no SA given up (the stock babeld acknowledges)" 
     dump_has N5 '^add sa-stats .* gave-up 0 '
 st=$(dump N5 | grep '^add sa-stats')
 note "N5: $st"
+# each neighbour asks for the table once when the adjacency comes up
+rq=$(printf '%s\n' "$st" | sed -n 's/.* requests \([0-9]*\) .*/\1/p')
+[ "${rq:-99}" -le 6 ] || soft_fail "N5 received $rq table requests from its 2 neighbours of ours (a storm?)"
 pass "stock babeld unaffected"
+
+step "restart N3 at once: it asks its neighbours for their tables and has every SA again"
+_requests() { dump "$1" | sed -n 's/^add sa-stats .* requests \([0-9]*\) .*/\1/p'; }
+r2=$(_requests N2)
+stop_daemon N3 TERM 10
+T0=$(_now_ms)
+# shellcheck disable=SC2086
+start_babeld N3 "${N[3]}" "$OURS" -C "sa-lifetime $LIFETIME" vl vr
+_n3_has_all() { [ "$(dump N3 | grep -Ec "^add sa .* source ($S4|$S6) ")" = 301 ]; }
+wait_for 10 "N3 has the 301 SAs of N0 again" _n3_has_all
+note "N3 has all 301 SAs $(( $(_now_ms) - T0 )) ms after it was restarted (sa-lifetime $LIFETIME: refreshes every ~$((LIFETIME / 3)) s)"
+r2b=$(_requests N2)
+[ "${r2b:-0}" -gt "${r2:-0}" ] || soft_fail "N2 got no table request from the restarted N3 ($r2 -> $r2b)"
+wait_for 20 "N9 still has N0's SAs and routes after N3's restart" _ends_settled
+pass "restarted node relearnt the table"
 
 step "SIGTERM N0: its SAs leave N9 at once (withdrawn as it stops)"
 cnt=$(dump N9 | grep -c "^add sa .* source $S4 ")

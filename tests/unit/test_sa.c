@@ -71,11 +71,27 @@ static void setup(void)
     addr("ff0e::1:1", G6);
 }
 
+/* A new neighbour is asked for its table (a header-only TLV with the
+ * request flag, acknowledged like any other). */
+static void peer_up(void *peer)
+{
+    int mark = nsent;
+    sa_core_peer(peer, true);
+    sa_core_tick();
+    ck_assert_int_ge(nsent, mark + 1);
+    ck_assert_ptr_eq(sent[nsent - 1].peer, peer);
+    ck_assert_uint_eq(sent[nsent - 1].d.hflags, SA_HFLAG_REQUEST);
+    sa_core_ack(peer, sent[nsent - 1].nonce);
+}
+
 static void start(void)
 {
     sa_core_start(self, &ops);
-    sa_core_peer(A, true);
-    sa_core_peer(B, true);
+    peer_up(A);
+    peer_up(B);
+    ck_assert_int_eq(nsent, 2);
+    ck_assert_uint_eq(sent[0].d.n, 0);
+    nsent = 0;
 }
 
 static void tick_at(uint64_t t)
@@ -237,7 +253,7 @@ START_TEST(older_seqno_is_answered)
 }
 END_TEST
 
-START_TEST(rpf_failure_drops)
+START_TEST(rpf_failure_waits_for_a_route)
 {
     start();
     rpf_ok = false;
@@ -245,10 +261,55 @@ START_TEST(rpf_failure_drops)
     tick_at(now_ms);
     ck_assert_int_eq(nsent, 0);
     ck_assert_int_eq(count_active(), 0);
+    ck_assert_int_eq(nlines, 0);
     ck_assert_uint_eq(sa_get_stats()->rpf_failures, 1);
-    /* A withdrawal needs no route. */
-    receive(A, other, 2, SA_FLAG_WITHDRAW, 30);
+    ck_assert_uint_eq(sa_get_stats()->accepted, 0);
+    /* A newer copy still without a route: still waiting. */
+    receive(B, other, 2, 0, 30);
+    ck_assert_uint_eq(sa_get_stats()->rpf_failures, 2);
+    ck_assert_int_eq(count_active(), 0);
+    /* The route appears: accepted, announced, flooded except to where it
+     * came from. */
+    rpf_ok = true;
+    sa_core_routes_changed();
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(count_active(), 1);
     ck_assert_uint_eq(sa_get_stats()->accepted, 1);
+    ck_assert_int_eq(nlines, 1);
+    ck_assert_msg(strncmp(lines[0], "add sa ", 7) == 0, "%s", lines[0]);
+    ck_assert_int_eq(count_to(A, 0), 1);
+    ck_assert_int_eq(count_to(B, 0), 0);
+    ck_assert_uint_eq(last_to(A)->d.e[0].seqno, 2);
+    /* Without a change notification, waiting entries are looked at every
+     * second. */
+    rpf_ok = false;
+    uint8_t buf[SA_TLV_MAX];
+    size_t len = body_of(buf, other, S6, G6, 7, 0, 30);
+    sa_core_receive(A, buf, len);
+    ck_assert_int_eq(count_active(), 1);
+    rpf_ok = true;
+    tick_at(now_ms + 1000);
+    ck_assert_int_eq(count_active(), 2);
+    /* A refresh of an entry we believe that fails peer-RPF leaves it as it
+     * was (it expires unless the route comes back). */
+    rpf_ok = false;
+    receive(A, other, 3, 0, 30);
+    ck_assert_int_eq(count_active(), 2);
+    /* A withdrawal needs no route. */
+    receive(A, other, 4, SA_FLAG_WITHDRAW, 30);
+    ck_assert_int_eq(count_active(), 1);
+    /* A waiting entry that expires goes silently. */
+    uint8_t g2[16];
+    addr("239.5.5.5", g2);
+    len = body_of(buf, other, S1, g2, 1, 0, 2);
+    sa_core_receive(A, buf, len);
+    int nl = nlines;
+    tick_at(now_ms + 2500);
+    ck_assert_int_eq(nlines, nl);
+    rpf_ok = true;
+    sa_core_routes_changed();
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(count_active(), 1);
 }
 END_TEST
 
@@ -301,9 +362,12 @@ START_TEST(refresh_and_withdraw_by_originator)
     ck_assert_int_eq(sa_set_lifetime(9), 0);
     ck_assert_int_eq(sa_set_lifetime(2), -1);
     ck_assert_int_eq(sa_announce_static(S1, G1), 0); /* before start: remembered */
-    start();
+    sa_core_start(self, &ops);
+    sa_core_peer(A, true);
+    sa_core_peer(B, true);
     tick_at(now_ms);
     ck_assert_int_eq(count_to(A, 0), 1);
+    ck_assert_uint_eq(last_to(A)->d.hflags, SA_HFLAG_REQUEST); /* entry and request in one */
     uint16_t seq = last_to(A)->d.e[0].seqno;
     ck_assert_uint_eq(last_to(A)->d.e[0].lifetime, 9);
     sa_core_ack(A, last_to(A)->nonce);
@@ -495,6 +559,36 @@ START_TEST(stop_withdraws)
 }
 END_TEST
 
+START_TEST(table_request_is_answered)
+{
+    start();
+    receive(A, other, 1, 0, 30);
+    sa_originate(S6, G6);
+    tick_at(now_ms);
+    for (int i = 0; i < nsent; i++)
+        sa_core_ack(sent[i].peer, sent[i].nonce);
+    /* B restarted without us noticing: it asks for our table. */
+    uint8_t req[2];
+    sa_encode_header_flags(req, sizeof(req), SA_HFLAG_REQUEST);
+    int mark = nsent;
+    sa_core_receive(B, req, sizeof(req));
+    ck_assert_uint_eq(sa_get_stats()->requests, 1);
+    tick_at(now_ms);
+    ck_assert_int_eq(count_to(B, mark), 2);
+    ck_assert_int_eq(count_to(A, mark), 0);
+    ck_assert_uint_eq(last_to(B)->d.hflags, 0);
+    /* A request that is never acknowledged is given up like an entry. */
+    sa_core_peer(C, true);
+    for (int i = 0; i < 40; i++)
+        tick_at(now_ms + 500);
+    int reqs = 0;
+    for (int i = mark; i < nsent; i++)
+        if (sent[i].peer == C && sent[i].d.hflags == SA_HFLAG_REQUEST)
+            reqs++;
+    ck_assert_int_eq(reqs, SA_MAX_TRIES);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sa");
@@ -504,7 +598,7 @@ int main(void)
     tcase_add_test(tc, gives_up_after_max_tries);
     tcase_add_test(tc, receive_floods_except_sender_and_suppresses_duplicates);
     tcase_add_test(tc, older_seqno_is_answered);
-    tcase_add_test(tc, rpf_failure_drops);
+    tcase_add_test(tc, rpf_failure_waits_for_a_route);
     tcase_add_test(tc, withdraw_and_expiry);
     tcase_add_test(tc, remaining_lifetime_forwarded);
     tcase_add_test(tc, refresh_and_withdraw_by_originator);
@@ -514,6 +608,7 @@ int main(void)
     tcase_add_test(tc, bad_input_counted);
     tcase_add_test(tc, dump_records);
     tcase_add_test(tc, stop_withdraws);
+    tcase_add_test(tc, table_request_is_answered);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

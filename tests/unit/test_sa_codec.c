@@ -135,9 +135,18 @@ START_TEST(decode_header_only_and_short)
     ck_assert_int_eq(sa_decode(empty, 1, &d), SA_DECODE_MALFORMED);
     ck_assert_int_eq(sa_decode(empty, 0, &d), SA_DECODE_MALFORMED);
     ck_assert_int_eq(sa_decode(NULL, 0, &d), SA_DECODE_MALFORMED);
-    /* A reserved byte that is not zero is ignored. */
-    static const uint8_t rsvd[] = {0x01, 0xff};
+    /* The flags byte: 0x80 is a table request, other bits are passed on
+     * (and ignored by the table). */
+    static const uint8_t req[] = {0x01, 0x80};
+    ck_assert_int_eq(sa_decode(req, 2, &d), SA_DECODE_OK);
+    ck_assert_uint_eq(d.hflags, SA_HFLAG_REQUEST);
+    static const uint8_t rsvd[] = {0x01, 0x7f};
     ck_assert_int_eq(sa_decode(rsvd, 2, &d), SA_DECODE_OK);
+    ck_assert_uint_eq(d.hflags, 0x7f);
+    uint8_t buf[2];
+    ck_assert_uint_eq(sa_encode_header_flags(buf, sizeof(buf), SA_HFLAG_REQUEST), 2);
+    ck_assert_mem_eq(buf, req, 2);
+    ck_assert_uint_eq(sa_encode_header(buf, 1), 0);
 }
 END_TEST
 
