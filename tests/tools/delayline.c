@@ -154,11 +154,8 @@ static int open_port(const char *ifname)
         die("socket(AF_PACKET): %s", strerror(errno));
 
     int one = 1;
-    if (use_vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
-        fprintf(stderr, "%s: PACKET_VNET_HDR unavailable (%s); offloaded checksums may not survive\n",
-                prog, strerror(errno));
-        use_vnet = false;
-    }
+    if (use_vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+        die("PACKET_VNET_HDR on %s: %s (-P runs without it)", ifname, strerror(errno));
     if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
         errno != ENOPROTOOPT)
         die("PACKET_IGNORE_OUTGOING on %s: %s", ifname, strerror(errno));
@@ -213,7 +210,7 @@ static void receive(struct direction *d, unsigned char *buf)
         uint64_t t = now_ns();
         d->rx++;
         if ((size_t)n > MAX_FRAME) {
-            d->txerr++;          /* cannot happen with 64 KiB frames; count it */
+            d->overflow++;       /* truncated: cannot happen with 64 KiB frames */
             continue;
         }
         if (d->loss_ppm && rng_next() % 1000000u < d->loss_ppm) {
