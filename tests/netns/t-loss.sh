@@ -19,7 +19,8 @@
 #   - every dump has the neighbour, and its rxcost is an ETX estimate of the
 #     reach it prints: babeld's 0x8000 * 256 / (sreach + 1), sreach weighting
 #     the three latest Hellos (bits 15, 14 and 13) 0x2000 each, or the plain
-#     256 * 16 / (Hellos received of the last 16);
+#     256 * C / (Hellos received of the last C), C = 16 once the history has
+#     filled (ours counts only the C slots it has filled);
 #   - every finite cost is babeld's (max(rx,256) * max(tx,256) + 128) >> 8;
 #   - in at least 2/3 of the dumps rxcost > 256 (the loss is seen) and the
 #     cost is finite, and the median cost is within [300, 1500]: a daemon
@@ -29,7 +30,7 @@
 #     are printed with the ETX predictions, nominal and from the loss the
 #     nft counters or the delay line actually applied.)
 #   - if ours prints an "add link-metrics ... loss F" record: in every dump
-#     F = 1 - (Hellos received of the last 16) / 16 as the reach shows, and
+#     F = 1 - (Hellos received of the last C) / C as the reach shows, and
 #     the mean of F is within 0.15 of the loss actually applied to S -> X
 #     (nominally 0.30).  If the record is missing, this is only reported.
 . "$(dirname "$0")/lib.sh"
@@ -83,7 +84,8 @@ setup() {   # setup P BIN
     start_babeld "${p}s" "$nss" "$STOCK" "${OPTS[@]}" s-x
 }
 
-has_nb() { dump "$1" | grep -Eq "^add neighbour .* if $2 reach "; }
+# has_hello NAME IF: the neighbour on IF has had a Hello counted (reach not 0)
+has_hello() { dump "$1" | grep -Eq "^add neighbour .* if $2 reach ([1-9a-f][0-9a-f]{3}|0[1-9a-f][0-9a-f]{2}|00[1-9a-f][0-9a-f]|000[1-9a-f]) "; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "none"; exit }
     if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -94,13 +96,13 @@ setup OS "$OURS"
 NAMES=(SSx SSs OSx OSs)
 declare -A IFOF=([SSx]=x-s [SSs]=s-x [OSx]=x-s [OSs]=s-x)
 
-step "neighbours appear, then the Hello history fills (${FILL} s)"
+step "first Hellos counted, then the Hello history fills (${FILL} s)"
 t0=$(_now_ms)
 for n in "${NAMES[@]}"; do
-    wait_for 15 "$n sees its neighbour on ${IFOF[$n]}" has_nb "$n" "${IFOF[$n]}"
+    wait_for 15 "$n has counted a Hello from its neighbour on ${IFOF[$n]}" has_hello "$n" "${IFOF[$n]}"
 done
 _filled() { [ $(( $(_now_ms) - t0 )) -ge $((FILL * 1000)) ]; }
-wait_for $((FILL + 5)) "${FILL} s of Hellos since the neighbours appeared" _filled
+wait_for $((FILL + 5)) "${FILL} s of Hellos since the first ones" _filled
 
 step "$SAMPLES dumps, 1 s apart"
 for k in $(seq "$SAMPLES"); do
@@ -121,8 +123,16 @@ rx_babeld() {
     s=$(( ((r & 0x8000) >> 2) + ((r & 0x4000) >> 1) + (r & 0x3fff) ))
     s=$(( 0x8000 * 256 / (s + 1) )); echo $(( s > 65535 ? 65535 : s ))
 }
-# the unweighted estimate: 256 * 16 / received
-rx_plain() { local c; c=$(popcount $((16#$1))); [ "$c" = 0 ] && echo 65535 || echo $((256 * 16 / c)); }
+# rx_plain REACH RX: is RX the unweighted estimate 256 * C / (received of the
+# last C Hellos) for some history length C (16 once the history has filled, less
+# after a restart of it)?  Prints C, or nothing.
+rx_plain() {
+    local r=$((16#$1)) c got
+    for c in $(seq 16 -1 1); do
+        got=$(popcount $(( r >> (16 - c) )))
+        [ "$got" -gt 0 ] && [ $((256 * c / got)) = "$2" ] && { echo "$c"; return; }
+    done
+}
 
 # loss actually applied in each copy: REAL S -> X, REAL2 X -> S
 declare -A REAL REAL2
@@ -140,9 +150,10 @@ else
     done
 fi
 
+declare -A HLEN
 for n in "${NAMES[@]}"; do
     p=${n:0:2}
-    rxs=() costs=() bad=0 seen=0 finite=0 form_b=0 form_p=0 line=
+    rxs=() costs=() bad=0 seen=0 finite=0 form_b=0 form_p=0 line= why2=
     while IFS= read -r line; do
         [[ $line =~ $RE_NB ]] || continue
         k=${BASH_REMATCH[1]} reach=${BASH_REMATCH[2]} rx=${BASH_REMATCH[3]}
@@ -150,10 +161,13 @@ for n in "${NAMES[@]}"; do
         rxs+=("$rx"); costs+=("$cost")
         [ "$rx" -gt 256 ] && seen=$((seen + 1))
         [ "$cost" -lt 65535 ] && finite=$((finite + 1))
-        rb=$(rx_babeld "$reach") rp=$(rx_plain "$reach") why=
+        rb=$(rx_babeld "$reach") hl=$(rx_plain "$reach" "$rx") why=
+        HLEN[$n.$k]=$hl
         if [ "$rx" = "$rb" ]; then form_b=$((form_b + 1))
-        elif [ "$rx" = "$rp" ]; then form_p=$((form_p + 1))
-        else why="rxcost $rx is neither babeld's $rb nor 256*16/received $rp for reach $reach"; fi
+        elif [ -n "$hl" ]; then
+            form_p=$((form_p + 1))
+            [ "$hl" = 16 ] || why2="$why2 $k:$hl"
+        else why="rxcost $rx is neither babeld's $rb nor 256*C/received of the last C Hellos for reach $reach"; fi
         if [ -z "$why" ] && [ "$rx" -lt 65535 ] && [ "$tx" -lt 65535 ]; then
             a=$(( rx < 256 ? 256 : rx )) b=$(( tx < 256 ? 256 : tx ))
             etx=$(( (a * b + 128) >> 8 ))
@@ -169,9 +183,10 @@ for n in "${NAMES[@]}"; do
     mrx=$(printf '%s\n' "${rxs[@]}" | median)
     mcost=$(printf '%s\n' "${costs[@]}" | median)
     pred=$(awk -v a="${REAL[$p]}" -v b="${REAL2[$p]}" 'BEGIN { if (a == "none" || b == "none") print "n/a"; else printf "%.0f", 256 / ((1 - a) * (1 - b)) }')
-    figs="median rxcost $mrx, median cost $mcost (ETX at 30 %: 366, 522; at the loss applied: cost $pred); rxcost from babeld's formula in $form_b dumps, from 256*16/received in $form_p"
+    figs="median rxcost $mrx, median cost $mcost (ETX at 30 %: 366, 522; at the loss applied: cost $pred); rxcost from babeld's formula in $form_b dumps, from 256*C/received in $form_p"
     [ "$form_p" -gt 0 ] && [ "$form_b" = 0 ] &&
         note "$n: rxcost is 256 * 16 / received, not babeld's weighted 0x8000 * 256 / (sreach + 1)"
+    [ -z "$why2" ] || note "$n: history shorter than 16 Hellos in dump:length$why2"
     in_range "$mcost" 380 800 || note "$n: median cost $mcost outside [380, 800] (can happen by chance, see the header)"
     if [ $((3 * seen)) -ge $((2 * got)) ] && [ $((3 * finite)) -ge $((2 * got)) ] && in_range "$mcost" 300 1500; then
         pass "$n: $figs"
@@ -192,11 +207,12 @@ for n in OSx; do
         r=$(sed -n "s/^$k add neighbour .* reach \([0-9a-f]\{4\}\) .*/\1/p" "$T/$n.samples")
         [ -n "$l" ] && [ -n "$r" ] || { bad=$((bad + 1)); note "$n dump $k: no link-metrics loss or no reach"; continue; }
         losses+=("$l")
-        want=$(awk -v c="$(popcount $((16#$r)))" 'BEGIN { printf "%.2f", 1 - c / 16 }')
+        hl=${HLEN[$n.$k]:-16}
+        want=$(awk -v g="$(popcount $(( 16#$r >> (16 - hl) )))" -v c="$hl" 'BEGIN { printf "%.2f", 1 - g / c }')
         if awk -v a="$l" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.006) }'; then
             note "$n dump $k: loss $l, reach $r"
         else
-            bad=$((bad + 1)); note "$n dump $k: loss $l, but reach $r says $want   <--"
+            bad=$((bad + 1)); note "$n dump $k: loss $l, but reach $r (last $hl Hellos) says $want   <--"
         fi
     done
     grep ' add link-metrics ' "$T/$n.samples" | sed 's/^/    /' | head -n 2
