@@ -152,7 +152,7 @@ static void fmt_route(char *buf, size_t len, struct route *r, enum local_kind k)
     snprintf(buf, len,
              "%s route %llx prefix %s from %s installed %s id %s metric %u refmetric %u via %s "
              "if %s\n",
-             kind_word(k), (unsigned long long)r->id, prefix_fmt(&e->prefix, p),
+             kind_word(k), (unsigned long long)(uintptr_t)r, prefix_fmt(&e->prefix, p),
              prefix_fmt(&e->src_prefix, s), installed ? "yes" : "no", id_fmt(r->src->id, id),
              route_metric(r), r->refmetric, addr_fmt(r->neigh->addr, a), r->neigh->ifp->name);
 }

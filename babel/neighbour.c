@@ -70,19 +70,26 @@ void neighbour_flush_interface(struct interface *ifp)
     }
 }
 
+/* RFC 8966 A.1.  `h->seqno` is the last Hello received or presumed missed,
+ * so the one expected next is h->seqno + 1. */
 static void history_receive(struct hello_history *h, uint16_t seqno, uint16_t interval_cs)
 {
     bool reset = !h->valid;
     if (h->valid) {
         int d = (int16_t)(seqno - h->seqno);
-        if (d > 16 || d < -16) {
+        if (d > 16 || d <= -16) {
             reset = true; /* the neighbour restarted or we lost track */
-        } else if (d <= 0) {
-            /* A duplicate, or a Hello we already counted as missed. */
-            return;
-        } else {
+        } else if (d > 0) {
+            /* d - 1 Hellos were lost, then this one arrived. */
             h->bits = (uint16_t)((d >= 16 ? 0 : h->bits >> d) | 0x8000);
             h->count = (uint8_t)(h->count + d > 16 ? 16 : h->count + d);
+        } else {
+            /* Older than expected: our miss timer counted it (and maybe
+             * more) as lost while it was only late.  Undo those 1 - d
+             * entries, then record this one, so a delayed link is not
+             * taken for a dead one. */
+            h->bits = (uint16_t)((uint16_t)(h->bits << -d) | 0x8000);
+            h->count = (uint8_t)(h->count + d < 1 ? 1 : h->count + d);
         }
     }
     if (reset) {

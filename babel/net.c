@@ -30,6 +30,11 @@ int net_open(unsigned port)
     setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
     /* Babel packets are link-local; a hop limit of 1 keeps them there. */
     setsockopt(sock, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+    /* A neighbour's full table arrives as a burst of datagrams (10,000
+     * routes are about 100 packets); the default buffer drops part of it. */
+    int rcvbuf = 4 << 20;
+    if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     int tclass = 0xc0; /* network control */
     setsockopt(sock, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
     struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};

@@ -17,7 +17,6 @@
 
 static struct route_entry *buckets[ROUTE_BUCKETS];
 static unsigned nroutes;
-static uint64_t next_route_id = 0x1000;
 static uint64_t next_scan;
 
 static unsigned hash_key(const struct prefix *p, const struct prefix *src)
@@ -113,40 +112,79 @@ static bool martian(const struct prefix *p)
            (p->plen == 128 && memcmp(p->addr, loopback6, 16) == 0);
 }
 
+static void to_kernel(const struct route_entry *e, const struct installed_route *in,
+                      struct kernel_route *kr)
+{
+    memset(kr, 0, sizeof(*kr));
+    kr->prefix = e->prefix;
+    kr->src_prefix = e->src_prefix;
+    memcpy(kr->gateway, in->gateway, 16);
+    kr->gateway_v6_for_v4 = in->gateway_v6_for_v4;
+    kr->ifindex = in->ifindex;
+    kr->metric = in->metric;
+    kr->table = in->table;
+    kr->type = in->type;
+    kr->protocol = RTPROT_BABEL_NUM;
+}
+
 static void uninstall(struct route_entry *e)
 {
     if (!e->installed)
         return;
-    if (kernel_route_del(&e->kroute) < 0 && errno != ESRCH)
+    struct kernel_route kr;
+    to_kernel(e, &e->inst, &kr);
+    if (kernel_route_del(&kr) < 0 && errno != ESRCH)
         log_msg("removing a route from the kernel: %s", strerror(errno));
     e->installed = false;
 }
 
+#define RTN_UNICAST_NUM 1
 #define RTN_UNREACHABLE_NUM 7
 #define KERNEL_INFINITY 0xFFFFFFFFu
+
+static bool installed_eq(const struct installed_route *a, const struct installed_route *b)
+{
+    return memcmp(a->gateway, b->gateway, 16) == 0 && a->ifindex == b->ifindex &&
+           a->metric == b->metric && a->table == b->table && a->type == b->type &&
+           a->gateway_v6_for_v4 == b->gateway_v6_for_v4;
+}
+
+/* Puts `in` (with the entry's prefixes and pref_src when given) into the
+ * kernel, replacing what was there. */
+static void put_in_kernel(struct route_entry *e, const struct installed_route *in,
+                          const uint8_t *pref_src)
+{
+    if (e->installed && installed_eq(in, &e->inst))
+        return;
+    /* The kernel identifies a route by table, prefix and metric: when those
+     * stay, replace in place so traffic never sees a gap. */
+    if (e->installed && (e->inst.table != in->table || e->inst.metric != in->metric))
+        uninstall(e);
+    struct kernel_route kr;
+    to_kernel(e, in, &kr);
+    if (pref_src)
+        memcpy(kr.pref_src, pref_src, 16);
+    if (kernel_route_replace(&kr) < 0) {
+        char pb[PREFIX_STRLEN];
+        log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
+        e->installed = false;
+        return;
+    }
+    e->inst = *in;
+    e->installed = true;
+}
 
 /* A lost route stays in the kernel as unreachable until its entry goes, as
  * babeld does: while the retraction propagates, packets must not follow a
  * less specific route (a default, say) back into a loop. */
 static void make_unreachable(struct route_entry *e)
 {
-    if (!e->installed || e->kroute.type == RTN_UNREACHABLE_NUM)
+    if (!e->installed || e->inst.type == RTN_UNREACHABLE_NUM)
         return;
-    struct kernel_route kr = e->kroute;
-    memset(kr.gateway, 0, sizeof(kr.gateway));
-    memset(kr.pref_src, 0, sizeof(kr.pref_src));
-    kr.gateway_v6_for_v4 = false;
-    kr.ifindex = 0;
-    kr.type = RTN_UNREACHABLE_NUM;
-    kr.metric = KERNEL_INFINITY;
-    uninstall(e);
-    if (kernel_route_replace(&kr) < 0) {
-        char pb[PREFIX_STRLEN];
-        log_msg("installing unreachable %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
-        return;
-    }
-    e->kroute = kr;
-    e->installed = true;
+    struct installed_route in = {.table = e->inst.table,
+                                 .metric = KERNEL_INFINITY,
+                                 .type = RTN_UNREACHABLE_NUM};
+    put_in_kernel(e, &in, NULL);
 }
 
 static void install(struct route_entry *e)
@@ -176,41 +214,21 @@ static void install(struct route_entry *e)
         uninstall(e);
         return;
     }
-    struct kernel_route kr = {0};
-    kr.prefix = e->prefix;
-    kr.src_prefix = e->src_prefix;
-    kr.ifindex = r->neigh->ifp->ifindex;
+    struct installed_route in = {.ifindex = r->neigh->ifp->ifindex, .type = RTN_UNICAST_NUM};
     if (prefix_is_v4(&e->prefix)) {
         if (addr_is_v4(r->nexthop) && !addr_is_zero(r->nexthop)) {
-            memcpy(kr.gateway, r->nexthop, 16);
+            memcpy(in.gateway, r->nexthop, 16);
         } else {
-            memcpy(kr.gateway, r->neigh->addr, 16);
-            kr.gateway_v6_for_v4 = true;
+            memcpy(in.gateway, r->neigh->addr, 16);
+            in.gateway_v6_for_v4 = true;
         }
     } else {
-        memcpy(kr.gateway, addr_is_zero(r->nexthop) ? r->neigh->addr : r->nexthop, 16);
+        memcpy(in.gateway, addr_is_zero(r->nexthop) ? r->neigh->addr : r->nexthop, 16);
     }
-    kr.metric = node.cfg.opt.kernel_priority +
+    in.metric = node.cfg.opt.kernel_priority +
                 (node.cfg.opt.reflect_kernel_metric ? route_metric(r) : 0);
-    kr.table = res.table >= 0 ? (uint32_t)res.table : node.cfg.opt.export_table;
-    kr.protocol = RTPROT_BABEL_NUM;
-    kr.type = 1; /* RTN_UNICAST */
-    if (res.has_pref_src)
-        memcpy(kr.pref_src, res.pref_src, 16);
-    if (e->installed && memcmp(&kr, &e->kroute, sizeof(kr)) == 0)
-        return;
-    /* The kernel identifies a route by table, prefix and metric: when those
-     * stay, replace in place so traffic never sees a gap. */
-    if (e->installed && (e->kroute.table != kr.table || e->kroute.metric != kr.metric))
-        uninstall(e);
-    if (kernel_route_replace(&kr) < 0) {
-        char pb[PREFIX_STRLEN];
-        log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
-        e->installed = false;
-        return;
-    }
-    e->kroute = kr;
-    e->installed = true;
+    in.table = res.table >= 0 ? (uint32_t)res.table : node.cfg.opt.export_table;
+    put_in_kernel(e, &in, res.has_pref_src ? res.pref_src : NULL);
 }
 
 static void notify_entry_routes(struct route_entry *e)
@@ -368,7 +386,6 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         if (!r)
             return;
         r->entry = e;
-        r->id = next_route_id++;
         r->neigh = n;
         r->src = s;
         source_ref(s);

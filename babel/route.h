@@ -12,35 +12,46 @@
 
 struct route_entry;
 
+/* Field order keeps these small: a router may hold hundreds of thousands. */
 struct route {
     struct route *next; /* other routes to the same destination */
     struct route_entry *entry;
-    uint64_t id; /* for the local interface */
     struct source *src;
     struct neighbour *neigh;
+    uint64_t expires;
+    uint64_t refresh_due; /* route request before expiry */
+    uint64_t smoothed_time;
+    uint32_t hold_ms; /* 3.5 times the announced interval */
     uint16_t refmetric;
     uint16_t seqno;
     uint16_t add_metric; /* from the in filter */
-    uint8_t nexthop[16];  /* v4-mapped for an IPv4 next hop, else IPv6 */
-    uint32_t hold_ms;     /* 3.5 times the announced interval */
-    uint64_t expires;
-    uint64_t refresh_due; /* route request before expiry */
     uint16_t smoothed;
-    uint64_t smoothed_time;
+    uint8_t nexthop[16]; /* v4-mapped for an IPv4 next hop, else IPv6 */
+};
+
+/* What we put in the kernel for an entry: enough to delete it and to tell
+ * whether a new selection changes it (the prefixes are the entry's). */
+struct installed_route {
+    uint8_t gateway[16];
+    uint32_t ifindex;
+    uint32_t metric;
+    uint32_t table;
+    uint8_t type;
+    bool gateway_v6_for_v4;
 };
 
 struct route_entry {
     struct route_entry *hnext;
-    struct prefix prefix;
-    struct prefix src_prefix;
     struct route *routes;
     struct route *selected;
+    struct source *last_src; /* what we advertised last, for retractions */
+    uint64_t retracted_at;
+    struct prefix prefix;
+    struct prefix src_prefix;
     bool installed;
-    struct kernel_route kroute; /* as installed */
-    struct source *last_src;    /* what we advertised last, for retractions */
     uint16_t last_seqno;
     uint16_t last_metric; /* advertised; 0xFFFF when retracted or never */
-    uint64_t retracted_at;
+    struct installed_route inst;
 };
 
 struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src);

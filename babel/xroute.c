@@ -96,6 +96,25 @@ static void xroute_unlink(struct xroute *x)
     route_xroute_changed(&p, &src);
 }
 
+/* The name of an interface, for the filters' "if" selector.  Imported
+ * routes come in runs through one interface, so one remembered answer
+ * saves a system call per route. */
+static const char *ifname_of(unsigned ifindex, char buf[IF_NAMESIZE])
+{
+    static unsigned cached_index;
+    static char cached_name[IF_NAMESIZE];
+    buf[0] = '\0';
+    if (ifindex == 0)
+        return buf;
+    if (ifindex != cached_index) {
+        if (!if_indextoname(ifindex, cached_name))
+            return buf;
+        cached_index = ifindex;
+    }
+    strlcpy_safe(buf, cached_name, IF_NAMESIZE);
+    return buf;
+}
+
 static void xroute_del(const struct prefix *p, const struct prefix *src, bool local)
 {
     struct xroute *x = xroute_find(p, src);
@@ -125,8 +144,8 @@ void xroute_kernel_addr(unsigned ifindex, const struct prefix *addr, bool delete
         xroute_del(&host, &src, true);
         return;
     }
-    char ifname[IF_NAMESIZE] = "";
-    if_indextoname(ifindex, ifname);
+    char ifname[IF_NAMESIZE];
+    ifname_of(ifindex, ifname);
     struct filter_query q = {.prefix = &host, .src_prefix = &src, .ifname = ifname, .proto = -1,
                              .local = true};
     struct filter_result res;
@@ -168,9 +187,8 @@ void xroute_kernel_route(const struct prefix *p, const struct prefix *src, unsig
         xroute_del(p, &s, false);
         return;
     }
-    char ifname[IF_NAMESIZE] = "";
-    if (ifindex)
-        if_indextoname(ifindex, ifname);
+    char ifname[IF_NAMESIZE];
+    ifname_of(ifindex, ifname);
     struct filter_query q = {.prefix = p, .src_prefix = &s, .ifname = ifname, .proto = proto,
                              .local = false};
     struct filter_result res;

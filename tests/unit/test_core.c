@@ -187,6 +187,36 @@ START_TEST(prefixes)
 }
 END_TEST
 
+START_TEST(late_hellos_undo_misses)
+{
+    setup_link(false, 96);
+    test_n.txcost = 96;
+    test_n.last_cost = 96;
+    static const uint8_t dst[16] = {0xfe, 0x80, [15] = 9};
+    sendbuf_init(&test_n.ubuf, 0, dst, 512);
+    for (uint16_t s = 100; s <= 102; s++)
+        neighbour_hello(&test_n, s, 100, false, false, 0, 0);
+    ck_assert_uint_eq(test_n.mhello.bits, 0xE000);
+    /* The miss timer runs three times while the link's delay grows. */
+    neighbours = &test_n;
+    test_n.mhello.deadline = now_ms - 2500;
+    neighbour_tick();
+    ck_assert_uint_eq(test_n.mhello.bits, 0x1C00);
+    ck_assert_uint_eq(test_n.mhello.seqno, 105);
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), BABEL_INFINITY);
+    /* Hello 103 arrives late: the two misses after it are undone and it
+     * counts as received (RFC 8966 A.1). */
+    neighbour_hello(&test_n, 103, 100, false, false, 0, 0);
+    ck_assert_uint_eq(test_n.mhello.bits, 0xF000);
+    ck_assert_uint_eq(test_n.mhello.seqno, 103);
+    ck_assert_uint_eq(neighbour_rxcost(&test_n), 96);
+    /* The next ones follow in order. */
+    neighbour_hello(&test_n, 104, 100, false, false, 0, 0);
+    ck_assert_uint_eq(test_n.mhello.bits, 0xF800);
+    neighbours = NULL;
+}
+END_TEST
+
 START_TEST(loss_from_history)
 {
     struct hello_history h = {.bits = 0xFFFF, .count = 16, .valid = true};
@@ -215,6 +245,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, cost_rtt);
     tcase_add_test(tc, prefixes);
     tcase_add_test(tc, loss_from_history);
+    tcase_add_test(tc, late_hellos_undo_misses);
     suite_add_tcase(s, tc);
     return s;
 }
