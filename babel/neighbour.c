@@ -99,9 +99,9 @@ static void history_receive(struct hello_history *h, uint16_t seqno, uint16_t in
     }
     h->seqno = seqno;
     h->interval = (uint32_t)interval_cs * 10;
-    /* Senders jitter early, never late; half an interval of slack avoids
-     * counting a merely delayed Hello as lost. */
-    h->deadline = interval_cs ? now_ms + h->interval * 3 / 2 : 0;
+    /* Senders jitter their Hellos; 0.7 of an interval of slack (babeld's)
+     * avoids counting a merely delayed one as lost. */
+    h->deadline = interval_cs ? now_ms + h->interval * 17 / 10 : 0;
 }
 
 void neighbour_rtt(struct neighbour *n, uint32_t origin, uint32_t receive, uint32_t their_send,
@@ -172,18 +172,24 @@ uint16_t neighbour_txcost(const struct neighbour *n)
     return n->ihu_deadline > now_ms ? n->txcost : BABEL_INFINITY;
 }
 
+/* A sample older than this no longer says anything about the link (babeld
+ * uses the same age, and so does our dump). */
+#define RTT_VALID_MS 180000
+
 unsigned neighbour_rttcost(const struct neighbour *n)
 {
     const struct interface_params *p = &n->ifp->p;
-    if (!p->enable_timestamps || p->max_rtt_penalty == 0 || n->rtt_time == 0)
+    if (!p->enable_timestamps || p->max_rtt_penalty == 0 || n->rtt_time == 0 ||
+        now_ms - n->rtt_time >= RTT_VALID_MS)
         return 0;
-    unsigned rtt_ms = n->rtt_us / 1000;
-    if (rtt_ms <= p->rtt_min)
+    /* In microseconds, as babeld computes it, so both ends agree on the
+     * cost to the unit. */
+    uint64_t rtt = n->rtt_us, lo = (uint64_t)p->rtt_min * 1000, hi = (uint64_t)p->rtt_max * 1000;
+    if (rtt <= lo)
         return 0;
-    if (rtt_ms >= p->rtt_max || p->rtt_max <= p->rtt_min)
+    if (rtt >= hi || hi <= lo)
         return p->max_rtt_penalty;
-    return (unsigned)((unsigned long)p->max_rtt_penalty * (rtt_ms - p->rtt_min) /
-                      (p->rtt_max - p->rtt_min));
+    return (unsigned)((uint64_t)p->max_rtt_penalty * (rtt - lo) / (hi - lo));
 }
 
 uint16_t neighbour_cost(const struct neighbour *n)

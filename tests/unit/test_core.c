@@ -143,6 +143,14 @@ START_TEST(cost_rtt)
     ck_assert_uint_eq(neighbour_cost(&test_n), 96 + 48);
     test_n.rtt_us = 500000;
     ck_assert_uint_eq(neighbour_rttcost(&test_n), 96);
+    /* Microsecond precision, as babeld: 96 * 32975 / 110000 = 28 (whole
+     * milliseconds would give 27). */
+    test_n.rtt_us = 42975;
+    ck_assert_uint_eq(neighbour_rttcost(&test_n), 28);
+    /* A sample older than 180 s adds nothing. */
+    test_n.rtt_time = now_ms - 180000;
+    ck_assert_uint_eq(neighbour_rttcost(&test_n), 0);
+    test_n.rtt_time = now_ms;
     /* An RTT sample: (our rx - our tx) - (their tx - their rx). */
     test_n.rtt_time = 0;
     neighbour_rtt(&test_n, 1000000, 50000, 58000, 1048000);
