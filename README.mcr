@@ -215,8 +215,10 @@ Works today:
 - babeld.conf and the command line: every babeld 1.12 option, interface parameter, key and
   filter; errors name the file, line and reason.
 - Local interface: TCP on ::1 and UNIX sockets, read-only and read-write, babeld 1.12's
-  greeting and record formats, dump, monitor, unmonitor, quit; run-time interface,
-  default, filter, key, log-file, debug, link-detect and smoothing-half-life lines.
+  greeting and record formats, dump, monitor, unmonitor, quit; on read-write sockets
+  babeld's run-time lines (interface, default, key, flush interface, log-file,
+  link-detect, smoothing-half-life) answered as babeld answers them, and the extensions'
+  directives, refused with `no <reason>`.
 - Per-peer link metrics (babel/metrics.h) and the link-metrics record.
 - MAC authentication (RFC 8967, babel/mac.h): hmac-sha256 and blake2s128 keys, replay
   protection, challenges after a restart, run-time key rollover and the mac-stats
@@ -235,6 +237,11 @@ Not yet:
 - Unicast Hellos are understood but never sent (`unicast true` sends updates and IHUs to
   each neighbour, Hellos still by multicast, as babeld does).
 - Diversity routing (-z, diversity) is accepted and ignored.
+- Memory (tests/bench/babel-scale, 10,000 routes): ours converges in 0.09 of stock
+  babeld's time with 0.48 of its CPU, but takes 1.40 times its peak memory: about 304
+  bytes per learned route against 234, and 1.5 MB of libcrypto pages that stock does not
+  map.  A route allocator without per-object overhead and loading libcrypto only when a
+  key is configured would close the gap.
 - No IGMP/PIM, MRIB, GEM or policy engine yet.
 - SAs are not used yet: no MRIB (issue 5) reads them.  They do not cross a stock babeld
   node.  A link that goes down and comes back without its neighbour being flushed is
