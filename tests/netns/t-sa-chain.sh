@@ -33,8 +33,11 @@ chain_setup() {
         [ $i -gt 0 ] && ifs="$ifs vl"
         [ $i -lt $((NN - 1)) ] && ifs="$ifs vr"
         [ $i = 5 ] && ifs="$ifs vs"
+        extra=()
+        # N9 announces one SA from its configuration
+        [ $i = $((NN - 1)) ] && extra=(-C "sa-announce $(lo4 $NN) 239.10.10.10")
         # shellcheck disable=SC2086
-        start_babeld "N$i" "${N[$i]}" "$OURS" -C "sa-lifetime $LIFETIME" $ifs
+        start_babeld "N$i" "${N[$i]}" "$OURS" -C "sa-lifetime $LIFETIME" "${extra[@]}" $ifs
     done
     start_babeld S "$NS_S" "$STOCK" vn
 }
@@ -80,6 +83,18 @@ step "chain of $NN of ours (sa-lifetime $LIFETIME) + stock babeld on N5: wait un
 waited_for 60 "N0 and N9 have each other's loopbacks" _ends_settled
 wait_for 30 "the stock babeld has every chain loopback" _stock_has_all
 pass "chain settled"
+
+step "configuration: N9's sa-announce from -C reaches N0; a bad line stops the start (FILE:LINE: reason)"
+wait_for 10 "N0 has N9's configured SA" dump_has N0 "^add sa [0-9a-f]{16} source $(lo4 $NN) group 239\.10\.10\.10 "
+printf 'sa-lifetime 10\nsa-announce 10.254.0.1 239.1.1.1\nsa-announce 10.254.0.1 10.2.2.2\n' >"$T/bad.conf"
+ip netns exec "${N[0]}" timeout 5 "$OURS" -c "$T/bad.conf" -I "$T/bad.pid" -S "$T/bad.state" \
+    -G 33999 vr >"$T/bad.out" 2>&1
+rc=$?
+[ $rc = 1 ] || soft_fail "a bad sa-announce line: exit status $rc, expected 1"
+grep -q "bad.conf:3: sa-announce: group '10.2.2.2' is not a multicast address" "$T/bad.out" ||
+    soft_fail "no FILE:3: reason for the bad line: $(cat "$T/bad.out")"
+[ -e "$T/bad.pid" ] && soft_fail "the refused start left a pid file"
+pass "configured SA flooded; bad line refused: $(head -n 1 "$T/bad.out")"
 
 mon_start M9 N9; mon_send M9 monitor
 mon_start M0 N0; mon_send M0 monitor
