@@ -130,7 +130,8 @@ How it floods:
 - A node that hears one of its own SAs with a seqno it did not expect (left over from a
   previous run) announces or withdraws it again above that seqno.
 - MAC authentication (RFC 8967) covers SA TLVs like any other: the core authenticates
-  every packet.
+  every packet, so a node with the wrong key never becomes a peer and never learns an
+  SA (tests/netns/t-sa-mac).
 
 Stock babeld (and any Babel router that does not know TLV 224) ignores it but
 acknowledges the Acknowledgment Request, so it is a neighbour like any other and keeps
@@ -198,6 +199,85 @@ announced at once are all at the far end 0.3 s after the first.  With 10 % of th
 packets dropped on every link (tests/netns/t-sa-loss) 40 SAs reach all 10 nodes in
 about 1 s.
 
+The mcast normalizer
+--------------------
+
+A camera, PLC or test set with a hard-coded address sends multicast that no router
+forwards: the reverse-path check finds no route back to its source.  The normalizer
+captures such a stream below IP (AF_PACKET) and republishes it from a virtual address
+(VIP) that Babel announces, so every router downstream passes its RPF check.
+
+    mcast-rule NAME in IF group G [port P] [source S] [resource VIP]
+               out IF [group G2] [port P2] [ttl N] [unicast ADDR] [out ...]
+
+- `in IF group G`: UDP to the IPv4 multicast group G arriving on IF (with or without an
+  802.1Q/802.1ad tag); `port P` and `source S` narrow it (0 or absent: any).
+- `resource VIP`: the daemon puts VIP/32 on a virtual link it creates (a dummy link
+  `mcr-vip0` where the kernel has the dummy kind, otherwise `lo`), so the Babel core
+  redistributes it as a local address, and sends the republished packets from it.  The
+  last rule using a VIP takes it away when it goes, and so does the daemon's exit.
+  Without `resource`, packets leave from the output interface's address.
+- `out IF`, one or more: republish on IF to G (or `group G2`), to the original
+  destination port (or `port P2`; 0 keeps it), with TTL 64 (or `ttl N`), multicast
+  loopback off.  `unicast ADDR` makes the output head-end replication: unicast UDP to
+  ADDR, from IF's address, bound to IF; several such outputs on one interface make a hub
+  and spoke.  On a point-to-point interface without IFF_MULTICAST (a TUN, a tunnel) the
+  output is sent as unicast to the link's peer address, read from netlink and followed
+  when it changes.
+- The payload is relayed byte for byte; the source port is the egress socket's
+  (ephemeral).  A fragmented datagram is reassembled (at most 64 pending, 4 MiB, 2 s)
+  and relayed whole; the kernel fragments it again on the way out.
+
+In babeld.conf or with -C, directives take effect when the daemon starts; on a
+read-write local socket the same line adds the rule, or replaces the rule of that name
+without disturbing any other flow (the capture rings and sockets in use are kept), and
+`flush mcast-rule NAME` removes it.  A malformed address, a port out of range, a TTL out
+of 1-255, a repeated or unknown keyword or a missing `in`, `group` or `out` is refused
+(`no <reason>` on the socket; FILE:LINE: reason and exit status 1 at start-up) and
+changes nothing.  A rule naming an interface that does not exist is accepted and waits
+for it; interfaces that go down and up, appear or disappear are followed (checked every
+second) without a restart.
+
+Records (dump; monitors get add/change/flush when a rule is added, replaced, removed or
+its state changes):
+
+    add mcast-rule cam1 in o-s group 239.1.1.1 port 5000 source 10.1.1.50 resource 192.168.100.1 outputs 2 packets 3000 bytes 3948000 drops 0 state active
+    add mcast-output cam1/0 rule cam1 if o-t mode multicast dest 239.1.1.1 port 0 ttl 64 state up packets 3000 bytes 3948000 drops 0
+    add mcast-output cam1/1 rule cam1 if o-t mode unicast dest 10.0.23.2 port 6000 ttl 64 state up-unicast packets 2000 bytes 2632000 drops 0
+    add mcast-input o-s frames 95 ok 30 fragment 30 not-ipv4 5 not-udp 0 truncated 5 bad-ip-header 5 bad-ip-checksum 5 bad-udp-length 5 bad-udp-checksum 5 oversized 5 reassembled 10 unmatched 0 own 0
+
+`mcast-rule`: `source any`, `resource none` when absent; packets and bytes matched
+(payload bytes), drops those no output could take; `state` is `active`,
+`waiting-for-interface`, `interface-down` or `capture-error`.  `mcast-output NAME/K` (K
+from 0, in the order of the out clauses): `dest` is what it sends to (`-` while it
+cannot send), `state` `up`, `up-unicast` (HER or point-to-point), `down`,
+`waiting-for-interface` or `no-peer-address`; packets and bytes sent, drops the sends
+that failed or found the interface down.  `mcast-input IF`, one per capturing
+interface: frames seen, then what became of them: `ok` and `fragment` were relayed (or
+put in reassembly); `not-ipv4` and `not-udp` are traffic the normalizer leaves alone;
+`truncated`, `bad-ip-header`, `bad-ip-checksum`, `bad-udp-length`, `bad-udp-checksum`
+and `oversized` are drops by reason; `reassembled` datagrams completed, `unmatched` to a
+group no rule wants, `own` sourced from one of our VIPs (never relayed).
+
+Data plane: one worker thread (`mcast-dp0`) reads a TPACKET_V3 ring per input
+interface (PACKET_IGNORE_OUTGOING: it never sees what the host sends, its own output
+included) and sends with io_uring, one batch of sendmsg per ring block, from UDP sockets
+bound to the VIP (IP_MULTICAST_IF, IP_MULTICAST_TTL, loopback off) or, for unicast, to
+the interface's address.  It reads an immutable forwarding table that the control plane
+rebuilds on every change and publishes by swapping one pointer; the old table is freed
+once the worker has passed the top of its loop.  Counters are per worker, summed when a
+record is written.  The Babel event loop never waits for it.
+
+tests/netns/t-mcast-normalizer: source 10.1.1.50 - ours - Debian's babeld with
+smcrouted and rp_filter=1 - receiver.  Forwarded by the kernel (smcrouted on our node)
+the stream reaches the stock router and its rp_filter drops all of it; through the
+normalizer 1000 of 1000 datagrams arrive byte for byte from the VIP, the stock router
+having learned the VIP over Babel; 4000-byte datagrams arrive whole; a HER output added
+at run time delivers the same datagrams as unicast while the multicast flow loses none.
+tests/netns/t-mcast-robust: configuration errors, malformed frames, VLAN tags, fragments
+last-first, links down and up, the point-to-point peer following a change.
+tests/bench/relay: the normalizer against smcrouted and socat on one veth chain.
+
 Status
 ------
 
@@ -228,7 +308,7 @@ Works today:
 - Source-Active TLVs (mcast/sa.c): sa-announce and sa-lifetime, flooding with
   acknowledgments and retransmission, peer-RPF, refresh, withdrawal and expiry, the sa
   and sa-stats records; stock babeld neighbours acknowledge them and keep their routes
-  (tests/netns/t-sa-chain, t-sa-loss; tests/bench/sa).
+  (tests/netns/t-sa-chain, t-sa-loss, t-sa-mac; tests/bench/sa).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -242,6 +322,15 @@ Not yet:
   bytes per learned route against 234, and 1.5 MB of libcrypto pages that stock does not
   map.  A route allocator without per-object overhead and loading libcrypto only when a
   key is configured would close the gap.
+- The mcast normalizer (mcast/rule, frame, reasm, capture, egress, fwd, dataplane, vip,
+  norm, report): mcast-rule at start-up and at run time, flush mcast-rule, VIPs on a
+  virtual link, TPACKET_V3 capture with checks and drop counters, reassembly, io_uring
+  egress, HER and point-to-point outputs, the mcast-rule, mcast-output and mcast-input
+  records (tests/netns/t-mcast-*, tests/bench/relay).
+- Normalizer: one worker thread (PACKET_FANOUT over several is not done); rules match
+  IPv4 only; a VLAN tag is not matched on (the rule's interface is); interface changes
+  are noticed by a 1 s netlink poll rather than notifications; the republished packets'
+  source port is an ephemeral one, not the original.
 - No IGMP/PIM, MRIB, GEM or policy engine yet.
 - SAs are not used yet: no MRIB (issue 5) reads them.  They do not cross a stock babeld
   node.  A link that goes down and comes back without its neighbour being flushed is
