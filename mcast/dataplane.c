@@ -76,7 +76,7 @@ static void relay(struct worker *w, uint32_t src, uint32_t dst, uint16_t dport,
                 ctr_add(&fo->counts->w[w->id].c.drops, 1);
                 continue;
             }
-            egress_queue(&w->batch, fo->sock->fd, fo->dst ? fo->dst : dst,
+            egress_queue(&w->batch, fo->sock, fo->dst ? fo->dst : dst,
                          fo->port ? fo->port : dport, payload, len, &fo->counts->w[w->id].c);
         }
     }
@@ -262,9 +262,11 @@ void dataplane_stop(void)
     w->started = false;
 }
 
-void dataplane_batch_stats(unsigned long long *sends, unsigned long long *syscalls)
+void dataplane_batch_stats(unsigned long long *datagrams, unsigned long long *sends,
+                           unsigned long long *syscalls)
 {
     struct worker *w = &workers[0];
+    *datagrams = __atomic_load_n(&w->batch.datagrams, __ATOMIC_RELAXED);
     *sends = __atomic_load_n(&w->batch.submitted, __ATOMIC_RELAXED);
     *syscalls = __atomic_load_n(&w->batch.syscalls, __ATOMIC_RELAXED);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -73,7 +74,8 @@ void egress_close(struct egress_sock *s)
 int egress_batch_init(struct egress_batch *b)
 {
     b->n = 0;
-    b->submitted = b->syscalls = 0;
+    b->submitted = b->syscalls = b->datagrams = 0;
+    b->gso = getenv("BABELD_MCAST_NO_GSO") == NULL;
     int rc = io_uring_queue_init(EGRESS_BATCH, &b->ring, 0);
     if (rc < 0) {
         errno = -rc;
@@ -91,51 +93,122 @@ void egress_batch_free(struct egress_batch *b)
     b->ring_ok = false;
 }
 
-void egress_queue(struct egress_batch *b, int fd, uint32_t dst, uint16_t port, const void *data,
-                  size_t len, struct egress_counts *counts)
+static bool can_join(const struct egress_batch *b, const struct egress_entry *e, size_t len)
 {
-    if (b->n == EGRESS_BATCH)
-        egress_flush(b);
-    unsigned i = b->n;
-    b->dst[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(port),
-                                     .sin_addr.s_addr = dst};
-    b->iov[i] = (struct iovec){.iov_base = (void *)data, .iov_len = len};
-    b->msg[i] = (struct msghdr){.msg_name = &b->dst[i], .msg_namelen = sizeof(b->dst[i]),
-                                .msg_iov = &b->iov[i], .msg_iovlen = 1};
-    b->counts[i] = counts;
-    if (!b->ring_ok) {
-        /* No io_uring (an old kernel or a seccomp policy): plain sendmsg. */
-        ssize_t r = sendmsg(fd, &b->msg[i], MSG_DONTWAIT);
-        if (r < 0) {
-            ctr_add(&counts->drops, 1);
-            counts->last_error = errno;
-        } else {
-            ctr_add(&counts->packets, 1);
-            ctr_add(&counts->bytes, len);
-        }
+    unsigned mtu = __atomic_load_n(&e->sock->mtu, __ATOMIC_RELAXED);
+    return b->gso && !e->sock->no_gso && e->seglen == len && e->niov < EGRESS_GSO_SEGS &&
+           e->total + len <= EGRESS_GSO_MAX && mtu && len + 28 <= mtu;
+}
+
+void egress_queue(struct egress_batch *b, struct egress_sock *s, uint32_t dst, uint16_t port,
+                  const void *data, size_t len, struct egress_counts *counts)
+{
+    /* The latest entry for this socket and destination, among the last
+     * few (a fan-out interleaves its outputs), takes the datagram if it is
+     * of the same size: order per destination is kept. */
+    unsigned lookback = b->n < 16 ? b->n : 16;
+    for (unsigned k = 1; k <= lookback; k++) {
+        struct egress_entry *e = &b->e[b->n - k];
+        if (e->sock != s || e->dst.sin_addr.s_addr != dst || e->dst.sin_port != htons(port))
+            continue;
+        if (!can_join(b, e, len) || e->counts != counts)
+            break;
+        e->iov[e->niov++] = (struct iovec){.iov_base = (void *)data, .iov_len = len};
+        e->total += len;
         return;
     }
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
-    if (!sqe) {
+    if (b->n == EGRESS_BATCH)
         egress_flush(b);
-        sqe = io_uring_get_sqe(&b->ring);
+    struct egress_entry *e = &b->e[b->n++];
+    e->sock = s;
+    e->dst = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(port),
+                                  .sin_addr.s_addr = dst};
+    e->iov[0] = (struct iovec){.iov_base = (void *)data, .iov_len = len};
+    e->niov = 1;
+    e->seglen = e->total = len;
+    e->counts = counts;
+}
+
+static void prepare(struct egress_entry *e)
+{
+    e->msg = (struct msghdr){.msg_name = &e->dst, .msg_namelen = sizeof(e->dst),
+                             .msg_iov = e->iov, .msg_iovlen = e->niov};
+    if (e->niov > 1) {
+        e->msg.msg_control = e->cmsg.buf;
+        e->msg.msg_controllen = sizeof(e->cmsg.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&e->msg);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t seg = (uint16_t)e->seglen;
+        memcpy(CMSG_DATA(c), &seg, sizeof(seg));
     }
-    io_uring_prep_sendmsg(sqe, fd, &b->msg[i], 0);
-    io_uring_sqe_set_data64(sqe, i);
-    b->n++;
+}
+
+static void complete(struct egress_entry *e, int res)
+{
+    struct egress_counts *c = e->counts;
+    if (res < 0) {
+        if (e->niov > 1 && (res == -EIO || res == -EINVAL || res == -EOPNOTSUPP)) {
+            /* No segmentation offload on this path: send them one by one,
+             * now and from now on. */
+            e->sock->no_gso = true;
+            for (unsigned i = 0; i < e->niov; i++) {
+                struct msghdr m = {.msg_name = &e->dst, .msg_namelen = sizeof(e->dst),
+                                   .msg_iov = &e->iov[i], .msg_iovlen = 1};
+                ssize_t r = sendmsg(e->sock->fd, &m, 0);
+                if (r < 0) {
+                    ctr_add(&c->drops, 1);
+                    c->last_error = errno;
+                } else {
+                    ctr_add(&c->packets, 1);
+                    ctr_add(&c->bytes, (uint64_t)r);
+                }
+            }
+            return;
+        }
+        ctr_add(&c->drops, e->niov);
+        c->last_error = -res;
+    } else {
+        ctr_add(&c->packets, e->niov);
+        ctr_add(&c->bytes, (uint64_t)res);
+    }
 }
 
 void egress_flush(struct egress_batch *b)
 {
-    if (!b->ring_ok || b->n == 0)
+    if (b->n == 0)
         return;
-    unsigned want = b->n, got = 0;
+    unsigned want = b->n;
+    for (unsigned i = 0; i < want; i++) {
+        prepare(&b->e[i]);
+        __atomic_store_n(&b->datagrams, b->datagrams + b->e[i].niov, __ATOMIC_RELAXED);
+    }
+    if (!b->ring_ok) {
+        /* No io_uring (an old kernel or a seccomp policy): plain sendmsg. */
+        for (unsigned i = 0; i < want; i++) {
+            ssize_t r = sendmsg(b->e[i].sock->fd, &b->e[i].msg, 0);
+            complete(&b->e[i], r < 0 ? -errno : (int)r);
+        }
+        b->n = 0;
+        return;
+    }
+    for (unsigned i = 0; i < want; i++) {
+        struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+        if (!sqe) { /* cannot happen: the ring has EGRESS_BATCH entries */
+            complete(&b->e[i], -ENOBUFS);
+            continue;
+        }
+        io_uring_prep_sendmsg(sqe, b->e[i].sock->fd, &b->e[i].msg, 0);
+        io_uring_sqe_set_data64(sqe, i);
+    }
     int rc;
     do
         rc = io_uring_submit_and_wait(&b->ring, want);
     while (rc == -EINTR);
-    b->syscalls++;
-    b->submitted += want;
+    __atomic_store_n(&b->syscalls, b->syscalls + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&b->submitted, b->submitted + want, __ATOMIC_RELAXED);
+    unsigned got = 0;
     while (got < want) {
         struct io_uring_cqe *cqe;
         rc = io_uring_wait_cqe(&b->ring, &cqe);
@@ -144,16 +217,8 @@ void egress_flush(struct egress_batch *b)
         if (rc < 0)
             break;
         unsigned i = (unsigned)io_uring_cqe_get_data64(cqe);
-        if (i < want) {
-            struct egress_counts *c = b->counts[i];
-            if (cqe->res < 0) {
-                ctr_add(&c->drops, 1);
-                c->last_error = -cqe->res;
-            } else {
-                ctr_add(&c->packets, 1);
-                ctr_add(&c->bytes, (uint64_t)cqe->res);
-            }
-        }
+        if (i < want)
+            complete(&b->e[i], cqe->res);
         io_uring_cqe_seen(&b->ring, cqe);
         got++;
     }

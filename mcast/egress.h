@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 struct egress_sock {
@@ -20,6 +21,8 @@ struct egress_sock {
     uint32_t src; /* bound address (network order), 0 if none */
     unsigned ifindex;
     uint8_t ttl;
+    unsigned mtu;  /* of the interface, set by the control plane; 0: unknown */
+    bool no_gso;   /* the worker saw UDP_SEGMENT fail here: never again */
     int refs; /* control plane's */
     struct egress_sock *next;
 };
@@ -35,24 +38,41 @@ struct egress_counts {
 };
 
 #define EGRESS_BATCH 256
+/* Consecutive datagrams of one size to one destination go out as one
+ * UDP_SEGMENT (GSO) send of up to this many: the kernel cuts them apart
+ * again, byte for byte, at a fraction of the cost of separate sends. */
+#define EGRESS_GSO_SEGS 48
+#define EGRESS_GSO_MAX 65000
+
+struct egress_entry {
+    struct egress_sock *sock;
+    struct msghdr msg;
+    struct sockaddr_in dst;
+    struct iovec iov[EGRESS_GSO_SEGS];
+    unsigned niov;
+    size_t seglen, total;
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } cmsg;
+    struct egress_counts *counts;
+};
 
 struct egress_batch {
     struct io_uring ring;
     bool ring_ok;
+    bool gso;
     unsigned n;
-    struct msghdr msg[EGRESS_BATCH];
-    struct iovec iov[EGRESS_BATCH];
-    struct sockaddr_in dst[EGRESS_BATCH];
-    struct egress_counts *counts[EGRESS_BATCH];
-    uint64_t submitted, syscalls;
+    struct egress_entry e[EGRESS_BATCH];
+    uint64_t submitted, syscalls, datagrams;
 };
 
 int egress_batch_init(struct egress_batch *b);
 void egress_batch_free(struct egress_batch *b);
 /* Queues one datagram (the payload must stay valid until the next
  * egress_flush); flushes first when the batch is full. */
-void egress_queue(struct egress_batch *b, int fd, uint32_t dst, uint16_t port, const void *data,
-                  size_t len, struct egress_counts *counts);
+void egress_queue(struct egress_batch *b, struct egress_sock *s, uint32_t dst, uint16_t port,
+                  const void *data, size_t len, struct egress_counts *counts);
 /* Submits what is queued, waits for every completion and counts them. */
 void egress_flush(struct egress_batch *b);
 

@@ -229,6 +229,7 @@ struct plan_out {
     unsigned ifindex;
     uint8_t ttl;
     uint16_t port;
+    unsigned mtu;
 };
 
 /* Resolves one output against the snapshot; fills the state text. */
@@ -245,6 +246,7 @@ static struct plan_out resolve_output(const struct rule *r, const struct rule_ou
         return p;
     }
     p.ifindex = l->ifindex;
+    p.mtu = l->mtu;
     if (!(l->flags & IFF_UP)) {
         snprintf(state, slen, "down");
         snprintf(dest, dlen, "-");
@@ -366,8 +368,10 @@ static struct fwd_table *build(const struct snap *s, char *plan, size_t planlen)
             fo->dst = p.dst;
             fo->sock = sock_get(p.unicast, p.src, p.ifindex, p.ttl, nr->out_state[k],
                                 sizeof(nr->out_state[k]));
-            if (fo->sock)
+            if (fo->sock) {
                 fo->sock->refs++;
+                __atomic_store_n(&fo->sock->mtu, p.mtu, __ATOMIC_RELAXED);
+            }
         }
         snprintf(nr->state, sizeof(nr->state), "active");
         PLAN(";");
