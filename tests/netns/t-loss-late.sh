@@ -44,10 +44,14 @@ NB=
 nb() {   # nb NAME: X's neighbour line into NB, fields into REACH RX
     NB=$(dump "$1" | grep -E '^add neighbour .* if x-m ') || return 1
     [[ $NB =~ $RE_NB ]] || return 1
-    REACH=${BASH_REMATCH[1]} RX=${BASH_REMATCH[2]}
+    REACH=${BASH_REMATCH[1]} RX=${BASH_REMATCH[2]} TX=${BASH_REMATCH[3]}
 }
 hears() { nb "$1" && [ "$RX" = 96 ] && [ $(( 16#$REACH & 0xe000 )) = $(( 0xe000 )) ]; }
 routes() { has_babel_route "$1" "$(lo4 2)" && has_babel_route "$1" "$(lo6 2)"; }
+# The link is whole again when S also counts X's Hellos (its IHU gives X a
+# finite txcost) and the routes are back; S's side recovers a moment after
+# X's, in stock babeld as in ours, so the hold period starts from here.
+whole() { hears "${1}x" && [ "$TX" != 65535 ] && routes "${NSX[$1]}"; }
 
 setup SS "$STOCK"
 setup OS "$OURS"
@@ -70,7 +74,11 @@ declare -A OK
 for p in SS OS; do
     if _poll 15 hears "${p}x"; then
         note "$p x: counts S's Hellos $(( $(_now_ms) - t0 )) ms after the step: $NB"
-        OK[$p]=1
+        if _poll 10 whole "$p"; then
+            OK[$p]=1
+        else
+            soft_fail "$p x: S's IHU or routes did not come back within 10 s: ${NB:-no neighbour line}"
+        fi
     else
         nb "${p}x"
         soft_fail "$p x ($(who "${BM_BIN[${p}x]}")) does not count S's Hellos 15 s after the delay step: ${NB:-no neighbour line}"
