@@ -384,6 +384,9 @@ static void reconcile(bool force)
 {
     if (!started)
         return;
+    /* No rules and nothing published for them: nothing to look at. */
+    if (!rules && !force && plan_valid && last_plan[0] == '\0')
+        return;
     static struct snap s;
     s.nlinks = s.naddrs = 0;
     kernel_dump_links(snap_link, &s);

@@ -9,6 +9,8 @@
 # 3. Bad input injected as raw frames (bad checksums, lengths, truncation,
 #    an oversized fragment) is counted by reason and dropped; an 802.1Q-tagged
 #    frame and a datagram whose fragments come last-first are relayed whole.
+#    A hub-and-spoke rule (two unicast outputs on one interface) sends
+#    each datagram to both spokes.
 # 4. Output and input interfaces going down and up: relaying resumes without
 #    a restart.
 # 5. Point-to-point: o-tun appears (without IFF_MULTICAST) and p2p replicates
@@ -75,6 +77,20 @@ for k in bad-ip-checksum bad-udp-checksum truncated bad-udp-length bad-ip-header
 done
 [ "$(mc_field "$rec" reassembled)" = 10 ] || soft_fail "reassembled: $(mc_field "$rec" reassembled)"
 pass "bad input dropped and counted by reason; VLAN and fragments relayed"
+
+step "3b. hub and spoke: two unicast outputs on one interface"
+out=$(lc O "mcast-rule hub in o-s group 239.6.6.6 out o-r unicast 10.0.12.2 port 7001 out o-r unicast 10.0.12.2 port 7002")
+printf '%s\n' "$out" | grep -qx ok || fail "hub rule refused: $out"
+mc_recv spoke1 "$NSR" --port 7001 --count 50 --source 10.0.12.1 --timeout 8
+mc_recv spoke2 "$NSR" --port 7002 --count 50 --source 10.0.12.1 --timeout 8
+mc_send "$NSS" --dest 239.6.6.6 --port 5006 --ifname s-o --count 50 --start 700
+r1=$(mc_recv_wait spoke1); r2=$(mc_recv_wait spoke2)
+note "spoke 1: $r1"
+note "spoke 2: $r2"
+[ "$(mc_field "$r1" unique)" = 50 ] && [ "$(mc_field "$r2" unique)" = 50 ] \
+    || soft_fail "hub and spoke: $(mc_field "$r1" unique) and $(mc_field "$r2" unique) of 50"
+out=$(lc O "flush mcast-rule hub")
+pass "two unicast copies of each datagram on one interface"
 
 step "4. interfaces down and up: relaying resumes without a restart"
 ip -n "$NSO" link set o-r down
