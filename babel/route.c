@@ -1,7 +1,6 @@
 #include "babel/route.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +82,27 @@ bool route_feasible(const struct route *r)
     return source_feasible(r->src, r->seqno, r->refmetric);
 }
 
+/* 2^(-i/16) in units of 1/65536, for i = 0..16. */
+static const uint32_t neg_pow2_16ths[17] = {65536, 62757, 60097, 57549, 55109, 52773,
+                                            50535, 48393, 46341, 44376, 42495, 40693,
+                                            38968, 37316, 35734, 34219, 32768};
+
+/* 2^(-dt/half) in units of 1/65536: whole halvings by shifting, the rest
+ * interpolated in the table.  Smoothing needs no better, and it keeps the
+ * daemon off libm. */
+static uint32_t decay(uint64_t dt, uint64_t half)
+{
+    uint64_t halvings = dt / half;
+    if (halvings >= 32)
+        return 0;
+    uint64_t pos = (dt % half) * 16 * 65536 / half; /* in 1/65536 of a table step */
+    unsigned i = (unsigned)(pos >> 16);
+    uint32_t frac = (uint32_t)(pos & 0xffff);
+    uint32_t a = neg_pow2_16ths[i], b = neg_pow2_16ths[i + 1];
+    uint32_t f = a - (uint32_t)(((uint64_t)(a - b) * frac) >> 16);
+    return f >> halvings;
+}
+
 /* Exponential decay of the smoothed metric toward the current one, with
  * the configured half-life (RFC 8966 3.6 allows any such smoothing). */
 static uint16_t route_smoothed(struct route *r)
@@ -93,9 +113,10 @@ static uint16_t route_smoothed(struct route *r)
         r->smoothed_time == 0) {
         r->smoothed = m;
     } else if (now_ms > r->smoothed_time) {
-        double f = exp2(-(double)(now_ms - r->smoothed_time) / (half * 1000.0));
-        double s = m + ((double)r->smoothed - m) * f;
-        r->smoothed = (uint16_t)(s < 0 ? 0 : s > BABEL_INFINITY ? BABEL_INFINITY : s + 0.5);
+        int64_t diff = (int64_t)r->smoothed - m;
+        int64_t scaled = diff * decay(now_ms - r->smoothed_time, (uint64_t)half * 1000);
+        int64_t s = m + (scaled >= 0 ? (scaled + 32768) >> 16 : -((-scaled + 32768) >> 16));
+        r->smoothed = (uint16_t)(s < 0 ? 0 : s > BABEL_INFINITY ? BABEL_INFINITY : s);
     }
     r->smoothed_time = now_ms;
     return r->smoothed;
