@@ -13,7 +13,9 @@ WARN = -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LIBS = $(DEP_LIBS) -lpthread
+# libcrypto is loaded on first use (babel/crypto_lib.c), never linked: a
+# direct call to OpenSSL fails to link and belongs in crypto_lib.h's table.
+LIBS = $(filter-out -lcrypto,$(DEP_LIBS)) -lpthread
 
 CORE_SRCS = $(wildcard babel/*.c)
 EXT_SRCS = $(wildcard mcast/*.c gem/*.c policy/*.c)

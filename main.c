@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "babel/config.h"
+#include "babel/crypto_lib.h"
 #include "babel/extension.h"
 #include "babel/event.h"
 #include "babel/interface.h"
@@ -442,6 +443,15 @@ int main(int argc, char **argv)
     }
     for (struct interface *ifp = interfaces; ifp; ifp = ifp->next)
         interface_reconfigure(ifp);
+    for (struct interface *ifp = interfaces; ifp; ifp = ifp->next) {
+        if (ifp->p.key_id[0] && !crypto_lib()) {
+            /* Keys without the library that computes MACs: refuse rather
+             * than run unauthenticated. */
+            fprintf(stderr, "babeld: interface %s has key %s, but libcrypto cannot be "
+                            "loaded (install Debian's libssl3)\n", ifp->name, ifp->p.key_id);
+            return 1;
+        }
+    }
 
     if (o->daemonise && !o->log_file[0])
         strlcpy_safe(o->log_file, "/var/log/babeld.log", sizeof(o->log_file));

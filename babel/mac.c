@@ -1,11 +1,9 @@
 /* MAC authentication (RFC 8967); see mac.h for what is matched on the wire. */
 #include "babel/mac.h"
+#include "babel/crypto_lib.h"
 
 #include <net/if.h>
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +41,21 @@ size_t mac_len(enum key_type type)
     return 0;
 }
 
+/* OpenSSL's constant-time comparison; without libcrypto nothing verifies,
+ * so nothing is equal. */
+static bool equal_ct(const void *a, const void *b, size_t n)
+{
+    const struct crypto_lib *c = crypto_lib();
+    return c && c->CRYPTO_memcmp(a, b, n) == 0;
+}
+
 /* Algorithms are fetched once and kept for the life of the process. */
-static EVP_MAC *fetch_alg(enum key_type type)
+static EVP_MAC *fetch_alg(const struct crypto_lib *c, enum key_type type)
 {
     static EVP_MAC *hmac, *blake2s;
     EVP_MAC **slot = type == KEY_HMAC_SHA256 ? &hmac : &blake2s;
     if (!*slot)
-        *slot = EVP_MAC_fetch(NULL, type == KEY_HMAC_SHA256 ? "HMAC" : "BLAKE2SMAC", NULL);
+        *slot = c->EVP_MAC_fetch(NULL, type == KEY_HMAC_SHA256 ? "HMAC" : "BLAKE2SMAC", NULL);
     return *slot;
 }
 
@@ -60,17 +66,20 @@ int mac_compute(const struct key_conf *key, const uint8_t src[16], uint16_t spor
     size_t want = mac_len(key->type);
     if (want == 0 || key->len == 0 || key->len > sizeof(key->value))
         return -1;
-    EVP_MAC *alg = fetch_alg(key->type);
+    const struct crypto_lib *c = crypto_lib();
+    if (!c)
+        return -1;
+    EVP_MAC *alg = fetch_alg(c, key->type);
     if (!alg)
         return -1;
     OSSL_PARAM params[2];
     char digest[] = "SHA256";
     size_t size = want;
     if (key->type == KEY_HMAC_SHA256)
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+        params[0] = c->OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
     else
-        params[0] = OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size);
-    params[1] = OSSL_PARAM_construct_end();
+        params[0] = c->OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size);
+    params[1] = c->OSSL_PARAM_construct_end();
 
     /* The pseudo-header of RFC 8967 section 4.1 (IPv6). */
     uint8_t ph[36];
@@ -83,12 +92,12 @@ int mac_compute(const struct key_conf *key, const uint8_t src[16], uint16_t spor
 
     int rc = -1;
     size_t got = 0;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(alg);
-    if (ctx && EVP_MAC_init(ctx, key->value, key->len, params) == 1 &&
-        EVP_MAC_update(ctx, ph, sizeof(ph)) == 1 && EVP_MAC_update(ctx, pkt, len) == 1 &&
-        EVP_MAC_final(ctx, out, &got, MAC_MAX_LEN) == 1 && got == want)
+    EVP_MAC_CTX *ctx = c->EVP_MAC_CTX_new(alg);
+    if (ctx && c->EVP_MAC_init(ctx, key->value, key->len, params) == 1 &&
+        c->EVP_MAC_update(ctx, ph, sizeof(ph)) == 1 && c->EVP_MAC_update(ctx, pkt, len) == 1 &&
+        c->EVP_MAC_final(ctx, out, &got, MAC_MAX_LEN) == 1 && got == want)
         rc = (int)got;
-    EVP_MAC_CTX_free(ctx);
+    c->EVP_MAC_CTX_free(ctx);
     return rc;
 }
 
@@ -125,7 +134,7 @@ enum mac_check mac_verify(const struct key_conf *const *keys, int nkeys, const u
                 maclen[k] = mac_compute(keys[k], src, sport, dst, dport, pkt, body_end, mac[k]);
                 computed[k] = true;
             }
-            if (maclen[k] == (int)len && CRYPTO_memcmp(mac[k], v, len) == 0) {
+            if (maclen[k] == (int)len && equal_ct(mac[k], v, len)) {
                 if (which)
                     *which = k;
                 return MAC_CHECK_OK;
@@ -208,7 +217,7 @@ enum mac_fresh mac_freshness(struct mac_neigh *st, const struct mac_body *b, boo
     if (st->nonce_expiry) {
         for (int i = 0; i < b->nreplies; i++) {
             if (b->reply_len[i] == MAC_NONCE_LEN &&
-                CRYPTO_memcmp(b->reply[i], st->nonce, MAC_NONCE_LEN) == 0) {
+                equal_ct(b->reply[i], st->nonce, MAC_NONCE_LEN)) {
                 /* The reply proves the packet is new: its index and PC
                  * become the reference for both kinds of packets. */
                 st->have_index = true;
