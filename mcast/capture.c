@@ -149,3 +149,12 @@ unsigned capture_drain(struct capture *c, capture_fn fn, void (*done)(void *ctx)
     }
     return frames;
 }
+
+uint64_t capture_ring_drops(struct capture *c)
+{
+    struct tpacket_stats_v3 st;
+    socklen_t len = sizeof(st);
+    if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+        c->ring_drops += st.tp_drops;
+    return c->ring_drops;
+}

@@ -21,6 +21,7 @@ struct capture {
     int igmp_fd;
     unsigned ngroups;
     uint32_t groups[64];
+    uint64_t ring_drops; /* frames the kernel found no room for, so far */
 };
 
 /* Opens a ring on ifindex; NULL with errno on failure. */
@@ -30,6 +31,11 @@ void capture_close(struct capture *c);
  * it in) and an IGMP membership (so a snooping switch sends it); once per
  * group.  0 or -1. */
 int capture_add_group(struct capture *c, uint32_t group);
+
+/* Adds the kernel's count of frames dropped for want of room in the ring
+ * since the last call to c->ring_drops, and returns the total (control
+ * plane). */
+uint64_t capture_ring_drops(struct capture *c);
 
 /* Frame callback: data/len as captured (from the MAC header), with the
  * kernel's word on the checksum and the original length. */

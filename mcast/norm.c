@@ -214,6 +214,7 @@ unsigned norm_inputs(struct norm_input_view *out, unsigned max)
     for (struct cap_entry *e = caps; e && n < max; e = e->next) {
         strlcpy_safe(out[n].ifname, e->ifname, sizeof(out[n].ifname));
         out[n].counts = e->counts;
+        out[n].ring_drops = capture_ring_drops(e->cap);
         n++;
     }
     return n;

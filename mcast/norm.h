@@ -27,6 +27,7 @@ void norm_init(void);
 struct norm_input_view {
     char ifname[16];
     struct fwd_input_counts *counts;
+    uint64_t ring_drops;
 };
 unsigned norm_inputs(struct norm_input_view *out, unsigned max);
 void norm_sum(const struct fwd_counts *c, struct egress_counts *out);

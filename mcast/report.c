@@ -57,8 +57,8 @@ static void fmt_input(const struct norm_input_view *in, char *buf, size_t len)
     for (unsigned k = 0; k < FRAME_RESULT_COUNT && l < len; k++)
         l += (size_t)snprintf(buf + l, len - l, " %s %llu", frame_result_name(k), res[k]);
     if (l < len)
-        snprintf(buf + l, len - l, " reassembled %llu unmatched %llu own %llu\n", reasm, unmatched,
-                 own);
+        snprintf(buf + l, len - l, " reassembled %llu unmatched %llu own %llu ring-drops %llu\n",
+                 reasm, unmatched, own, (unsigned long long)in->ring_drops);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)
