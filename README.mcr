@@ -235,8 +235,9 @@ without disturbing any other flow (the capture rings and sockets in use are kept
 of 1-255, a repeated or unknown keyword or a missing `in`, `group` or `out` is refused
 (`no <reason>` on the socket; FILE:LINE: reason and exit status 1 at start-up) and
 changes nothing.  A rule naming an interface that does not exist is accepted and waits
-for it; interfaces that go down and up, appear or disappear are followed (checked every
-second) without a restart.
+for it; interfaces that go down and up, appear or disappear, and point-to-point peer
+addresses that change, are followed through the core's netlink notifications (within
+about 20 ms; a full re-check every 5 s as a backstop) without a restart.
 
 Records (dump; monitors get add/change/flush when a rule is added, replaced, removed or
 its state changes):
@@ -323,6 +324,11 @@ Works today:
   acknowledgments and retransmission, peer-RPF, refresh, withdrawal and expiry, the sa
   and sa-stats records; stock babeld neighbours acknowledge them and keep their routes
   (tests/netns/t-sa-chain, t-sa-loss, t-sa-mac; tests/bench/sa).
+- The mcast normalizer (mcast/rule, frame, reasm, capture, egress, fwd, dataplane, vip,
+  norm, report): mcast-rule at start-up and at run time, flush mcast-rule, VIPs on a
+  virtual link, TPACKET_V3 capture with checks and drop counters, reassembly, io_uring
+  egress, HER and point-to-point outputs, the mcast-rule, mcast-output and mcast-input
+  records (tests/netns/t-mcast-*, tests/bench/relay).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -337,14 +343,8 @@ Not yet:
   Sources folded into route entries and a pool allocator would close that gap.
   (libcrypto is loaded only when a key is configured, so an idle router maps 2.4 MB
   against stock's 2.3 MB.)
-- The mcast normalizer (mcast/rule, frame, reasm, capture, egress, fwd, dataplane, vip,
-  norm, report): mcast-rule at start-up and at run time, flush mcast-rule, VIPs on a
-  virtual link, TPACKET_V3 capture with checks and drop counters, reassembly, io_uring
-  egress, HER and point-to-point outputs, the mcast-rule, mcast-output and mcast-input
-  records (tests/netns/t-mcast-*, tests/bench/relay).
 - Normalizer: one worker thread (PACKET_FANOUT over several is not done); rules match
-  IPv4 only; a VLAN tag is not matched on (the rule's interface is); interface changes
-  are noticed by a 1 s netlink poll rather than notifications; the republished packets'
+  IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - No IGMP/PIM, MRIB, GEM or policy engine yet.
 - SAs are not used yet: no MRIB (issue 5) reads them.  They do not cross a stock babeld

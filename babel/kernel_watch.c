@@ -11,15 +11,33 @@
 
 static uint64_t next_check;
 
+#define MAX_SUBSCRIBERS 8
+static const struct kernel_notify_ops *subscribers[MAX_SUBSCRIBERS];
+static unsigned nsubscribers;
+
+int kernel_watch_subscribe(const struct kernel_notify_ops *ops)
+{
+    if (nsubscribers == MAX_SUBSCRIBERS)
+        return -1;
+    subscribers[nsubscribers++] = ops;
+    return 0;
+}
+
 static void on_link(const struct kernel_link *l, bool deleted, void *ctx)
 {
     interface_link_changed(l->ifindex, l->name, l->flags, l->mtu, l->is_wireless, deleted);
+    for (unsigned i = 0; i < nsubscribers; i++)
+        if (subscribers[i]->link)
+            subscribers[i]->link(l, deleted, subscribers[i]->ctx);
 }
 
 static void on_addr(const struct kernel_addr *a, bool deleted, void *ctx)
 {
     interface_addr_changed(a->ifindex, &a->prefix, deleted);
     xroute_kernel_addr(a->ifindex, &a->prefix, deleted);
+    for (unsigned i = 0; i < nsubscribers; i++)
+        if (subscribers[i]->addr)
+            subscribers[i]->addr(a, deleted, subscribers[i]->ctx);
 }
 
 static void on_route(const struct kernel_route *r, bool deleted, void *ctx)

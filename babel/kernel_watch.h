@@ -17,4 +17,13 @@ void kernel_watch_resync(void);
 /* The periodic re-check (kernel-check-interval); next deadline. */
 uint64_t kernel_watch_tick(void *ctx);
 
+/* Other subsystems may follow links and addresses as well: ops->link and
+ * ops->addr (either may be NULL) are called after the core has handled each
+ * notification, and ops->link for each link of a re-dump.  They run inside
+ * the netlink read, so they must not issue kernel requests themselves
+ * (kernel.h refuses that); they note what to do and do it later.
+ * 0, or -1 when there are too many subscribers. */
+struct kernel_notify_ops;
+int kernel_watch_subscribe(const struct kernel_notify_ops *ops);
+
 #endif

@@ -10,6 +10,7 @@
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/kernel.h"
+#include "babel/kernel_watch.h"
 #include "babel/util.h"
 #include "mcast/capture.h"
 #include "mcast/dataplane.h"
@@ -17,7 +18,11 @@
 #include "mcast/report.h"
 #include "mcast/vip.h"
 
-#define RECONCILE_MS 1000
+/* Links and addresses are followed through the core's netlink
+ * notifications; this periodic re-check is only a backstop. */
+#define RECONCILE_MS 5000
+/* A burst of notifications is handled in one go, this long after the first. */
+#define NOTIFY_DELAY_MS 20
 #define MAX_LINKS 256
 #define MAX_ADDRS 512
 #define MAX_INPUTS 64
@@ -439,6 +444,17 @@ static void reconcile(bool force)
             report_rule(r, "change");
 }
 
+/* A link or address changed: look again soon (not from inside the
+ * netlink read, where kernel requests are refused). */
+static void kernel_changed(void)
+{
+    if (started && rules && next_reconcile > now_ms + NOTIFY_DELAY_MS)
+        next_reconcile = now_ms + NOTIFY_DELAY_MS;
+}
+static void on_kernel_link(const struct kernel_link *l, bool deleted, void *ctx) { kernel_changed(); }
+static void on_kernel_addr(const struct kernel_addr *a, bool deleted, void *ctx) { kernel_changed(); }
+static const struct kernel_notify_ops kernel_ops = {.link = on_kernel_link, .addr = on_kernel_addr};
+
 static uint64_t tick(void *ctx)
 {
     if (!started)
@@ -527,6 +543,7 @@ static void start(void *ctx)
     reconcile(true);
     next_reconcile = now_ms + RECONCILE_MS;
     event_add_tick(tick, NULL);
+    kernel_watch_subscribe(&kernel_ops);
 }
 
 static void stop(void *ctx)
