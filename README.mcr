@@ -347,6 +347,9 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - No IGMP/PIM, MRIB, GEM or policy engine yet.
-- SAs are not used yet: no MRIB (issue 5) reads them.  They do not cross a stock babeld
+- SAs are originated only by `sa-announce`: a normalizer rule with a VIP does not yet
+  announce SA(VIP, G) while packets flow, nor does a native source on an
+  mcast-interface (which needs IGMP/PIM).  SAs are not used yet: no MRIB (issue 5) reads
+  them.  They do not cross a stock babeld
   node.  A link that goes down and comes back without its neighbour being flushed is
   not re-synchronised: SAs lost meanwhile come back with their next refresh.
