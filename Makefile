@@ -42,7 +42,7 @@ $(BUILD)/libcore.a: $(LIB_OBJS)
 $(BIN): $(MAIN_OBJ) $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libcore.a $(ALL_LDFLAGS) $(LIBS) $(CHECK_LIBS)
 

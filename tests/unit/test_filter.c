@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "babel/config.h"
 #include "babel/filter.h"
 
@@ -435,9 +436,5 @@ static Suite *filter_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(filter_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(filter_suite());
 }

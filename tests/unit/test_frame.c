@@ -1,5 +1,6 @@
 /* mcast/frame.c on golden frames: a valid multicast UDP frame byte by byte,
  * its 802.1Q-tagged form, and every way of breaking it; plus fragments. */
+#include "tests/unit/unit.h"
 #include "mcast/frame.h"
 
 #include <arpa/inet.h>
@@ -203,9 +204,5 @@ int main(void)
     tcase_add_test(tc, test_fragments);
     tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

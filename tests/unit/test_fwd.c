@@ -1,6 +1,7 @@
 /* mcast/fwd.c: a retired table is freed only once every online worker has
  * passed a quiescent point after the swap; offline workers do not hold
  * tables back. */
+#include "tests/unit/unit.h"
 #include "mcast/fwd.h"
 
 #include <check.h>
@@ -77,9 +78,5 @@ int main(void)
     tcase_add_test(tc, test_grace_period);
     tcase_add_test(tc, test_two_workers);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

@@ -2,6 +2,7 @@
  * the start of main(): the veth pair, routes and addresses vanish with the
  * process, and nothing outside the namespace is ever touched.  Needs root;
  * exits 77 (skip) without it. */
+#include "tests/unit/unit.h"
 #include "babel/kernel.h"
 
 #include <check.h>
@@ -40,16 +41,9 @@ static void run(const char *fmt, ...)
  * read by another program than the one under test. */
 static bool ip_route_contains(const char *selector, const char *needle)
 {
-    char cmd[256], line[512];
+    char cmd[256];
     snprintf(cmd, sizeof(cmd), "ip -N route show %s", selector);
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    bool found = false;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, needle))
-            found = true;
-    pclose(f);
-    return found;
+    return unit_output_contains(cmd, needle);
 }
 
 static struct prefix P(const char *s)
@@ -823,18 +817,10 @@ static Suite *kernel_suite(void)
 
 int main(void)
 {
-    if (geteuid() != 0) {
-        fprintf(stderr, "test_kernel: skipped, needs root to create a network namespace\n");
-        return 77;
-    }
-    /* Everything below happens in a namespace of our own, which the kernel
-     * tears down with its last process: nothing to clean up outside. */
-    if (unshare(CLONE_NEWNET) < 0) {
-        fprintf(stderr, "test_kernel: skipped, unshare(CLONE_NEWNET): %s\n", strerror(errno));
-        return 77;
-    }
-    if (system("ip link set lo up") != 0 ||
-        system("ip link add " VETH_A " type veth peer name " VETH_B) != 0 ||
+    int rc = unit_private_netns("test_kernel");
+    if (rc != 0)
+        return rc;
+    if (system("ip link add " VETH_A " type veth peer name " VETH_B) != 0 ||
         system("ip link set " VETH_B " up") != 0 || system("ip link set " VETH_A " up") != 0) {
         fprintf(stderr, "test_kernel: skipped, cannot set up links with ip(8)\n");
         return 77;
@@ -845,9 +831,5 @@ int main(void)
         return 1;
     }
 
-    SRunner *sr = srunner_create(kernel_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(kernel_suite());
 }

@@ -1,6 +1,7 @@
 /* kernel_addr_add/del and kernel_link_create/delete against a real kernel,
  * in a private network namespace (as test_kernel.c).  Needs root; exits 77
  * (skip) without it. */
+#include "tests/unit/unit.h"
 #include "babel/kernel.h"
 
 #include <check.h>
@@ -13,16 +14,9 @@
 
 static bool ip_addr_shows(const char *dev, const char *needle)
 {
-    char cmd[128], line[512];
+    char cmd[128];
     snprintf(cmd, sizeof(cmd), "ip addr show dev %s", dev);
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    bool found = false;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, needle))
-            found = true;
-    pclose(f);
-    return found;
+    return unit_output_contains(cmd, needle);
 }
 
 static struct prefix P(const char *s)
@@ -96,18 +90,9 @@ END_TEST
 
 int main(void)
 {
-    if (geteuid() != 0) {
-        fprintf(stderr, "test_kernel_addr: skipped, needs root to create a network namespace\n");
-        return 77;
-    }
-    if (unshare(CLONE_NEWNET) < 0) {
-        fprintf(stderr, "test_kernel_addr: skipped, unshare(CLONE_NEWNET): %s\n", strerror(errno));
-        return 77;
-    }
-    if (system("ip link set lo up") != 0) {
-        fprintf(stderr, "test_kernel_addr: skipped, cannot set up lo with ip(8)\n");
-        return 77;
-    }
+    int rc = unit_private_netns("test_kernel_addr");
+    if (rc != 0)
+        return rc;
     Suite *s = suite_create("kernel_addr");
     TCase *tc = tcase_create("kernel_addr");
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -116,9 +101,5 @@ int main(void)
     tcase_add_test(tc, test_link_create);
     tcase_add_test(tc, test_link_create_unknown_kind);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "babel/interface.h"
 #include "babel/mac.h"
 #include "babel/node.h"
@@ -612,9 +613,5 @@ static Suite *mac_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mac_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(mac_suite());
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "babel/packet.h"
 
 #define RID 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55
@@ -1121,9 +1122,5 @@ static Suite *packet_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(packet_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return unit_run(packet_suite());
 }

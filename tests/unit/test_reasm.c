@@ -1,5 +1,6 @@
 /* mcast/reasm.c: datagrams put together from fragments in any order,
  * checksums verified on the whole, bounds on memory and time. */
+#include "tests/unit/unit.h"
 #include "mcast/reasm.h"
 
 #include <arpa/inet.h>
@@ -171,9 +172,5 @@ int main(void)
     tcase_add_test(tc, test_bounds);
     tcase_add_test(tc, test_bad_checksum_after_reassembly);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "babel/config.h"
 #include "babel/neighbour.h"
 #include "babel/node.h"
@@ -117,9 +118,5 @@ int main(void)
     tcase_add_test(tc, worse_route_unfeasible);
     tcase_add_test(tc, newer_seqno_feasible);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

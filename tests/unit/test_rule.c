@@ -1,5 +1,6 @@
 /* mcast/rule.c: mcast-rule lines parsed, refused with a reason and no
  * change, replaced and flushed by name. */
+#include "tests/unit/unit.h"
 #include "mcast/rule.h"
 
 #include <arpa/inet.h>
@@ -138,9 +139,5 @@ int main(void)
     tcase_add_test(tc, test_minimal_and_replace);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "babel/util.h"
 #include "mcast/sa_codec.h"
 
@@ -286,9 +287,5 @@ int main(void)
     tcase_add_test(tc, decode_roundtrip_full);
     tcase_add_test(tc, decode_fuzz);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }
