@@ -20,14 +20,7 @@ static uint64_t next_scan;
 
 static unsigned hash_key(const struct prefix *p, const struct prefix *src)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ p->addr[i]) * 16777619u;
-    h = (h ^ p->plen) * 16777619u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ src->addr[i]) * 16777619u;
-    h = (h ^ src->plen) * 16777619u;
-    return h % ROUTE_BUCKETS;
+    return prefix_pair_hash(p, src, 0) % ROUTE_BUCKETS;
 }
 
 struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src)

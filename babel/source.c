@@ -15,16 +15,9 @@ static unsigned nsources;
 
 static unsigned hash_key(const uint8_t id[8], const struct prefix *p, const struct prefix *src)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 8; i++)
-        h = (h ^ id[i]) * 16777619u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ p->addr[i]) * 16777619u;
-    h = (h ^ p->plen) * 16777619u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ src->addr[i]) * 16777619u;
-    h = (h ^ src->plen) * 16777619u;
-    return h % SOURCE_BUCKETS;
+    uint64_t seed;
+    memcpy(&seed, id, 8);
+    return prefix_pair_hash(p, src, seed) % SOURCE_BUCKETS;
 }
 
 struct source *source_find(const uint8_t id[8], const struct prefix *p, const struct prefix *src,

@@ -132,6 +132,25 @@ bool prefix_is_default_src(const struct prefix *src)
 
 int prefix_user_plen(const struct prefix *p) { return prefix_is_v4(p) ? p->plen - 96 : p->plen; }
 
+/* FNV-1a, byte by byte. */
+static uint32_t fnv1a(uint32_t h, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return h;
+}
+
+uint32_t prefix_pair_hash(const struct prefix *p, const struct prefix *src, uint64_t seed)
+{
+    uint8_t s[8];
+    memcpy(s, &seed, 8);
+    uint32_t h = fnv1a(2166136261u, s, 8);
+    h = fnv1a(h, p->addr, 16);
+    h = fnv1a(h, &p->plen, 1);
+    h = fnv1a(h, src->addr, 16);
+    return fnv1a(h, &src->plen, 1);
+}
+
 const char *id_fmt(const uint8_t id[8], char buf[ID_STRLEN])
 {
     snprintf(buf, ID_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x", id[0], id[1], id[2], id[3],

@@ -47,6 +47,11 @@ bool prefix_is_default_src(const struct prefix *src);
 /* The user-visible length: 0..32 for IPv4. */
 int prefix_user_plen(const struct prefix *p);
 
+/* A hash of a (prefix, source prefix) pair, for the tables keyed by one
+ * (routes, sources, xroutes); `seed` folds in more of the key (a
+ * router-id for sources), 0 otherwise. */
+uint32_t prefix_pair_hash(const struct prefix *p, const struct prefix *src, uint64_t seed);
+
 /* Router-ids. */
 const char *id_fmt(const uint8_t id[8], char buf[ID_STRLEN]);
 /* Accepts a modified EUI-64 (8 bytes) or a MAC-48 (6 bytes, expanded). */

@@ -23,11 +23,7 @@ static unsigned nxroutes;
 
 static unsigned hash_key(const struct prefix *p, const struct prefix *src)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ p->addr[i] ^ src->addr[i]) * 16777619u;
-    h = (h ^ p->plen ^ ((uint32_t)src->plen << 8)) * 16777619u;
-    return h % XROUTE_BUCKETS;
+    return prefix_pair_hash(p, src, 0) % XROUTE_BUCKETS;
 }
 
 struct xroute *xroute_find(const struct prefix *p, const struct prefix *src)

@@ -36,6 +36,18 @@ void fwd_publish(struct fwd_table *t)
     }
 }
 
+void fwd_table_free(struct fwd_table *t)
+{
+    for (unsigned i = 0; i < t->ninputs; i++) {
+        for (unsigned j = 0; j < t->inputs[i].nrules; j++)
+            free(t->inputs[i].rules[j].out);
+        free(t->inputs[i].rules);
+    }
+    free(t->inputs);
+    free(t->vips);
+    free(t);
+}
+
 void fwd_reclaim(void (*release)(struct fwd_table *t))
 {
     uint64_t min = UINT64_MAX;
@@ -50,14 +62,7 @@ void fwd_reclaim(void (*release)(struct fwd_table *t))
             *pp = t->retired_next;
             if (release)
                 release(t);
-            for (unsigned i = 0; i < t->ninputs; i++) {
-                for (unsigned j = 0; j < t->inputs[i].nrules; j++)
-                    free(t->inputs[i].rules[j].out);
-                free(t->inputs[i].rules);
-            }
-            free(t->inputs);
-            free(t->vips);
-            free(t);
+            fwd_table_free(t);
         } else {
             pp = &t->retired_next;
         }

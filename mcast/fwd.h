@@ -69,6 +69,8 @@ struct fwd_table {
 /* Control plane: a new empty table to fill (calloc'd arrays, every
  * referenced object's refs incremented by the builder). */
 struct fwd_table *fwd_table_new(void);
+/* Frees a table the data plane never saw (or no longer sees). */
+void fwd_table_free(struct fwd_table *t);
 /* Publishes t; the previous table is retired. */
 void fwd_publish(struct fwd_table *t);
 /* Frees retired tables no worker can still see; `release` is called for

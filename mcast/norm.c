@@ -415,15 +415,7 @@ static void reconcile(bool force)
         /* Nothing changed for the data plane: the table is never published,
          * so its references go at once. */
         table_release(t);
-        t->retire_gen = 0;
-        for (unsigned i = 0; i < t->ninputs; i++) {
-            for (unsigned j = 0; j < t->inputs[i].nrules; j++)
-                free(t->inputs[i].rules[j].out);
-            free(t->inputs[i].rules);
-        }
-        free(t->inputs);
-        free(t->vips);
-        free(t);
+        fwd_table_free(t);
     } else {
         strlcpy_safe(last_plan, plan, sizeof(last_plan));
         plan_valid = true;
