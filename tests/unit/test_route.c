@@ -53,6 +53,14 @@ static void advertise(struct route_entry *e)
     source_advertised(e->selected->src, e->selected->seqno, route_metric(e->selected));
 }
 
+static struct route *route_via(struct route_entry *e, const struct neighbour *n)
+{
+    for (struct route *r = e->routes; r; r = r->next)
+        if (r->neigh == n)
+            return r;
+    return NULL;
+}
+
 START_TEST(refresh_keeps_selection)
 {
     route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
@@ -79,14 +87,12 @@ START_TEST(worse_route_unfeasible)
     /* Through n2 the neighbour's own metric is 100 >= 96: that route could
      * lead back through us, so it is not stored. */
     route_update(&n2, &dst, &src, origin, 7, 100, 400, nh);
+    ck_assert_ptr_null(route_via(e, &n2));
     ck_assert_ptr_eq(e->selected->neigh, &n1);
     /* A neighbour's metric below our distance is feasible, and kept as an
      * alternative (it costs more, so n1 stays selected). */
     route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
-    struct route *alt = NULL;
-    for (struct route *r = e->routes; r; r = r->next)
-        if (r->neigh == &n2)
-            alt = r;
+    struct route *alt = route_via(e, &n2);
     ck_assert_ptr_nonnull(alt);
     ck_assert(route_feasible(alt));
     ck_assert_ptr_eq(e->selected->neigh, &n1);
@@ -94,6 +100,20 @@ START_TEST(worse_route_unfeasible)
     route_update(&n1, &dst, &src, origin, 7, BABEL_INFINITY, 400, nh);
     ck_assert_ptr_eq(e->selected, alt);
     ck_assert_uint_eq(route_metric(alt), 250);
+}
+END_TEST
+
+/* Where the unfeasible route is the only one left it must still not be
+ * used: a router that took it could loop through us. */
+START_TEST(unfeasible_never_selected)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    advertise(e); /* distance (7, 96) */
+    route_update(&n2, &dst, &src, origin, 7, 96, 400, nh);
+    route_update(&n1, &dst, &src, origin, 7, BABEL_INFINITY, 400, nh);
+    ck_assert_ptr_null(e->selected);
+    ck_assert_ptr_null(route_via(e, &n2));
 }
 END_TEST
 
@@ -117,6 +137,7 @@ int main(void)
     tcase_add_test(tc, refresh_keeps_selection);
     tcase_add_test(tc, worse_route_unfeasible);
     tcase_add_test(tc, newer_seqno_feasible);
+    tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
