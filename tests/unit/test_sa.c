@@ -343,7 +343,10 @@ START_TEST(withdraw_and_expiry)
     receive(A, other, 9, 0, 20);
     tick_at(now_ms + 5500);
     const struct sent *s = last_to(B);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_ge(s->d.n, 1);
     ck_assert_uint_eq(s->d.e[0].seqno, 9);
+    ck_assert_uint_eq(s->d.e[0].lifetime, 15); /* 20 s less 5.5 s, rounded up */
 }
 END_TEST
 
