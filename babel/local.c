@@ -38,6 +38,10 @@ struct client {
     int fd;
     bool readwrite;
     bool monitor;
+    /* Set when the connection failed or fell too far behind: nothing more
+     * is written, and the owner of the current event frees it when done
+     * (the client may be in use further up the stack). */
+    bool dead;
     char in[MAX_LINE];
     size_t inlen;
     char *out;
@@ -59,14 +63,20 @@ static void client_close(struct client *c)
     free(c);
 }
 
+static void client_kill(struct client *c)
+{
+    c->dead = true;
+    c->outlen = 0;
+}
+
 static void client_try_write(struct client *c)
 {
-    while (c->outlen > 0) {
+    while (c->outlen > 0 && !c->dead) {
         ssize_t n = write(c->fd, c->out, c->outlen);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 break;
-            client_close(c);
+            client_kill(c);
             return;
         }
         memmove(c->out, c->out + n, c->outlen - (size_t)n);
@@ -78,9 +88,11 @@ static void client_try_write(struct client *c)
 static void client_puts(struct client *c, const char *s)
 {
     size_t len = strlen(s);
+    if (c->dead)
+        return;
     if (c->outlen + len > MAX_BACKLOG) {
         log_msg("local client too slow, disconnecting it");
-        client_close(c);
+        client_kill(c);
         return;
     }
     if (c->outlen + len > c->outcap) {
@@ -89,7 +101,7 @@ static void client_puts(struct client *c, const char *s)
             cap *= 2;
         char *n = realloc(c->out, cap);
         if (!n) {
-            client_close(c);
+            client_kill(c);
             return;
         }
         c->out = n;
@@ -159,9 +171,13 @@ static void fmt_route(char *buf, size_t len, struct route *r, enum local_kind k)
 
 static void broadcast(const char *line)
 {
-    for (int i = 0; i < MAX_CLIENTS; i++)
-        if (clients[i] && clients[i]->monitor)
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (clients[i] && clients[i]->monitor) {
             client_puts(clients[i], line);
+            if (clients[i]->dead)
+                client_close(clients[i]);
+        }
+    }
 }
 
 bool local_have_monitors(void)
@@ -259,7 +275,7 @@ static void handle_line(struct client *c, char *line)
     }
     if (strcmp(line, "quit") == 0) {
         client_try_write(c);
-        client_close(c);
+        client_kill(c);
         return;
     }
     if (strcmp(line, "dump") == 0) {
@@ -281,38 +297,20 @@ static void handle_line(struct client *c, char *line)
     }
 }
 
-static void client_event(int fd, short revents, void *ctx)
+static void client_read(struct client *c, int fd)
 {
-    struct client *c = ctx;
-    if (revents & POLLOUT) {
-        client_try_write(c);
-        /* client_try_write may have closed it. */
-        bool alive = false;
-        for (int i = 0; i < MAX_CLIENTS; i++)
-            alive |= clients[i] == c;
-        if (!alive)
-            return;
-    }
-    if (!(revents & (POLLIN | POLLHUP | POLLERR)))
-        return;
     char buf[2048];
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        client_close(c);
+        if (!(n < 0 && (errno == EAGAIN || errno == EINTR)))
+            client_kill(c);
         return;
     }
-    for (ssize_t i = 0; i < n; i++) {
+    for (ssize_t i = 0; i < n && !c->dead; i++) {
         if (buf[i] == '\n') {
             c->in[c->inlen] = '\0';
             c->inlen = 0;
             handle_line(c, c->in);
-            bool alive = false;
-            for (int k = 0; k < MAX_CLIENTS; k++)
-                alive |= clients[k] == c;
-            if (!alive)
-                return;
         } else if (c->inlen < MAX_LINE - 1) {
             c->in[c->inlen++] = buf[i];
         } else {
@@ -322,6 +320,18 @@ static void client_event(int fd, short revents, void *ctx)
             client_puts(c, "bad\n");
         }
     }
+}
+
+/* The one place (with broadcast and shutdown) where a client is freed. */
+static void client_event(int fd, short revents, void *ctx)
+{
+    struct client *c = ctx;
+    if (revents & POLLOUT)
+        client_try_write(c);
+    if (!c->dead && (revents & (POLLIN | POLLHUP | POLLERR)))
+        client_read(c, fd);
+    if (c->dead)
+        client_close(c);
 }
 
 static void listener_event(int fd, short revents, void *ctx)
@@ -416,8 +426,7 @@ void local_close_all(void)
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (clients[i]) {
             client_try_write(clients[i]);
-            if (clients[i])
-                client_close(clients[i]);
+            client_close(clients[i]);
         }
     for (unsigned i = 0; i < nlisteners; i++) {
         event_del_fd(listeners[i].fd);
