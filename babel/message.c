@@ -185,11 +185,9 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
     struct route *r = e->selected;
     if (r) {
         uint16_t metric = route_metric(r);
-        /* Split horizon: not back out of the interface it came in by. */
-        if (ifp->p.split_horizon && r->neigh->ifp == ifp)
-            return;
-        put_update(ifp, b, p, src, r->src->id, r->seqno, metric);
-        source_advertised(r->src, r->seqno, metric);
+        /* What we announce is decided here whether or not split horizon
+         * keeps it off this interface: selection compares against it to
+         * know when a triggered update is due. */
         if (e->last_src != r->src) {
             if (e->last_src)
                 source_unref(e->last_src);
@@ -198,6 +196,11 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
         }
         e->last_seqno = r->seqno;
         e->last_metric = metric;
+        /* Split horizon: not back out of the interface it came in by. */
+        if (ifp->p.split_horizon && r->neigh->ifp == ifp)
+            return;
+        put_update(ifp, b, p, src, r->src->id, r->seqno, metric);
+        source_advertised(r->src, r->seqno, metric);
     } else if (e->last_src) {
         put_update(ifp, b, p, src, e->last_src->id, e->last_seqno, BABEL_INFINITY);
         e->last_metric = BABEL_INFINITY;

@@ -170,20 +170,23 @@ static void put_in_kernel(struct route_entry *e, const struct installed_route *i
 {
     if (e->installed && installed_eq(in, &e->inst))
         return;
-    /* The kernel identifies a route by table, prefix and metric: when those
-     * stay, replace in place so traffic never sees a gap. */
-    if (e->installed && (e->inst.table != in->table || e->inst.metric != in->metric))
-        uninstall(e);
-    struct kernel_route kr;
+    /* The kernel identifies a route by table, prefix and metric.  When those
+     * stay, the route is replaced in place; when they change, the new one
+     * goes in before the old one comes out: either way traffic never falls
+     * back to a less specific route in between. */
+    bool moved = e->installed && (e->inst.table != in->table || e->inst.metric != in->metric);
+    struct kernel_route kr, old;
+    to_kernel(e, &e->inst, &old);
     to_kernel(e, in, &kr);
     if (pref_src)
         memcpy(kr.pref_src, pref_src, 16);
     if (kernel_route_replace(&kr) < 0) {
         char pb[PREFIX_STRLEN];
         log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
-        e->installed = false;
-        return;
+        return; /* what was installed, if anything, stays */
     }
+    if (moved && kernel_route_del(&old) < 0 && errno != ESRCH)
+        log_msg("removing a route from the kernel: %s", strerror(errno));
     e->inst = *in;
     e->installed = true;
 }
@@ -468,8 +471,11 @@ void route_retract_neighbour(struct neighbour *n) { for_each_route_of(n, retract
 
 static void flush_one(struct route_entry *e, struct route *r)
 {
-    route_free(e, r);
+    /* Retract it first, so selection moves to an alternative (or retracts)
+     * in one step before the route goes. */
+    r->refmetric = BABEL_INFINITY;
     select_route(e);
+    route_free(e, r);
     entry_maybe_delete(e);
 }
 
@@ -506,7 +512,9 @@ uint64_t route_tick(void)
         while (e) {
             struct route_entry *enext = e->hnext;
             struct route *r = e->routes;
-            bool reselect = e->routes && e->routes->next; /* smoothing */
+            /* Smoothing moves metrics between updates; without it nothing
+             * changes here that an update did not already act on. */
+            bool reselect = node.cfg.opt.smoothing_half_life && e->routes && e->routes->next;
             while (r) {
                 struct route *rnext = r->next;
                 if (r->expires <= now_ms) {
