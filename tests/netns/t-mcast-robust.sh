@@ -35,7 +35,7 @@ sysctl_ns "$NSR" net.ipv4.conf.all.rp_filter 0
 sysctl_ns "$NSR" net.ipv4.conf.r-o.rp_filter 0
 
 step "1. a bad mcast-rule line in a configuration file: exit 1 with file, line and reason"
-printf '%s\n' '# line 1' "mcast-rule ok1 in o-s group $GROUP out o-r" \
+printf '%s\n' '# line 1' "mcast-rule ok1 in o-s group $GROUP port 5000 resource $VIP out o-r" \
     "mcast-rule bad in o-s group $GROUP port 70000 out o-r" >"$T/bad.conf"
 BM_EXPECT_EXIT=1 start_raw bad "$NSO" "$OURS" -I "$T/bad.pid" -L "$T/bad.log" -S "$T/bad.state" \
     -c "$T/bad.conf" o-r
@@ -45,7 +45,12 @@ note "exit ${BM_RC[bad]}: $err"
 [ "${BM_RC[bad]}" = 1 ] || soft_fail "exit status ${BM_RC[bad]}, expected 1"
 printf '%s\n' "$err" | grep -qF "$T/bad.conf:3: mcast-rule bad: port '70000' is not a port number" \
     || soft_fail "no FILE:3: reason in: $err"
-ip -n "$NSO" -4 addr | grep -q "$VIP" && soft_fail "VIP installed by a daemon that refused its config"
+# line 2 is valid and names resource $VIP: a daemon that applied it before
+# reading line 3 would have installed the VIP (on the mcr-vip0 dummy link)
+ao=$(ip -n "$NSO" -4 addr) || fail "ip addr in O"
+printf '%s\n' "$ao" | grep -qF " $VIP/" && soft_fail "VIP installed by a daemon that refused its config"
+ip -n "$NSO" link show mcr-vip0 >/dev/null 2>&1 &&
+    soft_fail "mcr-vip0 created by a daemon that refused its config: $(ip -n "$NSO" link show mcr-vip0)"
 
 step "2. rules from a configuration file; one waits for its interface"
 printf '%s\n' "mcast-rule r1 in o-s group $GROUP port 5000 resource $VIP out o-r" \
