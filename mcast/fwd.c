@@ -48,6 +48,8 @@ void fwd_table_free(struct fwd_table *t)
     free(t);
 }
 
+bool fwd_has_retired(void) { return retired != NULL; }
+
 void fwd_reclaim(void (*release)(struct fwd_table *t))
 {
     uint64_t min = UINT64_MAX;

@@ -75,6 +75,8 @@ void fwd_table_free(struct fwd_table *t);
 void fwd_publish(struct fwd_table *t);
 /* Frees retired tables no worker can still see; `release` is called for
  * each freed table (to drop its references) before the free. */
+/* True while published-over tables wait for the workers to move on. */
+bool fwd_has_retired(void);
 void fwd_reclaim(void (*release)(struct fwd_table *t));
 
 /* Data plane. */

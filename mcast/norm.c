@@ -455,6 +455,14 @@ static uint64_t tick(void *ctx)
         reconcile(false);
         next_reconcile = now_ms + RECONCILE_MS;
     }
+    /* A replaced table holds capture rings and sockets until the worker has
+     * moved on (one loop after its kick): free it then, not at the next
+     * reconcile, which never comes once the last rule is gone. */
+    if (fwd_has_retired()) {
+        fwd_reclaim(table_release);
+        if (fwd_has_retired())
+            return now_ms + 10 < next_reconcile ? now_ms + 10 : next_reconcile;
+    }
     return next_reconcile;
 }
 
