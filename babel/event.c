@@ -131,4 +131,3 @@ int event_run(void)
     return 0;
 }
 
-void event_run_once(int max_wait_ms) { iterate(max_wait_ms); }

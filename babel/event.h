@@ -20,7 +20,5 @@ int event_add_tick(event_tick_fn fn, void *ctx);
 /* Runs until event_stop(); returns 0, or -1 on a poll error. */
 int event_run(void);
 void event_stop(void);
-/* Runs one iteration, waiting at most max_wait_ms (used at shutdown). */
-void event_run_once(int max_wait_ms);
 
 #endif

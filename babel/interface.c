@@ -126,7 +126,6 @@ void interface_link_changed(unsigned ifindex, const char *name, unsigned flags, 
             interface_go_down(ifp);
         ifp->ifindex = ifindex;
         ifp->mtu = mtu;
-        ifp->link_flags = flags;
         if (wireless != ifp->is_wireless) {
             ifp->is_wireless = wireless;
             interface_reconfigure(ifp);

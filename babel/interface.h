@@ -17,7 +17,6 @@ struct interface {
     bool up;          /* link exists, is up (and running with link-detect) */
     bool joined;      /* member of the protocol group */
     unsigned mtu;
-    unsigned link_flags;
     bool is_wireless;
     struct interface_params p;
     uint8_t ll[16]; /* a link-local address; zero if none */
@@ -32,7 +31,6 @@ struct interface {
     bool full_update_pending;
     struct pending_update *pending;
     unsigned npending, pending_cap;
-    uint64_t stat_rx_packets, stat_rx_dropped;
 };
 
 struct pending_update {

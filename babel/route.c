@@ -489,13 +489,6 @@ static void reselect_one(struct route_entry *e, struct route *r)
 
 void route_neighbour_cost_changed(struct neighbour *n) { for_each_route_of(n, reselect_one); }
 
-void route_reselect_all(void)
-{
-    for (unsigned h = 0; h < ROUTE_BUCKETS; h++)
-        for (struct route_entry *e = buckets[h]; e; e = e->hnext)
-            select_route(e);
-}
-
 void route_xroute_changed(const struct prefix *p, const struct prefix *src)
 {
     struct route_entry *e = route_entry_find(p, src);

@@ -68,8 +68,6 @@ void route_retract_neighbour(struct neighbour *n);
 void route_flush_neighbour(struct neighbour *n);
 /* A neighbour's cost changed: re-run selection where it matters. */
 void route_neighbour_cost_changed(struct neighbour *n);
-/* Re-runs selection for every entry (smoothing, filter change). */
-void route_reselect_all(void);
 /* An xroute appeared or left: learned routes to it are (un)masked. */
 void route_xroute_changed(const struct prefix *p, const struct prefix *src);
 /* Expiry, route requests before expiry, smoothing; next deadline. */
