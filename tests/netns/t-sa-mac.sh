@@ -30,6 +30,15 @@ step "A - B - C with one key, D with another"
 waited_for 30 "A and C have each other's loopbacks" _settled
 waited_for 10 "B rejects D's packets (bad-mac on b-d)" stat_gt B b-d bad-mac 2
 
+# accepted/no-mac of every interface of A, B and C except b-d, before the SA exchange
+declare -A ACC0
+for n in A B C; do
+    for ifn in $(dump "$n" | awk '$2 == "mac-stats" { print $4 }'); do
+        [ "$ifn" = b-d ] && continue
+        ACC0[$n/$ifn]=$(mac_stat "$n" "$ifn" accepted)
+    done
+done
+[ "${#ACC0[@]}" = 4 ] || fail "expected 4 mac-stats records on A, B, C (not b-d): ${!ACC0[*]}"
 S=$(lo4 1); G=239.8.8.8
 step "sa-announce $S $G at A: at C within 1 s, never at D"
 t0=$(_now_ms)
@@ -38,8 +47,12 @@ RE="^add sa [0-9a-f]{16} source ${S//./\\.} group ${G//./\\.} "
 waited_for 1 "C has A's SA" dump_has C "$RE"
 note "at C after $(( $(_now_ms) - t0 )) ms (including the polling)"
 sleep 2
-dump_has D "^add sa " && soft_fail "D (wrong key) learnt an SA"
-dump_has D '^add sa-stats ' && soft_fail "D counted SA traffic: $(dump D | grep '^add sa-stats')"
+dD=$(dump D) || fail "no dump from D"
+printf '%s\n' "$dD" | grep -Eq "^add sa " && soft_fail "D (wrong key) learnt an SA"
+printf '%s\n' "$dD" | grep -Eq '^add sa-stats ' &&
+    soft_fail "D counted SA traffic: $(printf '%s\n' "$dD" | grep '^add sa-stats')"
+# D does get B's packets, and rejects them for their MAC
+stat_gt D d-b bad-mac 2 || soft_fail "D's bad-mac on d-b does not rise: $BM_WHY"
 st=$(dump B | grep '^add sa-stats')
 note "B: $st"
 printf '%s\n' "$st" | grep -q ' gave-up 0 ' || soft_fail "B gave up on a copy: $st"
@@ -48,6 +61,9 @@ for n in A B C; do
     for ifn in $(dump "$n" | awk '$2 == "mac-stats" { print $4 }'); do
         [ "$ifn" = b-d ] && continue
         stat_eq "$n" "$ifn" bad-mac 0
+        stat_eq "$n" "$ifn" no-mac 0
+        stat_gt "$n" "$ifn" accepted "${ACC0[$n/$ifn]:-0}" ||
+            soft_fail "$n $ifn accepted nothing across the SA exchange (${ACC0[$n/$ifn]} before): $BM_WHY"
     done
 done
 pass "SA flooded over authenticated links only"
