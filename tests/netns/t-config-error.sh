@@ -30,10 +30,15 @@ printf '%s\n' '# babeld-mcr test: the error is on line 3' 'default hello-interva
 # run_bad LABEL BIN ARGS...: start, require exit != 0 within 1 s and no trace.
 # Sets RB_OUT (stderr+stdout) and RB_RC.
 RUNS=0
+SENTINEL=192.0.2.77
 run_bad() {
     local label=$1 bin=$2 name; shift 2
     RUNS=$((RUNS + 1)); name=bad$RUNS
     step "$label: $(who "$bin") $*"
+    # a stale route of ours: a daemon that flushed such routes before reading
+    # its configuration would remove it
+    ip -n "$NSO" route replace "$SENTINEL" dev o-s proto babel || fail "cannot plant $SENTINEL proto babel"
+    has_babel_route "$NSO" "$SENTINEL" || fail "the planted $SENTINEL proto babel is not there"
     BM_EXPECT_EXIT=1 start_raw "$name" "$NSO" "$bin" -I "$T/$name.pid" -L "$T/$name.log" -S "$T/$name.state" \
         -G "$BM_PORT" "$@" o-s
     if ! _poll 1 _not_alive "$name"; then
@@ -46,10 +51,15 @@ run_bad() {
     RB_OUT=$(cat "$T/$name.out")
     note "exit status $RB_RC; stderr: $(printf '%s' "$RB_OUT" | tr '\n' '|')"
     [ "$RB_RC" != 0 ] || soft_fail "$label: exit status 0 with a bad configuration"
-    if babel_routes "$NSO" | grep -q .; then
+    has_babel_route "$NSO" "$SENTINEL" ||
+        soft_fail "$label: the stale route $SENTINEL proto babel was removed"
+    if babel_routes "$NSO" | grep -v "^$SENTINEL " | grep -q .; then
         soft_fail "$label: routes installed: $(babel_routes "$NSO" | tr '\n' '|')"
-        ip -n "$NSO" route flush proto babel; ip -n "$NSO" -6 route flush proto babel
     fi
+    ip -n "$NSO" route flush proto babel; ip -n "$NSO" -6 route flush proto babel
+    # stock babeld 1.12.1 creates neither either: it stops before opening them
+    [ -e "$T/$name.state" ] && soft_fail "$label: state file $T/$name.state created"
+    [ -e "$T/$name.log" ] && soft_fail "$label: log file $T/$name.log created"
     ip netns exec "$NSO" ss -ltnH "sport = :$BM_PORT" | grep -q . &&
         soft_fail "$label: something listens on port $BM_PORT"
     [ -e "$T/$name.pid" ] && soft_fail "$label: pid file $T/$name.pid left behind"
