@@ -36,8 +36,11 @@ pass "routes survive kill -9"
 step "while O is down: S stops announcing .20/::20, and a stale route is planted"
 ip -n "$NSS" addr del 10.254.0.20/32 dev lo
 ip -n "$NSS" addr del fd00:bb::20/128 dev lo
-ip -n "$NSO" route add 10.254.9.9/32 dev o-s proto babel
-ip -n "$NSO" -6 route add fd00:bb:9::9/128 dev o-s proto babel
+ip -n "$NSO" route add 10.254.9.9/32 dev o-s proto babel || fail "cannot plant 10.254.9.9/32 proto babel"
+ip -n "$NSO" -6 route add fd00:bb:9::9/128 dev o-s proto babel || fail "cannot plant fd00:bb:9::9/128 proto babel"
+for p in 10.254.9.9 fd00:bb:9::9; do
+    has_babel_route "$NSO" "$p" || fail "the planted stale route $p proto babel is not in O's table"
+done
 note "O's proto-babel routes before restart: $(babel_routes "$NSO" | tr '\n' '|')"
 rm -f "$T/O.pid"     # a stale pid file makes babeld 1.12 refuse to start
 
