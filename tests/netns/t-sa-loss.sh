@@ -63,7 +63,8 @@ sa_cmds() {   # sa_cmds NODE_INDEX PREFIX(sa-announce|flush sa-announce)
     done
 }
 TOTAL=40
-_count_sa() { dump "$1" | grep -c '^add sa '; }
+# a dump that fails prints "dump-failed", never a count (not even 0)
+_count_sa() { local d; d=$(dump "$1") || { echo dump-failed; return 1; }; printf '%s\n' "$d" | grep -c '^add sa '; }
 _all_have() {   # every node lists exactly $1 SAs
     local i c miss=""
     for ((i = 0; i < NN; i++)); do
