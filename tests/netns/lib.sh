@@ -451,6 +451,9 @@ ping_ok() { ip netns exec "$1" ping -c1 -W1 -I "$2" "$3" >/dev/null 2>&1; }
 
 # dump_has NAME ERE
 dump_has() { dump "$1" | grep -Eq -- "$2"; }
+# dump_lacks NAME ERE: the dump was read and has no such line (a daemon
+# that does not answer does not count as lacking it)
+dump_lacks() { local d; d=$(dump "$1") || return 1; ! grep -Eq -- "$2" <<<"$d"; }
 dump_lacks_prefix() {   # NAME PREFIX: no route line for PREFIX with a finite metric
     local d
     d=$(dump "$1") || return 1
