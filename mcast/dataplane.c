@@ -69,6 +69,7 @@ static void relay(struct worker *w, uint32_t src, uint32_t dst, uint16_t dport,
         ctr_add(&rc->bytes, len);
         if (fr->nout == 0)
             ctr_add(&rc->drops, 1);
+        bool sent = false;
         for (unsigned o = 0; o < fr->nout; o++) {
             struct fwd_output *fo = &fr->out[o];
             if (!fo->sock) {
@@ -76,9 +77,13 @@ static void relay(struct worker *w, uint32_t src, uint32_t dst, uint16_t dport,
                 ctr_add(&fo->counts->w[w->id].c.drops, 1);
                 continue;
             }
+            sent = true;
             egress_queue(&w->batch, fo->sock, fo->dst ? fo->dst : dst,
                          fo->port ? fo->port : dport, payload, len, &fo->counts->w[w->id].c);
         }
+        /* A stream that goes nowhere is not active anywhere. */
+        if (fr->act && sent)
+            fwd_activity_seen(fr->act, w->id, w->now, w->t->activity_fd);
     }
     if (!matched)
         ctr_add(&in->counts->w[w->id].unmatched, 1);

@@ -1,13 +1,33 @@
 #include "mcast/fwd.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct fwd_table *current;  /* atomic */
 static uint64_t generation = 1;    /* atomic */
 static uint64_t seen[FWD_MAX_WORKERS];   /* atomic; 0: offline */
 static struct fwd_table *retired; /* control plane only */
 
-struct fwd_table *fwd_table_new(void) { return calloc(1, sizeof(struct fwd_table)); }
+struct fwd_table *fwd_table_new(void)
+{
+    struct fwd_table *t = calloc(1, sizeof(struct fwd_table));
+    if (t)
+        t->activity_fd = -1;
+    return t;
+}
+
+void fwd_activity_seen(struct fwd_activity *a, unsigned w, uint64_t now, int fd)
+{
+    if (__atomic_load_n(&a->w[w].last_ms, __ATOMIC_RELAXED) != now)
+        __atomic_store_n(&a->w[w].last_ms, now, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&a->armed, __ATOMIC_SEQ_CST) &&
+        __atomic_exchange_n(&a->armed, 0, __ATOMIC_SEQ_CST) && fd >= 0) {
+        uint64_t one = 1;
+        if (write(fd, &one, sizeof(one)) < 0) {
+            /* Saturated: the control plane is due to wake anyway. */
+        }
+    }
+}
 
 struct fwd_table *fwd_current(void) { return __atomic_load_n(&current, __ATOMIC_ACQUIRE); }
 

@@ -35,6 +35,22 @@ struct fwd_input_counts {
     int refs;
 };
 
+/* Activity of one rule that originates Source-Active entries (see
+ * mcast/norm_sa.h).  The worker records, per worker slot, the time (its
+ * loop's CLOCK_MONOTONIC ms, as now_ms) of the last packet relayed, and when
+ * the control plane has `armed` the object (the rule is idle: no SA) it
+ * disarms it at the first packet and writes the table's activity_fd, so the
+ * control plane hears of a stream starting at once rather than at a poll. */
+struct fwd_activity {
+    uint32_t armed;
+    uint32_t pad0[15];
+    struct {
+        uint64_t last_ms;
+        uint64_t pad[7];
+    } w[FWD_MAX_WORKERS];
+    int refs; /* control plane's */
+};
+
 struct fwd_output {
     struct egress_sock *sock;
     uint32_t dst;   /* group or unicast address, network order; 0: the input's */
@@ -46,6 +62,7 @@ struct fwd_rule {
     uint32_t group, source; /* source 0: any */
     uint16_t port;          /* 0: any */
     struct fwd_counts *counts;
+    struct fwd_activity *act; /* NULL: the rule originates no SA */
     unsigned nout;
     struct fwd_output *out;
 };
@@ -62,6 +79,7 @@ struct fwd_table {
     struct fwd_input *inputs;
     unsigned nvips;
     uint32_t *vips; /* our own sources: never relayed */
+    int activity_fd; /* eventfd the worker writes when it disarms an activity; -1 */
     uint64_t retire_gen;
     struct fwd_table *retired_next;
 };
@@ -81,6 +99,12 @@ void fwd_reclaim(void (*release)(struct fwd_table *t));
 
 /* Data plane. */
 struct fwd_table *fwd_current(void);
+/* A packet of an activity's rule went out at now (worker w): a store only
+ * when the millisecond changed, a read of `armed` otherwise.  The store and
+ * the read are sequentially consistent, against the control plane's store
+ * of `armed` and read of last_ms (norm_sa.c): either it sees this packet's
+ * time or this packet sees the arming and signals. */
+void fwd_activity_seen(struct fwd_activity *a, unsigned w, uint64_t now, int fd);
 void fwd_quiescent(unsigned worker);
 void fwd_worker_online(unsigned worker, bool online);
 

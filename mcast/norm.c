@@ -15,6 +15,7 @@
 #include "mcast/capture.h"
 #include "mcast/dataplane.h"
 #include "mcast/egress.h"
+#include "mcast/norm_sa.h"
 #include "mcast/report.h"
 #include "mcast/vip.h"
 
@@ -194,6 +195,7 @@ static void table_release(struct fwd_table *t)
                 counts_unref(r->out[k].counts);
             }
             counts_unref(r->counts);
+            norm_sa_activity_unref(r->act);
         }
         cap_unref(in->cap);
     }
@@ -302,6 +304,7 @@ static struct fwd_table *build(const struct snap *s, char *plan, size_t planlen)
         nrules++;
     t->inputs = xcalloc(nrules, sizeof(*t->inputs));
     t->vips = xcalloc(nrules, sizeof(*t->vips));
+    t->activity_fd = norm_sa_fd();
     /* Which input each rule goes to, inputs in first-seen order. */
     for (struct rule *r = rules; r; r = r->next) {
         struct norm_rule *nr = r->state;
@@ -358,6 +361,7 @@ static struct fwd_table *build(const struct snap *s, char *plan, size_t planlen)
         fr->port = r->c.port;
         fr->counts = nr->counts;
         nr->counts->refs++;
+        fr->act = norm_sa_activity(nr->sa);
         fr->out = xcalloc((size_t)r->c.nout, sizeof(*fr->out));
         fr->nout = (unsigned)r->c.nout;
         PLAN("%s:in%u/%x/%x/%u:", r->c.name, in->ifindex, r->c.group, r->c.source, r->c.port);
@@ -493,6 +497,7 @@ static void on_rule(struct rule *r, enum rule_event ev)
                 report_rule(r, "flush");
             if (nr->held_vip)
                 vip_release(nr->held_vip);
+            norm_sa_free(nr->sa);
             counts_unref(nr->counts);
             for (int k = 0; k < RULE_MAX_OUTPUTS; k++)
                 counts_unref(nr->out_counts[k]);
@@ -506,8 +511,11 @@ static void on_rule(struct rule *r, enum rule_event ev)
     if (!nr) {
         nr = xcalloc(1, sizeof(*nr));
         nr->counts = counts_new();
+        nr->sa = norm_sa_new(&r->c);
         snprintf(nr->state, sizeof(nr->state), started ? "pending" : "not-started");
         r->state = nr;
+    } else {
+        norm_sa_update(nr->sa, &r->c);
     }
     /* A replaced rule keeps its counters, and each output those of the
      * output at the same position; outputs beyond the new count go. */
@@ -536,6 +544,7 @@ static void on_flushed(void)
 static void start(void *ctx)
 {
     started = true;
+    norm_sa_start(); /* before the first table: it carries the eventfd */
     for (struct rule *r = rules; r; r = r->next)
         hold_vip(r->state, r->c.vip);
     if (dataplane_start() < 0)
@@ -564,6 +573,7 @@ static void stop(void *ctx)
         }
     }
     vip_cleanup();
+    norm_sa_stop();
     started = false;
 }
 
@@ -573,5 +583,6 @@ void norm_init(void)
     rule_set_flush_hook(on_flushed);
     rule_init();
     report_init();
+    norm_sa_init();
     ext_on_lifecycle(start, stop, NULL);
 }

@@ -10,10 +10,13 @@
 #include "mcast/fwd.h"
 #include "mcast/rule.h"
 
+struct norm_sa;
+
 /* Per-rule state (rule->state). */
 struct norm_rule {
     struct fwd_counts *counts;
     struct fwd_counts *out_counts[RULE_MAX_OUTPUTS];
+    struct norm_sa *sa; /* its Source-Active origination (norm_sa.h) */
     uint32_t held_vip; /* the VIP we hold a reference on, 0 if none */
     char state[64];    /* active | waiting ... */
     char out_state[RULE_MAX_OUTPUTS][48];
