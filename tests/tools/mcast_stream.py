@@ -2,7 +2,8 @@
 """Numbered UDP test streams for the mcast normalizer tests.
 
 send: sends COUNT datagrams of SIZE bytes to GROUP:PORT (multicast, out of
-      IFNAME, TTL) or to a unicast address, at RATE per second.  Datagram
+      IFNAME, TTL) or to a unicast address, at RATE per second (--first FILE:
+      writes the wall-clock ms of the first send to FILE).  Datagram
       number n carries a 12-byte header (magic, n, size) and then bytes that
       depend only on n and their position, so any change is detected.
 recv: receives on PORT (joining GROUP on IFNAME for multicast) until COUNT
@@ -11,6 +12,7 @@ recv: receives on PORT (joining GROUP on IFNAME for multicast) until COUNT
       received N unique N bad-content N bad-source N sizes A,B sources S,..
 """
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -48,6 +50,11 @@ def send(a):
     for i in range(a.count):
         n = a.start + i
         s.sendto(body(n, a.size), (a.dest, a.port))
+        if i == 0 and a.first:
+            # the wall-clock time of the first datagram, in ms (date +%s%3N)
+            with open(a.first + ".tmp", "w") as f:
+                f.write("%d\n" % int(time.time() * 1000))
+            os.rename(a.first + ".tmp", a.first)
         if interval:
             due = t0 + (i + 1) * interval
             d = due - time.monotonic()
@@ -121,6 +128,7 @@ def main():
     ps.add_argument("--start", type=int, default=0)
     ps.add_argument("--size", type=int, default=1316)
     ps.add_argument("--rate", type=float, default=1000)
+    ps.add_argument("--first", help="write the time of the first send (ms) here")
     pr = sub.add_parser("recv")
     pr.add_argument("--group")
     pr.add_argument("--port", type=int, required=True)
