@@ -91,9 +91,10 @@ Both work in babeld.conf, with -C and on a read-write local socket; `flush sa-an
 SOURCE GROUP` there withdraws an SA.  A refused line changes nothing and says why
 (`no sa-announce: group '10.1.1.1' is not a multicast address`).  SOURCE must be a
 unicast address other nodes can route to (see peer-RPF below), GROUP a multicast one.
-Other subsystems (the normalizer, later IGMP/PIM) are to originate SAs through
-`sa_originate(S, G)` and `sa_withdraw(S, G)` (mcast/sa.h; none calls them yet); an SA
-announced both ways stays until both withdraw it.
+Other subsystems originate SAs through `sa_originate(S, G)` and `sa_withdraw(S, G)`
+(mcast/sa.h): the normalizer does for every rule with a VIP while its stream flows
+("Source-Active origination" under the normalizer below; later IGMP/PIM for native
+sources).  An SA announced both ways stays until both withdraw it.
 
 How it floods:
 
@@ -261,6 +262,47 @@ and `oversized` are drops by reason; `reassembled` datagrams completed, `unmatch
 group no rule wants, `own` sourced from one of our VIPs (never relayed), `ring-drops`
 frames the kernel dropped because the capture ring was full (the worker fell behind).
 
+Source-Active origination.  A rule with `resource VIP` originates SA(VIP, G) for
+every group its multicast outputs send to while its stream flows, so every node of the
+mesh learns that VIP is sending to G without anyone configuring `sa-announce`:
+
+    sa-idle-time SECONDS          # withdraw a rule's SAs after this long without a packet (1..86400, default 10)
+
+- The group announced is the one that leaves the normalizer: an output with `group G2`
+  announces (VIP, G2), since G2 is what receivers downstream join and what their
+  routers will look up; the input group is not announced (its source is unroutable:
+  no peer-RPF check could pass).  A rule with outputs to several groups announces one
+  SA per distinct group; `unicast ADDR` (HER) outputs send to no group and announce
+  nothing, nor does a rule without `resource` (its packets leave from each
+  interface's own address, not from one routable source).  Outputs to point-to-point
+  links without multicast count as the group they are configured for.
+- Originated at the first packet relayed after idleness: the worker, which already
+  touches the rule's counters, disarms the rule's activity flag and writes an eventfd
+  the control plane polls, so the SA is flooded at once (no periodic poll in between;
+  a packet whose every output is down does not count).  Measured
+  (tests/netns/t-sa-normalizer, a chain of three of our daemons): the SA is at the
+  originating node 11-15 ms and two hops away 24-28 ms after the source's first
+  datagram, including the test's 10 ms polling of the monitor output.
+- Kept while packets flow: the worker records the millisecond of the last packet
+  relayed (one store per millisecond, none per packet), and the control plane looks
+  at it only when the idle time since the last look could have run out.  A bursty
+  stream whose gaps are shorter than `sa-idle-time` never sees its SA withdrawn and
+  re-announced.
+- Withdrawn `sa-idle-time` seconds after the last packet (measured: 3.0 s for
+  `sa-idle-time 3`, at the far end of the chain), and announced again at the next one.
+- Rules with the same (VIP, G) share one SA, announced while any of them is active.
+  A rule replaced at run time keeps its SAs when its VIP and output groups are the
+  same, and otherwise withdraws them and announces the new ones at its next packet;
+  `flush mcast-rule` withdraws them; so does the daemon's exit.
+- A shorter `sa-idle-time` given at run time applies at once to what is active.  A
+  refused value is answered `no sa-idle-time: expected a number of seconds from 1 to
+  86400` (FILE:LINE: reason and exit status 1 at start-up).
+
+The VIP must be routable over Babel for other nodes to accept the SA (peer-RPF): the
+daemon puts it on its virtual link and the core redistributes it as a local address,
+unless a `redistribute` filter of yours denies it.  There is no separate record: the
+originating node's own `sa` records (origin = its router-id) are what it originates.
+
 Data plane: one worker thread (`mcast-dp0`) reads a TPACKET_V3 ring per input
 interface (PACKET_IGNORE_OUTGOING: it never sees what the host sends, its own output
 included) and sends with io_uring, one batch of sendmsg per ring block, from UDP sockets
@@ -329,6 +371,8 @@ Works today:
   virtual link, TPACKET_V3 capture with checks and drop counters, reassembly, io_uring
   egress, HER and point-to-point outputs, the mcast-rule, mcast-output and mcast-input
   records (tests/netns/t-mcast-*, tests/bench/relay).
+- SA origination by normalizer rules (mcast/norm_sa): SA(VIP, output group) from the
+  first packet, withdrawn after `sa-idle-time` (tests/netns/t-sa-normalizer).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -347,9 +391,8 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - No IGMP/PIM, MRIB, GEM or policy engine yet.
-- SAs are originated only by `sa-announce`: a normalizer rule with a VIP does not yet
-  announce SA(VIP, G) while packets flow, nor does a native source on an
-  mcast-interface (which needs IGMP/PIM).  SAs are not used yet: no MRIB (issue 5) reads
+- SAs are originated by `sa-announce` and by normalizer rules with a VIP, not yet by
+  a native source on an mcast-interface (which needs IGMP/PIM).  SAs are not used yet: no MRIB (issue 5) reads
   them.  They do not cross a stock babeld
   node.  A link that goes down and comes back without its neighbour being flushed is
   not re-synchronised: SAs lost meanwhile come back with their next refresh.
