@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$BM_DIR/mcast-lib.sh"
 need_root; need_ours
-need_mcast_tools
+command -v python3 >/dev/null 2>&1 || fail "python3 not found (tools/install-deps installs it)"
 
 IDLE=3
 G2=239.2.2.2
