@@ -32,6 +32,7 @@
     X(EVP_DecryptInit_ex)                                                                          \
     X(EVP_DecryptUpdate)                                                                           \
     X(EVP_DecryptFinal_ex)                                                                         \
+    X(EVP_MAC_free)                                                                                \
     X(CRYPTO_memcmp)
 
 struct crypto_lib {
