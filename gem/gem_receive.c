@@ -27,8 +27,6 @@
 #define RESOLVE_MS 1000
 #define BATCH 16
 
-#pragma weak esp_set_inner_handler
-
 /* Why a GEM packet was dropped (or not). */
 enum gem_drop {
     DROP_TRUNCATED,   /* shorter than header, tag and MAC; or a bad carrying datagram */
@@ -346,7 +344,7 @@ static uint64_t tick(void *ctx)
 
 static void start_io(void)
 {
-    if (!handler_set && esp_set_inner_handler) {
+    if (!handler_set) {
         esp_set_inner_handler(esp_inner, NULL);
         handler_set = true;
     }

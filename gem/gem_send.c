@@ -63,10 +63,6 @@ static struct gem_send *sends;
 static bool started;
 static uint64_t next_resolve;
 
-/* Until gem/esp.c is in the tree, the ESP side may be absent at link time. */
-#pragma weak esp_peer_find
-#pragma weak esp_send
-
 static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
 {
     char g[16], f[16];
@@ -251,7 +247,7 @@ static void cap_event(int fd, short revents, void *ctx)
      * them between two events, never during one. */
     struct esp_peer *peers[GEM_MAX_PEERS];
     for (int i = 0; i < s->npeers; i++)
-        peers[i] = esp_peer_find ? esp_peer_find(s->peers[i]) : NULL;
+        peers[i] = esp_peer_find(s->peers[i]);
     struct gem_key *k = gem_keys_current(s->group);
     for (int i = 0; i < n; i++) {
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -469,7 +465,7 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     if (!n.npeers && !n.veth_if[0])
         return gem_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
     for (int j = 0; j < n.npeers; j++)
-        if (ext_running() && esp_peer_find && !esp_peer_find(n.peers[j]))
+        if (ext_running() && !esp_peer_find(n.peers[j]))
             return gem_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
     struct gem_send *s = find(n.group);
     bool replace = s != NULL;
