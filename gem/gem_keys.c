@@ -104,12 +104,13 @@ static int parse_key(const char *what, const char *hex, const char *path, uint8_
     if (path) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-            return gem_bad(err, errlen, "%s-file %s: %s", what, path, strerror(errno));
+            return gem_bad(err, errlen, "gem-group: %s-file %s: %s", what, path,
+                           strerror(errno));
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
         int e = errno;
         close(fd);
         if (n < 0)
-            return gem_bad(err, errlen, "%s-file %s: %s", what, path, strerror(e));
+            return gem_bad(err, errlen, "gem-group: %s-file %s: %s", what, path, strerror(e));
         buf[n] = '\0';
         char *s = buf;
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
@@ -126,13 +127,13 @@ static int parse_key(const char *what, const char *hex, const char *path, uint8_
     explicit_bzero(buf, sizeof(buf));
     if (rc < 0) {
         explicit_bzero(tmp, sizeof(tmp));
-        return gem_bad(err, errlen, "%s%s%s: not an even number of hex digits", what,
-                       path ? "-file " : "", path ? path : "");
+        return gem_bad(err, errlen, "gem-group: %s%s%s: not hex (an even number of hex digits)",
+                       what, path ? "-file " : "", path ? path : "");
     }
     if (len != want) {
         explicit_bzero(tmp, sizeof(tmp));
-        return gem_bad(err, errlen, "%s%s%s: %zu bytes, must be %zu (%zu hex digits)", what,
-                       path ? "-file " : "", path ? path : "", len, want, 2 * want);
+        return gem_bad(err, errlen, "gem-group: %s%s%s: %zu bytes, must be %zu (%zu hex digits)",
+                       what, path ? "-file " : "", path ? path : "", len, want, 2 * want);
     }
     memcpy(out, tmp, want);
     explicit_bzero(tmp, sizeof(tmp));
@@ -268,7 +269,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         return -1;
     struct gem_group *g = group_find(group);
     if (!g)
-        return gem_bad(err, errlen, "no gem-group %s", words[1]);
+        return gem_bad(err, errlen, "unknown gem-group %s", words[1]);
     if (nwords == 2) {
         notify_group(g, "flush");
         for (struct gem_group **pp = &groups; *pp; pp = &(*pp)->next)

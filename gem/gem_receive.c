@@ -440,7 +440,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         free(r);
         return 0;
     }
-    return gem_bad(err, errlen, "no gem-receive %s", words[1]);
+    return gem_bad(err, errlen, "unknown gem-receive %s", words[1]);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)

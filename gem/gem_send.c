@@ -34,8 +34,8 @@
 #define PEER_NAME_MAX 64
 #define RESOLVE_MS 1000
 #define BATCH 16
-/* A captured frame: the virtio header, then up to a whole (GSO) IP packet. */
-#define FRAME_MAX (sizeof(struct virtio_net_hdr) + 65535)
+/* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
+#define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
 
 struct gem_send {
     /* As configured. */
@@ -161,10 +161,14 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
         return;
     }
     memcpy(&vh, buf, sizeof(vh));
-    const uint8_t *ip = buf + sizeof(vh);
-    len -= sizeof(vh);
+    const uint8_t *ip = buf + sizeof(vh) + ETH_HLEN;
     s->captured++;
-    if (len < 20 || ip[0] >> 4 != 4 || (ip[0] & 15) < 5 || ip[9] != 17) {
+    if (len < sizeof(vh) + ETH_HLEN + 20) {
+        s->bad++;
+        return;
+    }
+    len -= sizeof(vh) + ETH_HLEN;
+    if ( ip[0] >> 4 != 4 || (ip[0] & 15) < 5 || ip[9] != 17) {
         s->bad++;
         return;
     }
@@ -273,14 +277,16 @@ static void close_fds(struct gem_send *s)
     s->in_ifindex = s->veth_ifindex = 0;
 }
 
-/* Only UDP to the group, and never fragments past the first (which carry no
- * UDP header): filtered in the kernel, so other traffic costs nothing. */
+/* Only IPv4 UDP to the group (offsets from the Ethernet header): filtered
+ * in the kernel, so other traffic costs nothing. */
 static int attach_filter(int fd, uint32_t group)
 {
     struct sock_filter code[] = {
-        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 5),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ETH_HLEN + 9),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 16),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(group), 0, 1),
         BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
         BPF_STMT(BPF_RET | BPF_K, 0),
@@ -291,14 +297,16 @@ static int attach_filter(int fd, uint32_t group)
 
 static int open_capture(struct gem_send *s, unsigned ifindex)
 {
-    /* Datagram mode: frames start at the IP header.  A virtio header in
-     * front tells of UDP_SEGMENT super-frames and unfinished checksums. */
-    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    /* Ethernet frames (the kernel takes the virtio header only on raw
+     * packet sockets), each behind a virtio header that tells of
+     * UDP_SEGMENT super-frames and of checksums not filled in yet. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
     int one = 1, rcvbuf = 4 << 20;
+    /* ETH_P_ALL: the kernel shows outgoing frames only to such sockets. */
     struct sockaddr_ll a = {.sll_family = AF_PACKET,
-                            .sll_protocol = htons(ETH_P_IP),
+                            .sll_protocol = htons(ETH_P_ALL),
                             .sll_ifindex = (int)ifindex};
     uint32_t g = ntohl(s->group);
     struct packet_mreq mr = {.mr_ifindex = (int)ifindex,
@@ -513,7 +521,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         free(s);
         return 0;
     }
-    return gem_bad(err, errlen, "no gem-send %s", words[1]);
+    return gem_bad(err, errlen, "unknown gem-send %s", words[1]);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)
