@@ -60,6 +60,7 @@ struct esp_sa_counters {
     uint64_t packets, bytes; /* sealed or delivered; bytes of inner packets */
     uint64_t replay_drops, auth_failures, malformed; /* inbound drops */
     uint64_t seq_exhausted;                          /* outbound refusals */
+    uint64_t errors; /* the caller's: packets not sent, or not written to the TUN */
 };
 
 struct esp_sa {
