@@ -224,4 +224,36 @@ esp_scenario() {
     udp_send 4002 "ESP-MARK-5"
     wait_for 5 "the tunnel still works after the refused lines" udp_has ESP-MARK-5
     pass "bad keys, unknown peers and reserved SPIs refused with a reason"
+    [ "$encap" = esp ] && esp_config_checks
+}
+
+# A bad key in a file stops the daemon before it creates anything; a peer
+# added at run time gets its device at once, and loses it with flush.
+esp_config_checks() {
+    step "a configuration file with a bad key: refused with file, line and reason, no device"
+    printf '%s\n' "gem-peer gb address $GB local $GA tun esp9" \
+        "esp-sa peer gb dir out spi 4096 key ${KEY_AB}ff" >"$T/bad.conf"
+    local out rc
+    out=$(ip netns exec "$NSGA" timeout 5 "$OURS" -c "$T/bad.conf" -I "$T/bad.pid" -S "$T/bad.state" \
+        -G 33999 ga-ha 2>&1); rc=$?
+    note "exit $rc: $out"
+    [ $rc != 0 ] && [ $rc != 124 ] || soft_fail "the daemon did not refuse bad.conf (exit $rc)"
+    echo "$out" | grep -q "bad.conf:2: esp-sa: key must be 72 hex digits" ||
+        soft_fail "no 'bad.conf:2: esp-sa: key must be 72 hex digits' in: $out"
+    ip -n "$NSGA" link show esp9 >/dev/null 2>&1 && soft_fail "esp9 was created"
+    pass "refused, nothing created"
+
+    step "a gem-peer added at run time gets ipsec1 at once; flush removes it"
+    out=$(lc GA "gem-peer gc address 192.0.2.9 local $GA" 2>&1)
+    wait_for 5 "GA's ipsec1 up" link_up "$NSGA" ipsec1
+    dump_has GA "^add gem-peer gc address 192.0.2.9 local $GA encap esp tun ipsec1 mtu 1400 no-sa [0-9]+$" ||
+        soft_fail "GA's gem-peer gc record: $(dump GA | grep 'gem-peer gc')"
+    out=$(lc GA "gem-peer gd address 192.0.2.10 local $GA tun ipsec1" 2>&1)
+    echo "$out" | grep -q "^no gem-peer gd: tun ipsec1 is gem-peer gc's" || soft_fail "tun clash not refused: $out"
+    out=$(lc GA "flush gem-peer gc" 2>&1)
+    wait_for 5 "ipsec1 gone after flush" sh -c "! ip -n $NSGA link show ipsec1 >/dev/null 2>&1"
+    dump_lacks GA "^add gem-peer gc " || soft_fail "gc still in GA's dump"
+    udp_send 4003 "ESP-MARK-6"
+    wait_for 5 "the tunnel to GB still works" udp_has ESP-MARK-6
+    pass "run-time peer: device created and removed, the other tunnel untouched"
 }

@@ -11,6 +11,9 @@
 #include "tests/unit/unit.h"
 #include "babel/crypto_lib.h"
 #include "babel/util.h"
+#include "babel/config.h"
+#include "babel/extension.h"
+#include "gem/esp.h"
 #include "gem/esp_sa.h"
 
 #define unhex(s, out, len) unhex_((s), (out), sizeof(out), (len))
@@ -416,6 +419,148 @@ START_TEST(bad_trailer_dropped)
 }
 END_TEST
 
+/* ---- gem-peer and esp-sa lines, records ---- */
+
+static struct babel_config cfg;
+static char dumped[8192];
+
+static void setup_config(void)
+{
+    static bool registered;
+    if (!registered) {
+        esp_register();
+        registered = true;
+    }
+    config_init(&cfg);
+}
+
+static int line(const char *l, char *err, size_t errlen)
+{
+    return config_parse_line(&cfg, l, "esp.conf", 7, NULL, err, errlen);
+}
+
+static void ok_line(const char *l)
+{
+    char err[256] = "";
+    ck_assert_msg(line(l, err, sizeof(err)) == 0, "refused: %s: %s", l, err);
+}
+
+static void bad_line(const char *l, const char *reason)
+{
+    char err[256] = "";
+    ck_assert_msg(line(l, err, sizeof(err)) < 0, "accepted: %s", l);
+    ck_assert_msg(strstr(err, "esp.conf:7: ") == err, "no file and line: %s", err);
+    ck_assert_msg(strstr(err, reason), "'%s' lacks '%s'", err, reason);
+}
+
+static void emit(const char *l, void *out) { strncat(out, l, sizeof(dumped) - strlen(out) - 1); }
+static const char *records(void)
+{
+    dumped[0] = 0;
+    ext_dump(emit, dumped);
+    return dumped;
+}
+
+#define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe"
+#define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe"
+
+START_TEST(config_refused)
+{
+    ck_assert_str_eq(records(), ""); /* nothing configured: babeld's dump */
+    bad_line("gem-peer", "expected a NAME");
+    bad_line("gem-peer b local 10.0.0.1", "missing 'address ADDR'");
+    bad_line("gem-peer b address 10.0.0.2", "missing 'local ADDR'");
+    bad_line("gem-peer b address 224.0.0.1 local 10.0.0.1", "address '224.0.0.1' is not an IPv4 unicast");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 encap gre", "encap 'gre'");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 mtu 100", "mtu '100'");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 tun a/b", "tun 'a/b'");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 color red", "unknown keyword 'color'");
+    bad_line("esp-sa peer b dir in spi 300 key " KEY_A, "no gem-peer named 'b'");
+    ck_assert_str_eq(records(), "");
+    ok_line("gem-peer b address 10.0.0.2 local 10.0.0.1");
+    bad_line("esp-sa peer b dir in spi 300", "missing 'key HEX'");
+    bad_line("esp-sa peer b dir sideways spi 300 key " KEY_A, "dir 'sideways'");
+    bad_line("esp-sa peer b dir in spi 255 key " KEY_A, "spi '255'");
+    bad_line("esp-sa peer b dir in spi 4294967296 key " KEY_A, "spi '4294967296'");
+    bad_line("esp-sa peer b dir in spi 300 key 0011", "key must be 72 hex digits");
+    /* 32 octets: the salt is missing. */
+    bad_line("esp-sa peer b dir in spi 300 key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+             "key must be 72 hex digits");
+    bad_line("esp-sa peer b dir in spi 300 key " KEY_A "00", "key must be 72 hex digits");
+    bad_line("esp-sa peer b dir in spi 300 key zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe",
+             "key must be 72 hex digits");
+    ck_assert_ptr_null(strstr(records(), "esp-sa"));
+}
+END_TEST
+
+START_TEST(config_records)
+{
+    ok_line("gem-peer b address 10.0.0.2 local 10.0.0.1");
+    ok_line("gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp mtu 1300");
+    ok_line("esp-sa peer b dir out spi 300 key " KEY_A);
+    ok_line("esp-sa peer b dir in spi 301 key 0x" KEY_B);
+    /* An inbound SPI is one SA's only. */
+    bad_line("esp-sa peer c dir in spi 301 key " KEY_A, "spi 301 is gem-peer b's inbound SA");
+    /* Default devices: the first free ipsecN; a clash is refused. */
+    bad_line("gem-peer d address 10.0.0.4 local 10.0.0.1 tun ipsec1", "tun ipsec1 is gem-peer c's");
+    const char *want =
+        "add gem-peer b address 10.0.0.2 local 10.0.0.1 encap esp tun ipsec0 mtu 1400 no-sa 0\n"
+        "add esp-sa peer b dir in spi 301 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
+        "add esp-sa peer b dir out spi 300 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
+        "add gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp tun ipsec1 mtu 1300 port 4500 no-sa 0\n"
+        "add esp-input unknown-spi 0 truncated 0 non-esp 0 keepalives 0\n";
+    ck_assert_str_eq(records(), want);
+    ck_assert_ptr_null(strstr(records(), "cafebabe"));
+    ck_assert_ptr_null(strstr(records(), "0102030405"));
+
+    /* Sealing through the peer uses its outbound SA... */
+    struct esp_peer *b = esp_peer_find("b");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(esp_peer_name(b), "b");
+    ck_assert_ptr_null(esp_peer_find("x"));
+    uint8_t inner[60] = {0x45}, pkt[128];
+    ck_assert_int_gt(esp_seal_for(b, inner, sizeof(inner), pkt, sizeof(pkt)), 0);
+    ck_assert_int_gt(esp_seal_for(b, inner, sizeof(inner), pkt, sizeof(pkt)), 0);
+    inner[0] = 0x00; /* neither IPv4 nor IPv6 */
+    ck_assert_int_eq(esp_seal_for(b, inner, sizeof(inner), pkt, sizeof(pkt)), -1);
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 300 packets 2 bytes 120 "));
+    /* ...the same line again changes nothing; the same key under a new SPI
+     * goes on with the sequence (a restart would repeat GCM nonces)... */
+    ok_line("esp-sa peer b dir out spi 300 key " KEY_A);
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 300 packets 2 bytes 120 "));
+    ok_line("esp-sa peer b dir out spi 302 key " KEY_A);
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 2\n"));
+    /* ...and a new key starts from 1. */
+    ok_line("esp-sa peer b dir out spi 302 key " KEY_B);
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"));
+    /* The packet sealed under the SA carries its SPI. */
+    inner[0] = 0x45;
+    ck_assert_int_gt(esp_seal_for(b, inner, sizeof(inner), pkt, sizeof(pkt)), 0);
+    ck_assert_uint_eq(esp_packet_spi(pkt), 302);
+
+    /* A peer given again keeps its SAs and device. */
+    ok_line("gem-peer b address 10.0.0.9 local 10.0.0.1");
+    ck_assert_ptr_nonnull(strstr(records(), "add gem-peer b address 10.0.0.9 local 10.0.0.1 encap esp tun ipsec0 "));
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 "));
+
+    /* Flushes. */
+    char *w1[] = {"esp-sa", "peer", "b", "dir", "in"};
+    char *w2[] = {"gem-peer", "c"};
+    char *w3[] = {"gem-peer", "zz"};
+    char err[128];
+    ck_assert_int_eq(ext_dispatch_flush(w1, 5, err, sizeof(err)), 0);
+    ck_assert_ptr_null(strstr(records(), "dir in spi 301"));
+    ck_assert_int_eq(ext_dispatch_flush(w1, 5, err, sizeof(err)), -1);
+    ck_assert_int_eq(ext_dispatch_flush(w2, 2, err, sizeof(err)), 0);
+    ck_assert_int_eq(ext_dispatch_flush(w3, 2, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "no gem-peer named 'zz'");
+    ck_assert_ptr_null(strstr(records(), "gem-peer c "));
+    /* ipsec1 is free again. */
+    ok_line("gem-peer d address 10.0.0.4 local 10.0.0.1");
+    ck_assert_ptr_nonnull(strstr(records(), "add gem-peer d address 10.0.0.4 local 10.0.0.1 encap esp tun ipsec1 "));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("esp");
@@ -430,5 +575,10 @@ int main(void)
     tcase_add_test(tc, bad_packets_dropped);
     tcase_add_test(tc, bad_trailer_dropped);
     suite_add_tcase(s, tc);
+    TCase *tcc = tcase_create("config");
+    tcase_add_checked_fixture(tcc, setup_config, NULL);
+    tcase_add_test(tcc, config_refused);
+    tcase_add_test(tcc, config_records);
+    suite_add_tcase(s, tcc);
     return unit_run(s);
 }
