@@ -28,6 +28,7 @@
 #include "babel/runtime.h"
 #include "babel/source.h"
 #include "babel/xroute.h"
+#include "gem/gem.h"
 #include "mcast/mcast.h"
 
 #define VERSION_STRING "babeld-mcr 0.1 (a Babel routing daemon compatible with babeld 1.12)"
@@ -415,6 +416,7 @@ int main(int argc, char **argv)
     /* Subsystems register their directives before the configuration is
      * read. */
     mcast_init();
+    gem_init();
     const char *files[MAX_ARGS + 1], *stmts[MAX_ARGS];
     int nfiles = 0, nstmts = 0;
     if (parse_args(argc, argv, files, &nfiles, stmts, &nstmts) < 0)

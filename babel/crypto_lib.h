@@ -21,6 +21,18 @@
     X(OSSL_PARAM_construct_utf8_string)                                                            \
     X(OSSL_PARAM_construct_size_t)                                                                 \
     X(OSSL_PARAM_construct_end)                                                                    \
+    X(EVP_CIPHER_fetch)                                                                            \
+    X(EVP_CIPHER_free)                                                                             \
+    X(EVP_CIPHER_CTX_new)                                                                          \
+    X(EVP_CIPHER_CTX_free)                                                                         \
+    X(EVP_CIPHER_CTX_ctrl)                                                                         \
+    X(EVP_EncryptInit_ex)                                                                          \
+    X(EVP_EncryptUpdate)                                                                           \
+    X(EVP_EncryptFinal_ex)                                                                         \
+    X(EVP_DecryptInit_ex)                                                                          \
+    X(EVP_DecryptUpdate)                                                                           \
+    X(EVP_DecryptFinal_ex)                                                                         \
+    X(EVP_MAC_free)                                                                                \
     X(CRYPTO_memcmp)
 
 struct crypto_lib {

@@ -1,0 +1,700 @@
+/* gem-peer and esp-sa lines, the peer table, and the ESP data path between
+ * each peer's TUN device and the wire (see esp.h).
+ *
+ * Outbound: what the kernel routes into a peer's TUN device is read in
+ * batches, sealed with the peer's outbound SA (esp_sa.c) into one static
+ * buffer and sent on a raw protocol-50 socket, or on the UDP 4500 socket
+ * with `encap udp`; the kernel builds and routes the outer IPv4 header, with
+ * the peer's `local` address as its source (IP_PKTINFO).  Inbound: ESP from
+ * either socket is matched to an inbound SA by SPI, checked and decrypted,
+ * and the inner packet offered to the GEM layer, else written into the
+ * peer's TUN device.  Every socket and device is non-blocking and served by
+ * the event loop; nothing on the data path allocates. */
+#include "gem/esp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "babel/config.h"
+#include "babel/event.h"
+#include "babel/extension.h"
+#include "babel/util.h"
+#include "gem/esp_sa.h"
+#include "gem/tun.h"
+
+#define ESP_NAME_MAX 32
+#define ESP_UDP_PORT 4500 /* RFC 3948 */
+#define ESP_MTU_DEFAULT 1400
+#define ESP_MTU_MIN 576
+#define ESP_MTU_MAX 9000
+#define ESP_BATCH 64 /* packets per event, so no socket starves the loop */
+#define ESP_PKT_MAX 65535
+
+enum esp_encap { ENCAP_ESP, ENCAP_UDP };
+
+/* What a gem-peer line says. */
+struct peer_conf {
+    char name[ESP_NAME_MAX];
+    uint32_t address; /* network order */
+    uint32_t local;
+    enum esp_encap encap;
+    char tun[IF_NAMESIZE];
+    unsigned mtu;
+};
+
+struct esp_peer {
+    struct peer_conf c;
+    uint16_t udp_port;    /* where to send with encap udp: 4500, or what
+                           * the peer's authenticated packets came from */
+    struct esp_sa in, out;
+    bool have_in, have_out;
+    int tun_fd; /* -1 while not running */
+    uint64_t no_sa;       /* read from the TUN device with no outbound SA */
+    struct esp_peer *next;
+};
+
+/* Drops before any SA is known, by reason. */
+static struct {
+    uint64_t unknown_spi, truncated, non_esp, keepalives;
+} input;
+
+static struct esp_peer *peers;
+static esp_inner_fn inner_fn;
+static void *inner_ctx;
+static int raw_fd = -1, udp_fd = -1;
+/* One packet at a time goes through each: the event loop is one thread. */
+static uint8_t rx_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
+    plain_buf[ESP_PKT_MAX];
+
+static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+struct esp_peer *esp_peer_find(const char *name)
+{
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (strcmp(p->c.name, name) == 0)
+            return p;
+    return NULL;
+}
+
+const char *esp_peer_name(const struct esp_peer *p) { return p->c.name; }
+
+void esp_set_inner_handler(esp_inner_fn fn, void *ctx)
+{
+    inner_fn = fn;
+    inner_ctx = ctx;
+}
+
+/* ---------------------------------------------------------------------
+ * Outbound */
+
+static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = p->c.address};
+    int fd = raw_fd;
+    if (p->c.encap == ENCAP_UDP) {
+        fd = udp_fd;
+        to.sin_port = htons(p->udp_port);
+    }
+    if (fd < 0)
+        return -1;
+    struct iovec iov = {(void *)pkt, len};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } cb;
+    memset(&cb, 0, sizeof(cb));
+    struct msghdr m = {.msg_name = &to,
+                       .msg_namelen = sizeof(to),
+                       .msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = cb.buf,
+                       .msg_controllen = sizeof(cb.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = IPPROTO_IP;
+    cm->cmsg_type = IP_PKTINFO;
+    cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo pi = {.ipi_spec_dst.s_addr = p->c.local};
+    memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+    return sendmsg(fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
+}
+
+static int next_header_of(const uint8_t *inner, size_t len)
+{
+    if (len >= 20 && inner[0] >> 4 == 4)
+        return ESP_NH_IPV4;
+    if (len >= 40 && inner[0] >> 4 == 6)
+        return ESP_NH_IPV6;
+    return -1;
+}
+
+long esp_seal_for(struct esp_peer *p, const uint8_t *inner, size_t len, uint8_t *out, size_t cap)
+{
+    int nh = next_header_of(inner, len);
+    if (!p->have_out || nh < 0)
+        return -1;
+    return esp_seal(&p->out, (uint8_t)nh, inner, len, out, cap);
+}
+
+int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
+{
+    if (!p->have_out) {
+        p->no_sa++;
+        return -1;
+    }
+    long n = esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf));
+    if (n < 0 || send_packet(p, tx_buf, (size_t)n) < 0) {
+        p->out.n.errors++;
+        return -1;
+    }
+    return 0;
+}
+
+static void on_tun(int fd, short revents, void *ctx)
+{
+    struct esp_peer *p = ctx;
+    for (int i = 0; i < ESP_BATCH; i++) {
+        ssize_t n = read(fd, rx_buf, sizeof(rx_buf));
+        if (n <= 0)
+            return;
+        esp_send(p, rx_buf, (size_t)n);
+    }
+}
+
+/* ---------------------------------------------------------------------
+ * Inbound */
+
+static struct esp_peer *peer_by_in_spi(uint32_t spi)
+{
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p->have_in && p->in.spi == spi)
+            return p;
+    return NULL;
+}
+
+static void deliver(struct esp_peer *p, uint8_t nh, const uint8_t *inner, size_t len)
+{
+    if (nh == ESP_NH_NONE)
+        return; /* RFC 4303 section 2.6: a dummy packet */
+    if (next_header_of(inner, len) != nh) {
+        p->in.n.malformed++;
+        return;
+    }
+    if (inner_fn && inner_fn(p, inner, len, inner_ctx))
+        return;
+    if (p->tun_fd < 0 || write(p->tun_fd, inner, len) != (ssize_t)len)
+        p->in.n.errors++;
+}
+
+/* One ESP packet (from the SPI on), from `sport` (0: not UDP). */
+static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
+{
+    if (len < ESP_HDR_LEN) {
+        input.truncated++;
+        return;
+    }
+    struct esp_peer *p = peer_by_in_spi(esp_packet_spi(pkt));
+    if (!p) {
+        input.unknown_spi++;
+        return;
+    }
+    size_t ilen;
+    uint8_t nh;
+    enum esp_verdict v = esp_open(&p->in, pkt, len, plain_buf, sizeof(plain_buf), &ilen, &nh);
+    if (v == ESP_CRYPTO_ERROR)
+        p->in.n.errors++;
+    if (v != ESP_OK)
+        return;
+    /* Behind a NAT the peer's packets come from another port than 4500:
+     * answer there, learnt from authenticated packets only. */
+    if (sport && p->c.encap == ENCAP_UDP)
+        p->udp_port = sport;
+    deliver(p, nh, plain_buf, ilen);
+}
+
+static void on_raw(int fd, short revents, void *ctx)
+{
+    for (int i = 0; i < ESP_BATCH; i++) {
+        ssize_t n = recv(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT);
+        if (n < 0)
+            return;
+        /* A raw IPv4 socket reads the whole packet, IP header first. */
+        size_t ihl = n >= 1 ? (size_t)(rx_buf[0] & 0x0f) * 4 : 0;
+        if (n < 20 || rx_buf[0] >> 4 != 4 || ihl < 20 || (size_t)n < ihl) {
+            input.truncated++;
+            continue;
+        }
+        input_esp(rx_buf + ihl, (size_t)n - ihl, 0);
+    }
+}
+
+static void on_udp(int fd, short revents, void *ctx)
+{
+    for (int i = 0; i < ESP_BATCH; i++) {
+        struct sockaddr_in from;
+        socklen_t fl = sizeof(from);
+        ssize_t n = recvfrom(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n < 0)
+            return;
+        /* RFC 3948 section 2: a lone 0xff is a NAT keepalive; four zero
+         * octets (the non-ESP marker, where an SPI of 0 would be) start an
+         * IKE message, which is not ours to read. */
+        if (n == 1 && rx_buf[0] == 0xff)
+            input.keepalives++;
+        else if (n >= 4 && memcmp(rx_buf, "\0\0\0\0", 4) == 0)
+            input.non_esp++;
+        else
+            input_esp(rx_buf, (size_t)n, ntohs(from.sin_port));
+    }
+}
+
+/* ---------------------------------------------------------------------
+ * Sockets and devices: opened when the daemon starts, or at once for a
+ * line given at run time. */
+
+static bool any_udp(const struct esp_peer *extra)
+{
+    if (extra && extra->c.encap == ENCAP_UDP)
+        return true;
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p->c.encap == ENCAP_UDP)
+            return true;
+    return false;
+}
+
+static int open_raw(char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
+    if (fd < 0)
+        return bad(err, errlen, "cannot open a raw ESP socket: %s", strerror(errno));
+    /* Never DF on the outer header: an inner packet that fits the TUN
+     * device's MTU must get through even where the path is narrower. */
+    int v = IP_PMTUDISC_DONT;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    if (event_add_fd(fd, POLLIN, on_raw, NULL) < 0) {
+        close(fd);
+        return bad(err, errlen, "cannot watch the raw ESP socket");
+    }
+    raw_fd = fd;
+    return 0;
+}
+
+static int open_udp(char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return bad(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
+    int one = 1, v = IP_PMTUDISC_DONT;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ESP_UDP_PORT)};
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        int e = errno;
+        close(fd);
+        return bad(err, errlen, "cannot bind UDP port %d: %s", ESP_UDP_PORT, strerror(e));
+    }
+    if (event_add_fd(fd, POLLIN, on_udp, NULL) < 0) {
+        close(fd);
+        return bad(err, errlen, "cannot watch the UDP %d socket", ESP_UDP_PORT);
+    }
+    udp_fd = fd;
+    return 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        event_del_fd(*fd);
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* The sockets every peer (and `extra`, about to be added) needs. */
+static int open_sockets(const struct esp_peer *extra, char *err, size_t errlen)
+{
+    if (raw_fd < 0 && open_raw(err, errlen) < 0)
+        return -1;
+    if (udp_fd < 0 && any_udp(extra) && open_udp(err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+static int open_tun(struct esp_peer *p, char *err, size_t errlen)
+{
+    int fd = tun_open(p->c.tun, p->c.mtu, err, errlen);
+    if (fd < 0)
+        return -1;
+    if (event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+        close(fd);
+        return bad(err, errlen, "cannot watch TUN device %s", p->c.tun);
+    }
+    p->tun_fd = fd;
+    return 0;
+}
+
+static void on_start(void *ctx)
+{
+    char err[256];
+    if (peers && open_sockets(NULL, err, sizeof(err)) < 0)
+        log_msg("gem-peer: %s", err);
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p->tun_fd < 0 && open_tun(p, err, sizeof(err)) < 0)
+            log_msg("gem-peer %s: %s", p->c.name, err);
+}
+
+static void peer_free(struct esp_peer *p)
+{
+    close_fd(&p->tun_fd);
+    if (p->have_in)
+        esp_sa_clear(&p->in);
+    if (p->have_out)
+        esp_sa_clear(&p->out);
+    free(p);
+}
+
+static void on_stop(void *ctx)
+{
+    while (peers) {
+        struct esp_peer *p = peers;
+        peers = p->next;
+        peer_free(p);
+    }
+    close_fd(&raw_fd);
+    close_fd(&udp_fd);
+}
+
+/* ---------------------------------------------------------------------
+ * Directives */
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= ESP_NAME_MAX)
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_' || *c == '.'))
+            return false;
+    return true;
+}
+
+static bool valid_ifname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= IF_NAMESIZE)
+        return false;
+    for (const char *c = s; *c; c++)
+        if (*c == '/' || *c == ':' || *c == '%' || (unsigned char)*c <= ' ')
+            return false;
+    return true;
+}
+
+static int parse_unicast4(const char *s, uint32_t *out)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, s, &a) != 1)
+        return -1;
+    uint32_t h = ntohl(a.s_addr);
+    if ((h >> 24) == 0 || (h >> 24) == 127 || h >= 0xe0000000u)
+        return -1;
+    *out = a.s_addr;
+    return 0;
+}
+
+static const struct esp_peer *peer_with_tun(const char *tun, const struct esp_peer *except)
+{
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p != except && strcmp(p->c.tun, tun) == 0)
+            return p;
+    return NULL;
+}
+
+static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    if (nwords < 2 || !valid_name(words[1]))
+        return bad(err, errlen, "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
+    struct peer_conf c = {.encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT};
+    strlcpy_safe(c.name, words[1], sizeof(c.name));
+    bool have_addr = false, have_local = false;
+    for (int i = 2; i < nwords; i += 2) {
+        const char *kw = words[i], *v = i + 1 < nwords ? words[i + 1] : NULL;
+        if (!v)
+            return bad(err, errlen, "gem-peer %s: '%s' needs a value", c.name, kw);
+        if (strcmp(kw, "address") == 0) {
+            if (have_addr || parse_unicast4(v, &c.address) < 0)
+                return bad(err, errlen, "gem-peer %s: address '%s' is not an IPv4 unicast address",
+                           c.name, v);
+            have_addr = true;
+        } else if (strcmp(kw, "local") == 0) {
+            if (have_local || parse_unicast4(v, &c.local) < 0)
+                return bad(err, errlen, "gem-peer %s: local '%s' is not an IPv4 unicast address",
+                           c.name, v);
+            have_local = true;
+        } else if (strcmp(kw, "encap") == 0) {
+            if (strcmp(v, "esp") == 0)
+                c.encap = ENCAP_ESP;
+            else if (strcmp(v, "udp") == 0)
+                c.encap = ENCAP_UDP;
+            else
+                return bad(err, errlen, "gem-peer %s: encap '%s' is not 'esp' or 'udp'", c.name, v);
+        } else if (strcmp(kw, "tun") == 0) {
+            if (!valid_ifname(v))
+                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name, v);
+            strlcpy_safe(c.tun, v, sizeof(c.tun));
+        } else if (strcmp(kw, "mtu") == 0) {
+            unsigned long m;
+            if (parse_uint(v, ESP_MTU_MAX, &m) < 0 || m < ESP_MTU_MIN)
+                return bad(err, errlen, "gem-peer %s: mtu '%s' is not %d-%d", c.name, v,
+                           ESP_MTU_MIN, ESP_MTU_MAX);
+            c.mtu = (unsigned)m;
+        } else {
+            return bad(err, errlen, "gem-peer %s: unknown keyword '%s'", c.name, kw);
+        }
+    }
+    if (!have_addr)
+        return bad(err, errlen, "gem-peer %s: missing 'address ADDR'", c.name);
+    if (!have_local)
+        return bad(err, errlen, "gem-peer %s: missing 'local ADDR'", c.name);
+    struct esp_peer *old = esp_peer_find(c.name);
+    if (!c.tun[0]) {
+        /* The first free ipsecN, or the one the peer already has. */
+        if (old)
+            strlcpy_safe(c.tun, old->c.tun, sizeof(c.tun));
+        for (int n = 0; !c.tun[0] || peer_with_tun(c.tun, old); n++)
+            snprintf(c.tun, sizeof(c.tun), "ipsec%d", n);
+    }
+    const struct esp_peer *clash = peer_with_tun(c.tun, old);
+    if (clash)
+        return bad(err, errlen, "gem-peer %s: tun %s is gem-peer %s's", c.name, c.tun,
+                   clash->c.name);
+
+    struct esp_peer *p = old;
+    if (!p) {
+        p = calloc(1, sizeof(*p));
+        if (!p)
+            return bad(err, errlen, "gem-peer %s: out of memory", c.name);
+        p->tun_fd = -1;
+    }
+    bool new_tun = !old || strcmp(old->c.tun, c.tun) != 0 || old->c.mtu != c.mtu;
+    struct esp_peer probe = *p;
+    probe.c = c;
+    if (ext_running()) {
+        /* Everything that can fail, before anything changes. */
+        int fd = -1;
+        if (open_sockets(&probe, err, errlen) < 0 ||
+            (new_tun && (fd = tun_open(c.tun, c.mtu, err, errlen)) < 0) ||
+            (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0)) {
+            if (fd >= 0)
+                close(fd);
+            if (!old)
+                free(p);
+            return fd >= 0 ? bad(err, errlen, "cannot watch TUN device %s", c.tun) : -1;
+        }
+        if (new_tun) {
+            close_fd(&p->tun_fd);
+            p->tun_fd = fd;
+        }
+    }
+    if (!old || old->c.encap != c.encap)
+        p->udp_port = ESP_UDP_PORT;
+    p->c = c;
+    if (!old) {
+        struct esp_peer **pp = &peers;
+        while (*pp)
+            pp = &(*pp)->next;
+        *pp = p;
+    }
+    return 0;
+}
+
+static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct esp_peer *p = NULL;
+    int dir = -1;
+    bool have_spi = false, have_key = false;
+    uint32_t spi = 0;
+    uint8_t keymat[ESP_KEYMAT_LEN];
+    for (int i = 1; i < nwords; i += 2) {
+        const char *kw = words[i], *v = i + 1 < nwords ? words[i + 1] : NULL;
+        if (!v)
+            return bad(err, errlen, "esp-sa: '%s' needs a value", kw);
+        if (strcmp(kw, "peer") == 0) {
+            p = esp_peer_find(v);
+            if (!p)
+                return bad(err, errlen, "esp-sa: no gem-peer named '%s'", v);
+        } else if (strcmp(kw, "dir") == 0) {
+            if (strcmp(v, "in") == 0)
+                dir = 0;
+            else if (strcmp(v, "out") == 0)
+                dir = 1;
+            else
+                return bad(err, errlen, "esp-sa: dir '%s' is not 'in' or 'out'", v);
+        } else if (strcmp(kw, "spi") == 0) {
+            unsigned long s;
+            /* 1-255 are reserved by IANA, 0 is the non-ESP marker. */
+            if (parse_uint(v, 0xffffffffUL, &s) < 0 || s < 256)
+                return bad(err, errlen, "esp-sa: spi '%s' is not a number from 256 to 4294967295",
+                           v);
+            spi = (uint32_t)s;
+            have_spi = true;
+        } else if (strcmp(kw, "key") == 0) {
+            size_t n = 0;
+            const char *h = strncmp(v, "0x", 2) == 0 ? v + 2 : v;
+            if (strlen(h) != 2 * ESP_KEYMAT_LEN || hex_decode(h, keymat, sizeof(keymat), &n) < 0 ||
+                n != ESP_KEYMAT_LEN)
+                return bad(err, errlen,
+                           "esp-sa: key must be %d hex digits (a 32-byte AES-256 key, then a "
+                           "4-byte salt)",
+                           2 * ESP_KEYMAT_LEN);
+            have_key = true;
+        } else {
+            return bad(err, errlen, "esp-sa: unknown keyword '%s'", kw);
+        }
+    }
+    if (!p)
+        return bad(err, errlen, "esp-sa: missing 'peer NAME'");
+    if (dir < 0)
+        return bad(err, errlen, "esp-sa: missing 'dir in|out'");
+    if (!have_spi)
+        return bad(err, errlen, "esp-sa: missing 'spi N'");
+    if (!have_key)
+        return bad(err, errlen, "esp-sa: missing 'key HEX'");
+    bool out = dir == 1;
+    struct esp_sa *cur = out ? &p->out : &p->in;
+    bool have = out ? p->have_out : p->have_in;
+    if (!out) {
+        const struct esp_peer *q = peer_by_in_spi(spi);
+        if (q && q != p)
+            return bad(err, errlen, "esp-sa: spi %u is gem-peer %s's inbound SA", spi, q->c.name);
+    }
+    bool same_key = have && memcmp(cur->key_check, keymat, ESP_KEYMAT_LEN) == 0;
+    if (same_key && cur->spi == spi) {
+        explicit_bzero(keymat, sizeof(keymat));
+        return 0; /* given again: the SA, its sequence and window go on */
+    }
+    uint64_t mask;
+    random_bytes(&mask, sizeof(mask));
+    struct esp_sa sa;
+    int rc = esp_sa_init(&sa, out, spi, keymat, mask);
+    explicit_bzero(keymat, sizeof(keymat));
+    if (rc < 0)
+        return bad(err, errlen, "esp-sa: cannot key AES-256-GCM (is libcrypto.so.3 installed?)");
+    if (same_key && out) {
+        /* A new SPI for the same key must not restart the sequence, which
+         * is the IV: GCM never survives a repeated nonce under one key. */
+        sa.seq = cur->seq;
+        sa.iv_mask = cur->iv_mask;
+    }
+    if (have)
+        esp_sa_clear(cur);
+    *cur = sa;
+    explicit_bzero(&sa, sizeof(sa));
+    if (out)
+        p->have_out = true;
+    else
+        p->have_in = true;
+    return 0;
+}
+
+static int flush_peer(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    if (nwords != 2)
+        return bad(err, errlen, "usage: flush gem-peer NAME");
+    for (struct esp_peer **pp = &peers; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->c.name, words[1]) == 0) {
+            struct esp_peer *p = *pp;
+            *pp = p->next;
+            peer_free(p);
+            return 0;
+        }
+    }
+    return bad(err, errlen, "no gem-peer named '%s'", words[1]);
+}
+
+static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct esp_peer *p;
+    if (nwords != 5 || strcmp(words[1], "peer") != 0 || strcmp(words[3], "dir") != 0 ||
+        (strcmp(words[4], "in") != 0 && strcmp(words[4], "out") != 0))
+        return bad(err, errlen, "usage: flush esp-sa peer NAME dir in|out");
+    if (!(p = esp_peer_find(words[2])))
+        return bad(err, errlen, "no gem-peer named '%s'", words[2]);
+    bool out = strcmp(words[4], "out") == 0;
+    bool *have = out ? &p->have_out : &p->have_in;
+    if (!*have)
+        return bad(err, errlen, "gem-peer %s has no %s SA", p->c.name, words[4]);
+    esp_sa_clear(out ? &p->out : &p->in);
+    *have = false;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Records (never key material) */
+
+static void dump_sa(void (*emit)(const char *, void *), void *out, const struct esp_peer *p,
+                    const struct esp_sa *sa, const char *dir)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf),
+             "add esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
+             "auth-failures %llu malformed %llu errors %llu seq %llu\n",
+             p->c.name, dir, sa->spi, (unsigned long long)sa->n.packets,
+             (unsigned long long)sa->n.bytes, (unsigned long long)sa->n.replay_drops,
+             (unsigned long long)sa->n.auth_failures, (unsigned long long)sa->n.malformed,
+             (unsigned long long)(sa->n.errors + sa->n.seq_exhausted),
+             (unsigned long long)(sa->outbound ? sa->seq : sa->replay.top));
+    emit(buf, out);
+}
+
+static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
+{
+    char buf[512], a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+    for (struct esp_peer *p = peers; p; p = p->next) {
+        int n = snprintf(buf, sizeof(buf), "add gem-peer %s address %s local %s encap %s tun %s mtu %u",
+                         p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
+                         inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
+                         p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
+        if (p->c.encap == ENCAP_UDP)
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u", p->udp_port);
+        snprintf(buf + n, sizeof(buf) - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+        emit(buf, out);
+        if (p->have_in)
+            dump_sa(emit, out, p, &p->in, "in");
+        if (p->have_out)
+            dump_sa(emit, out, p, &p->out, "out");
+    }
+    if (peers) {
+        snprintf(buf, sizeof(buf),
+                 "add esp-input unknown-spi %llu truncated %llu non-esp %llu keepalives %llu\n",
+                 (unsigned long long)input.unknown_spi, (unsigned long long)input.truncated,
+                 (unsigned long long)input.non_esp, (unsigned long long)input.keepalives);
+        emit(buf, out);
+    }
+}
+
+void esp_register(void)
+{
+    config_register_directive("gem-peer", dir_peer, NULL);
+    config_register_directive("esp-sa", dir_sa, NULL);
+    ext_register_flush("gem-peer", flush_peer, NULL);
+    ext_register_flush("esp-sa", flush_sa, NULL);
+    ext_register_dump(on_dump, NULL);
+    ext_on_lifecycle(on_start, on_stop, NULL);
+}

@@ -1,0 +1,562 @@
+#include "gem/gem_send.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "babel/config.h"
+#include "babel/event.h"
+#include "babel/extension.h"
+#include "babel/util.h"
+#include "gem/esp.h"
+#include "gem/gem_codec.h"
+#include "gem/gem_keys.h"
+#include "mcast/frame.h"
+#include "mcast/rule.h"
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5 /* linux/virtio_net.h of 5.18 and later */
+#endif
+#define GEM_MAX_PEERS 8
+#define PEER_NAME_MAX 64
+#define RESOLVE_MS 1000
+#define BATCH 16
+/* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
+#define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
+
+struct gem_send {
+    /* As configured. */
+    uint32_t group;
+    char in_if[IF_NAMESIZE];
+    uint16_t port; /* 0: any */
+    char peers[GEM_MAX_PEERS][PEER_NAME_MAX];
+    int npeers;
+    char veth_if[IF_NAMESIZE]; /* "" : none */
+    uint32_t from;             /* 0: the veth's or the in interface's address */
+    uint8_t ttl;
+    /* Run time. */
+    int cap_fd, veth_fd;
+    unsigned in_ifindex, veth_ifindex;
+    uint32_t sender;
+    uint64_t seq;
+    uint16_t ip_id;
+    char state[32];
+    uint64_t captured, packets, bytes, no_key, fragments, bad, own, esp_sent, esp_errors,
+        veth_sent, veth_errors;
+    struct gem_send *next;
+};
+
+static struct gem_send *sends;
+static bool started;
+static uint64_t next_resolve;
+
+static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
+{
+    char g[16], f[16];
+    size_t l = (size_t)snprintf(buf, len, "%s gem-send %s in %s port %u", kind,
+                                ip4_fmt(s->group, g), s->in_if, s->port);
+    for (int i = 0; i < s->npeers && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, " to %s", s->peers[i]);
+    if (s->veth_if[0] && l < len)
+        l += (size_t)snprintf(buf + l, len - l, " veth %s", s->veth_if);
+    if (l < len)
+        snprintf(buf + l, len - l,
+                 " from %s ttl %u state %s captured %llu packets %llu bytes %llu no-key %llu "
+                 "fragments %llu bad %llu own %llu esp-sent %llu esp-errors %llu veth-sent %llu "
+                 "veth-errors %llu\n",
+                 s->sender ? ip4_fmt(s->sender, f) : "-", s->ttl, s->state,
+                 (unsigned long long)s->captured, (unsigned long long)s->packets,
+                 (unsigned long long)s->bytes, (unsigned long long)s->no_key,
+                 (unsigned long long)s->fragments, (unsigned long long)s->bad,
+                 (unsigned long long)s->own, (unsigned long long)s->esp_sent,
+                 (unsigned long long)s->esp_errors, (unsigned long long)s->veth_sent,
+                 (unsigned long long)s->veth_errors);
+}
+
+static void notify(const struct gem_send *s, const char *kind)
+{
+    char buf[768];
+    fmt(s, kind, buf, sizeof(buf));
+    gem_notify(buf);
+}
+
+/* ---------------------------------------------------------------------
+ * The data path: one frame in, one GEM packet out to each output.  No
+ * allocation: the buffers are static (one thread). */
+
+static uint8_t rx[BATCH][FRAME_MAX];
+static uint8_t tx[GEM_IP_UDP_LEN + GEM_OVERHEAD + 65536];
+
+static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **peers, int npeers,
+                     uint32_t src, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t plen)
+{
+    if (plen > GEM_MAX_PAYLOAD) {
+        s->bad++;
+        return;
+    }
+    struct gem_header h = {.version = GEM_VERSION,
+                           .key_id = k->id,
+                           .sender = s->sender,
+                           .seq = ++s->seq,
+                           .source = src,
+                           .group = s->group,
+                           .sport = sport,
+                           .dport = dport};
+    size_t glen = gem_seal(k->crypto, &h, pl, plen, tx + GEM_IP_UDP_LEN);
+    if (!glen) {
+        s->bad++;
+        return;
+    }
+    gem_udp4_build(tx, glen, s->sender, s->group, GEM_UDP_PORT, GEM_UDP_PORT, s->ttl, s->ip_id++);
+    size_t total = GEM_IP_UDP_LEN + glen;
+    k->sealed++;
+    s->packets++;
+    s->bytes += plen;
+    for (int i = 0; i < npeers; i++) {
+        if (peers[i] && esp_send(peers[i], tx, total) == 0)
+            s->esp_sent++;
+        else
+            s->esp_errors++;
+    }
+    if (s->veth_fd >= 0) {
+        /* The datagram keeps its multicast destination: 01:00:5e and the
+         * group's low 23 bits (RFC 1112). */
+        uint32_t g = ntohl(s->group);
+        struct sockaddr_ll to = {.sll_family = AF_PACKET,
+                                 .sll_protocol = htons(ETH_P_IP),
+                                 .sll_ifindex = (int)s->veth_ifindex,
+                                 .sll_halen = 6,
+                                 .sll_addr = {0x01, 0x00, 0x5e, (uint8_t)(g >> 16 & 0x7f),
+                                              (uint8_t)(g >> 8), (uint8_t)g}};
+        if (sendto(s->veth_fd, tx, total, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)total)
+            s->veth_sent++;
+        else
+            s->veth_errors++;
+    }
+}
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* One captured IP packet, with its virtio header: a datagram, or (a local
+ * sender's UDP_SEGMENT) several datagrams of gso_size behind one header. */
+static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers, int npeers,
+                     const uint8_t *buf, size_t len)
+{
+    struct virtio_net_hdr vh;
+    if (len < sizeof(vh)) {
+        s->bad++;
+        return;
+    }
+    memcpy(&vh, buf, sizeof(vh));
+    const uint8_t *ip = buf + sizeof(vh) + ETH_HLEN;
+    s->captured++;
+    if (len < sizeof(vh) + ETH_HLEN + 20) {
+        s->bad++;
+        return;
+    }
+    len -= sizeof(vh) + ETH_HLEN;
+    if ( ip[0] >> 4 != 4 || (ip[0] & 15) < 5 || ip[9] != 17) {
+        s->bad++;
+        return;
+    }
+    size_t ihl = (size_t)(ip[0] & 15) * 4, tot = rd16(ip + 2);
+    if (tot < ihl + 8 || tot > len || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
+        s->bad++;
+        return;
+    }
+    if (rd16(ip + 6) & 0x3fff) { /* MF or an offset */
+        s->fragments++;
+        return;
+    }
+    uint32_t src, dst;
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
+    const uint8_t *udp = ip + ihl;
+    size_t l4 = tot - ihl;
+    uint16_t sport = rd16(udp), dport = rd16(udp + 2);
+    if (dst != s->group)
+        return; /* the filter lets only these through; a race at set-up */
+    if (dport == GEM_UDP_PORT) {
+        s->own++; /* a GEM packet (ours, on the same link): never sealed again */
+        return;
+    }
+    if (s->port && dport != s->port)
+        return;
+    if (!k) {
+        s->no_key++;
+        return;
+    }
+    bool gso = (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_UDP_L4;
+    if (gso && vh.gso_size) {
+        /* One header, then datagrams of gso_size bytes (the last shorter):
+         * what the sender wrote, before the kernel cut it apart. */
+        const uint8_t *p = udp + 8;
+        size_t left = l4 - 8;
+        while (left) {
+            size_t n = left < vh.gso_size ? left : vh.gso_size;
+            emit_one(s, k, peers, npeers, src, sport, dport, p, n);
+            p += n;
+            left -= n;
+        }
+        return;
+    }
+    size_t ulen = rd16(udp + 4);
+    if (ulen < 8 || ulen != l4) {
+        s->bad++;
+        return;
+    }
+    /* A checksum the kernel has not filled in yet (a local sender's
+     * offload) is not checked; 0 means none. */
+    if (!(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && rd16(udp + 6) != 0) {
+        uint8_t ph[12] = {0};
+        memcpy(ph, &src, 4);
+        memcpy(ph + 4, &dst, 4);
+        ph[9] = 17;
+        ph[10] = (uint8_t)(l4 >> 8);
+        ph[11] = (uint8_t)l4;
+        if (inet_fold(inet_sum(udp, l4, inet_sum(ph, 12, 0))) != 0xffff) {
+            s->bad++;
+            return;
+        }
+    }
+    emit_one(s, k, peers, npeers, src, sport, dport, udp + 8, l4 - 8);
+}
+
+static void cap_event(int fd, short revents, void *ctx)
+{
+    struct gem_send *s = ctx;
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+        iov[i] = (struct iovec){rx[i], FRAME_MAX};
+        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+    }
+    int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+        return;
+    /* Peers and key looked up once per batch: the control plane may change
+     * them between two events, never during one. */
+    struct esp_peer *peers[GEM_MAX_PEERS];
+    for (int i = 0; i < s->npeers; i++)
+        peers[i] = esp_peer_find(s->peers[i]);
+    struct gem_key *k = gem_keys_current(s->group);
+    for (int i = 0; i < n; i++) {
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+            s->bad++;
+            continue;
+        }
+        frame_in(s, k, peers, s->npeers, rx[i], msgs[i].msg_len);
+    }
+}
+
+/* ---------------------------------------------------------------------
+ * Sockets */
+
+static void close_fds(struct gem_send *s)
+{
+    if (s->cap_fd >= 0) {
+        event_del_fd(s->cap_fd);
+        close(s->cap_fd);
+    }
+    if (s->veth_fd >= 0)
+        close(s->veth_fd);
+    s->cap_fd = s->veth_fd = -1;
+    s->in_ifindex = s->veth_ifindex = 0;
+}
+
+/* Only IPv4 UDP to the group (offsets from the Ethernet header): filtered
+ * in the kernel, so other traffic costs nothing. */
+static int attach_filter(int fd, uint32_t group)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 5),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ETH_HLEN + 9),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(group), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+static int open_capture(struct gem_send *s, unsigned ifindex)
+{
+    /* Ethernet frames (the kernel takes the virtio header only on raw
+     * packet sockets), each behind a virtio header that tells of
+     * UDP_SEGMENT super-frames and of checksums not filled in yet. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, rcvbuf = 4 << 20;
+    /* ETH_P_ALL: the kernel shows outgoing frames only to such sockets. */
+    struct sockaddr_ll a = {.sll_family = AF_PACKET,
+                            .sll_protocol = htons(ETH_P_ALL),
+                            .sll_ifindex = (int)ifindex};
+    uint32_t g = ntohl(s->group);
+    struct packet_mreq mr = {.mr_ifindex = (int)ifindex,
+                             .mr_type = PACKET_MR_MULTICAST,
+                             .mr_alen = 6,
+                             .mr_address = {0x01, 0x00, 0x5e, (uint8_t)(g >> 16 & 0x7f),
+                                            (uint8_t)(g >> 8), (uint8_t)g}};
+    if (attach_filter(fd, s->group) < 0 ||
+        setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0 ||
+        bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+    return fd;
+}
+
+static uint32_t if_addr4(const char *ifname)
+{
+    struct ifaddrs *ifa, *p;
+    uint32_t r = 0;
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (p = ifa; p && !r; p = p->ifa_next)
+        if (p->ifa_addr && p->ifa_addr->sa_family == AF_INET && strcmp(p->ifa_name, ifname) == 0)
+            r = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr;
+    freeifaddrs(ifa);
+    return r;
+}
+
+/* Follows the interfaces (they may come, go or be renumbered) and the
+ * sender address; opens what is missing. */
+static void resolve(struct gem_send *s)
+{
+    char before[32];
+    strlcpy_safe(before, s->state, sizeof(before));
+    unsigned in = if_nametoindex(s->in_if);
+    unsigned ve = s->veth_if[0] ? if_nametoindex(s->veth_if) : 0;
+    if (in != s->in_ifindex || (s->veth_if[0] && ve != s->veth_ifindex))
+        close_fds(s);
+    uint32_t sender = s->from;
+    if (!sender && s->veth_if[0])
+        sender = if_addr4(s->veth_if);
+    if (!sender)
+        sender = if_addr4(s->in_if);
+    s->sender = sender;
+    if (!in || (s->veth_if[0] && !ve)) {
+        snprintf(s->state, sizeof(s->state), "waiting-for-interface");
+    } else if (!sender) {
+        snprintf(s->state, sizeof(s->state), "no-address");
+    } else {
+        if (s->cap_fd < 0) {
+            s->cap_fd = open_capture(s, in);
+            if (s->cap_fd < 0)
+                log_msg("gem: capturing on %s: %s", s->in_if, strerror(errno));
+            else
+                event_add_fd(s->cap_fd, POLLIN, cap_event, s);
+        }
+        if (s->veth_if[0] && s->veth_fd < 0) {
+            s->veth_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(0));
+            if (s->veth_fd < 0)
+                log_msg("gem: a packet socket for %s: %s", s->veth_if, strerror(errno));
+        }
+        s->in_ifindex = in;
+        s->veth_ifindex = ve;
+        bool ok = s->cap_fd >= 0 && (!s->veth_if[0] || s->veth_fd >= 0);
+        snprintf(s->state, sizeof(s->state), ok ? "active" : "socket-error");
+    }
+    if (strcmp(before, s->state) != 0)
+        notify(s, "change");
+}
+
+static uint64_t tick(void *ctx)
+{
+    if (!started)
+        return EVENT_NEVER;
+    if (now_ms >= next_resolve) {
+        for (struct gem_send *s = sends; s; s = s->next)
+            resolve(s);
+        next_resolve = now_ms + RESOLVE_MS;
+    }
+    return next_resolve;
+}
+
+/* ---------------------------------------------------------------------
+ * Directives */
+
+static struct gem_send *find(uint32_t group)
+{
+    for (struct gem_send *s = sends; s; s = s->next)
+        if (s->group == group)
+            return s;
+    return NULL;
+}
+
+/* Sequence numbers start at the wall clock in microseconds, so a sender
+ * that restarts goes on above where it stopped (as long as it averaged less
+ * than a packet per microsecond) and a nonce is never used twice. */
+static uint64_t seq_start(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int directive(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct gem_send n = {.ttl = 64, .cap_fd = -1, .veth_fd = -1};
+    if (gem_parse_group(words, nwords, &n.group, err, errlen) < 0)
+        return -1;
+    bool have_in = false, have_port = false, have_from = false, have_ttl = false;
+    for (int i = 2; i < nwords; i += 2) {
+        const char *k = words[i];
+        if (i + 1 >= nwords)
+            return gem_bad(err, errlen, "gem-send: %s without a value", k);
+        const char *v = words[i + 1];
+        unsigned long u;
+        if (strcmp(k, "in") == 0) {
+            if (have_in)
+                return gem_bad(err, errlen, "gem-send: in given twice");
+            if (!gem_valid_ifname(v))
+                return gem_bad(err, errlen, "gem-send: bad interface name %s", v);
+            strlcpy_safe(n.in_if, v, sizeof(n.in_if));
+            have_in = true;
+        } else if (strcmp(k, "port") == 0) {
+            if (have_port || parse_uint(v, 65535, &u) < 0)
+                return gem_bad(err, errlen, "gem-send: bad or repeated port %s", v);
+            n.port = (uint16_t)u;
+            have_port = true;
+        } else if (strcmp(k, "to") == 0) {
+            if (n.npeers == GEM_MAX_PEERS)
+                return gem_bad(err, errlen, "gem-send: more than %d peers", GEM_MAX_PEERS);
+            if (strlen(v) >= PEER_NAME_MAX)
+                return gem_bad(err, errlen, "gem-send: peer name %s too long", v);
+            for (int j = 0; j < n.npeers; j++)
+                if (strcmp(n.peers[j], v) == 0)
+                    return gem_bad(err, errlen, "gem-send: peer %s given twice", v);
+            strlcpy_safe(n.peers[n.npeers++], v, PEER_NAME_MAX);
+        } else if (strcmp(k, "veth") == 0) {
+            if (n.veth_if[0])
+                return gem_bad(err, errlen, "gem-send: veth given twice");
+            if (!gem_valid_ifname(v))
+                return gem_bad(err, errlen, "gem-send: bad interface name %s", v);
+            strlcpy_safe(n.veth_if, v, sizeof(n.veth_if));
+        } else if (strcmp(k, "from") == 0) {
+            if (have_from || gem_parse_ip4(v, &n.from) < 0 || gem_ip4_is_multicast(n.from) ||
+                n.from == 0)
+                return gem_bad(err, errlen, "gem-send: bad or repeated from address %s", v);
+            have_from = true;
+        } else if (strcmp(k, "ttl") == 0) {
+            if (have_ttl || parse_uint(v, 255, &u) < 0 || u == 0)
+                return gem_bad(err, errlen, "gem-send: ttl %s is not 1-255", v);
+            n.ttl = (uint8_t)u;
+            have_ttl = true;
+        } else {
+            return gem_bad(err, errlen, "gem-send: unknown keyword %s", k);
+        }
+    }
+    if (!have_in)
+        return gem_bad(err, errlen, "gem-send: missing in IF");
+    if (!n.npeers && !n.veth_if[0])
+        return gem_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
+    for (int j = 0; j < n.npeers; j++)
+        if (ext_running() && !esp_peer_find(n.peers[j]))
+            return gem_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
+    struct gem_send *s = find(n.group);
+    bool replace = s != NULL;
+    if (!s) {
+        s = calloc(1, sizeof(*s));
+        if (!s)
+            return gem_bad(err, errlen, "gem-send: out of memory");
+        s->cap_fd = s->veth_fd = -1;
+        s->seq = seq_start();
+        s->next = sends;
+        sends = s;
+    } else {
+        close_fds(s); /* reopened on the new interfaces below */
+    }
+    /* Counters, sequence and sockets' state carry over a replacement. */
+    s->group = n.group;
+    memcpy(s->in_if, n.in_if, sizeof(s->in_if));
+    s->port = n.port;
+    memcpy(s->peers, n.peers, sizeof(s->peers));
+    s->npeers = n.npeers;
+    memcpy(s->veth_if, n.veth_if, sizeof(s->veth_if));
+    s->from = n.from;
+    s->ttl = n.ttl;
+    snprintf(s->state, sizeof(s->state), started ? "pending" : "not-started");
+    if (started)
+        resolve(s);
+    notify(s, replace ? "change" : "add");
+    return 0;
+}
+
+static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    uint32_t group;
+    if (nwords != 2)
+        return gem_bad(err, errlen, "usage: flush gem-send G");
+    if (gem_parse_group(words, nwords, &group, err, errlen) < 0)
+        return -1;
+    for (struct gem_send **pp = &sends; *pp; pp = &(*pp)->next) {
+        struct gem_send *s = *pp;
+        if (s->group != group)
+            continue;
+        notify(s, "flush");
+        close_fds(s);
+        *pp = s->next;
+        free(s);
+        return 0;
+    }
+    return gem_bad(err, errlen, "unknown gem-send %s", words[1]);
+}
+
+static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)
+{
+    char buf[768];
+    for (const struct gem_send *s = sends; s; s = s->next) {
+        fmt(s, "add", buf, sizeof(buf));
+        emit(buf, out);
+    }
+}
+
+static void start(void *ctx)
+{
+    started = true;
+    for (struct gem_send *s = sends; s; s = s->next)
+        resolve(s);
+    next_resolve = now_ms + RESOLVE_MS;
+    event_add_tick(tick, NULL);
+}
+
+static void stop(void *ctx)
+{
+    started = false;
+    while (sends) {
+        struct gem_send *s = sends;
+        sends = s->next;
+        close_fds(s);
+        free(s);
+    }
+}
+
+void gem_send_register(void)
+{
+    config_register_directive("gem-send", directive, NULL);
+    ext_register_flush("gem-send", flush, NULL);
+    ext_register_dump(dump, NULL);
+    ext_on_lifecycle(start, stop, NULL);
+}
