@@ -1,4 +1,6 @@
 #include "mcast/mcast.h"
+#include "mcast/mcif.h"
+#include "mcast/mrib.h"
 #include "mcast/norm.h"
 #include "mcast/sa.h"
 
@@ -6,6 +8,8 @@
  * (the SA table before what originates SAs). */
 void mcast_init(void)
 {
+    mcif_register();
+    mrib_register();
     sa_register();
     norm_init();
 }

@@ -45,6 +45,9 @@ int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned 
  * 0, or -1 when there is no route. */
 int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour);
 
+/* Whether an address is one of ours (on any interface). */
+bool mrib_is_local_addr(struct in_addr a);
+
 /* PIM tells the MRIB the RP of a group (static pim-rp); without it (*,G)
  * entries have no RPF toward an RP. */
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx);
