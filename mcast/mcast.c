@@ -2,6 +2,7 @@
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
 #include "mcast/norm.h"
+#include "mcast/pim.h"
 #include "mcast/sa.h"
 
 /* Each part of the subsystem registers itself here, in dependency order
@@ -11,5 +12,6 @@ void mcast_init(void)
     mcif_register();
     mrib_register();
     sa_register();
+    pim_register();
     norm_init();
 }
