@@ -1,4 +1,5 @@
 #include "mcast/mcast.h"
+#include "mcast/igmp.h"
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
 #include "mcast/norm.h"
@@ -11,6 +12,7 @@ void mcast_init(void)
 {
     mcif_register();
     mrib_register();
+    igmp_register();
     sa_register();
     pim_register();
     norm_init();

@@ -36,9 +36,13 @@ static bool announced;
 static void format_conf(char *buf, size_t len, const char *kind, const struct mcif_conf *c)
 {
     snprintf(buf, len,
-             "%s mcast-interface %s igmp %s pim %s igmp-version %d dr-priority %u auto-her %s\n",
+             "%s mcast-interface %s igmp %s pim %s igmp-version %d dr-priority %u auto-her %s "
+             "igmp-robustness %u igmp-query-interval %u igmp-query-response-interval %u.%u "
+             "igmp-last-member-query-interval %u.%u\n",
              kind, c->name, c->igmp ? "true" : "false", c->pim ? "true" : "false",
-             c->igmp_version, c->dr_priority, c->auto_her ? "true" : "false");
+             c->igmp_version, c->dr_priority, c->auto_her ? "true" : "false", c->igmp_robustness,
+             c->igmp_query_interval, c->igmp_qri_ds / 10, c->igmp_qri_ds % 10,
+             c->igmp_lmqi_ds / 10, c->igmp_lmqi_ds % 10);
 }
 
 static void notify(const struct mcif_conf *c, enum ext_change what)
@@ -97,6 +101,32 @@ static int parse_bool(const char *w, bool *out)
     return -1;
 }
 
+/* Seconds with at most one decimal, as deciseconds: 1 to 31744 (what a
+ * Max Resp Code can carry). */
+static int parse_ds(const char *w, unsigned *out)
+{
+    unsigned long whole = 0, tenth = 0;
+    const char *dot = strchr(w, '.');
+    char intpart[16];
+    size_t il = dot ? (size_t)(dot - w) : strlen(w);
+    if (il == 0 || il >= sizeof(intpart))
+        return -1;
+    memcpy(intpart, w, il);
+    intpart[il] = 0;
+    if (parse_uint(intpart, 3175, &whole) < 0)
+        return -1;
+    if (dot) {
+        if (dot[1] < '0' || dot[1] > '9' || dot[2] != 0)
+            return -1;
+        tenth = (unsigned long)(dot[1] - '0');
+    }
+    unsigned long ds = whole * 10 + tenth;
+    if (ds < 1 || ds > 31744)
+        return -1;
+    *out = (unsigned)ds;
+    return 0;
+}
+
 /* mcast-interface IF [igmp B] [pim B] [igmp-version 2|3] [dr-priority N]
  * [auto-her B]: everything is checked before anything changes. */
 static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ctx)
@@ -109,7 +139,15 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
         snprintf(err, errlen, "mcast-interface: '%s' is not an interface name", words[1]);
         return -1;
     }
-    struct mcif_conf c = {.igmp = true, .pim = true, .igmp_version = 3, .dr_priority = 1};
+    struct mcif_conf c;
+    memset(&c, 0, sizeof(c)); /* compared with memcmp: no stray padding */
+    c.igmp = c.pim = true;
+    c.igmp_version = 3;
+    c.dr_priority = 1;
+    c.igmp_robustness = 2;
+    c.igmp_query_interval = 125;
+    c.igmp_qri_ds = 100;
+    c.igmp_lmqi_ds = 10;
     strlcpy_safe(c.name, words[1], sizeof(c.name));
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
@@ -145,10 +183,45 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
                 return -1;
             }
             c.dr_priority = (unsigned)n;
+        } else if (strcmp(k, "igmp-robustness") == 0) {
+            if (parse_uint(v, 7, &n) < 0 || n < 1) {
+                snprintf(err, errlen, "mcast-interface %s: igmp-robustness is 1 to 7, not '%s'",
+                         c.name, v);
+                return -1;
+            }
+            c.igmp_robustness = (unsigned)n;
+        } else if (strcmp(k, "igmp-query-interval") == 0) {
+            if (parse_uint(v, 31744, &n) < 0 || n < 1) {
+                snprintf(err, errlen,
+                         "mcast-interface %s: igmp-query-interval is 1 to 31744 seconds, not '%s'",
+                         c.name, v);
+                return -1;
+            }
+            c.igmp_query_interval = (unsigned)n;
+        } else if (strcmp(k, "igmp-query-response-interval") == 0 ||
+                   strcmp(k, "igmp-last-member-query-interval") == 0) {
+            unsigned ds;
+            if (parse_ds(v, &ds) < 0) {
+                snprintf(err, errlen,
+                         "mcast-interface %s: %s is 0.1 to 3174.4 seconds (one decimal), not '%s'",
+                         c.name, k, v);
+                return -1;
+            }
+            if (k[5] == 'q')
+                c.igmp_qri_ds = ds;
+            else
+                c.igmp_lmqi_ds = ds;
         } else {
             snprintf(err, errlen, "mcast-interface %s: unknown option '%s'", c.name, k);
             return -1;
         }
+    }
+    if (c.igmp_qri_ds >= c.igmp_query_interval * 10) {
+        snprintf(err, errlen,
+                 "mcast-interface %s: igmp-query-response-interval must be below "
+                 "igmp-query-interval",
+                 c.name);
+        return -1;
     }
     struct mcif *m = find(c.name);
     if (m) {

@@ -2,9 +2,15 @@
  *
  *   mcast-interface IF [igmp true|false] [pim true|false] [igmp-version 2|3]
  *                      [dr-priority N] [auto-her true|false]
+ *                      [igmp-robustness N] [igmp-query-interval S]
+ *                      [igmp-query-response-interval S]
+ *                      [igmp-last-member-query-interval S]
  *
  * Defaults: igmp true, pim true, igmp-version 3, dr-priority 1, auto-her
- * false.  The directive works in babeld.conf, with -C and on a read-write
+ * false, and RFC 3376's timers: robustness 2, query interval 125 s, query
+ * response interval 10 s, last member query interval 1 s (the intervals
+ * in seconds with at most one decimal; the response interval must be
+ * below the query interval).  The directive works in babeld.conf, with -C and on a read-write
  * local socket (a later line for the same IF replaces its settings);
  * `flush mcast-interface IF` removes it. */
 #ifndef MCAST_MCIF_H
@@ -22,6 +28,11 @@ struct mcif_conf {
     int igmp_version; /* 2 or 3 */
     unsigned dr_priority;
     bool auto_her;
+    /* IGMP timers (added by the IGMP side; PIM ignores them). */
+    unsigned igmp_robustness;    /* 1..7 */
+    unsigned igmp_query_interval; /* s, 1..31744 */
+    unsigned igmp_qri_ds;        /* query response interval, 1/10 s */
+    unsigned igmp_lmqi_ds;       /* last member query interval, 1/10 s */
 };
 
 /* Registers the directive and the flush handler (from mcast_init). */

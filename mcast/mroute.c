@@ -227,9 +227,9 @@ static void sync_group(struct in_addr g)
         struct in_addr any = {INADDR_ANY};
         struct mrib_view v;
         bool keep = kmfc_sync(k);
-        /* A derived entry outlives its (*,G) only as a negative entry that
-         * keeps the kernel from asking again; it goes when idle. */
-        if (!keep || (k->derived && mrib_get(any, g, &v) < 0 && !k->installed))
+        /* A derived entry goes with its (*,G); if S still sends, the
+         * kernel asks again and gets a negative entry (no oifs). */
+        if (!keep || (k->derived && mrib_get(any, g, &v) < 0))
             kmfc_free(k);
     }
 }
