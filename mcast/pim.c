@@ -332,6 +332,7 @@ static void elect_dr(struct pim_if *pif)
         log_debug(1, "pim: DR on %s is now %s", pif->name, pim_ip(dr, a));
         pif->dr = dr;
         notify_if(pif, "change");
+        pim_jp_rp_changed(); /* who joins for IGMP receivers changed */
     }
 }
 

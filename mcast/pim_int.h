@@ -98,7 +98,7 @@ void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n);
 void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr);
 /* PIM stops on an interface: its downstream state goes. */
 void pim_jp_if_down(struct pim_if *pif);
-/* The RP set changed: (*,G) joins follow. */
+/* The RP set or a DR changed: upstream joins are looked at again. */
 void pim_jp_rp_changed(void);
 void pim_jp_dump(void (*emit)(const char *line, void *out), void *out);
 

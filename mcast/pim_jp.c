@@ -235,10 +235,17 @@ static void up_sync(const struct mrib_view *v, bool gone)
     if (want && is_star(v->source))
         want = !pim_is_ssm(v->group) && pim_rp_of(v->group, &rp) == 0;
     if (want) {
+        /* 4.1.6: receivers heard by IGMP count only where we are the DR
+         * (on a link with PIM); another router there joins for them. */
         bool down = false;
-        for (unsigned i = 0; i < v->noifs; i++)
-            if (v->oifs[i] != v->iif)
-                down = true;
+        for (unsigned i = 0; i < v->noifs; i++) {
+            if (v->oifs[i] == v->iif)
+                continue;
+            struct pim_if *o = pim_if_by_index(v->oifs[i]);
+            if (v->oif_origins[i] == MRIB_FROM_IGMP && o && o->dr.s_addr != o->addr.s_addr)
+                continue;
+            down = true;
+        }
         want = down;
     }
     if (!want) {
@@ -845,7 +852,11 @@ void pim_jp_stop(void)
     jp_started = false;
 }
 
-void pim_jp_rp_changed(void) { if (jp_started) up_resync(); }
+void pim_jp_rp_changed(void)
+{
+    if (jp_started)
+        up_resync();
+}
 
 void pim_jp_dump(void (*emit)(const char *line, void *out), void *out)
 {

@@ -11,9 +11,13 @@ listen: joins GROUP (for SOURCE only with --source: an IGMPv3
         received N first-ms T last-ms T max-gap-ms G gap-at-ms A
         (times relative to the start; max-gap is the longest silence
         between two datagrams after the first one, gap-at when it began).
-        Touches READY once the socket is joined.
+        SIGTERM ends it early (the line is still written).
+        Touches READY once the socket is joined; PROGRESS holds the count so
+        far (rewritten every 50 datagrams).
 """
 import argparse
+import os
+import signal
 import socket
 import struct
 import sys
@@ -69,17 +73,23 @@ def listen(a):
     first = last = None
     gap = 0.0
     gap_at = 0.0
-    while True:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while not stop:
         left = end - time.monotonic()
         if left <= 0:
             break
-        s.settimeout(left)
+        s.settimeout(min(left, 0.2))
         try:
             s.recvfrom(65536)
-        except socket.timeout:
-            break
+        except (socket.timeout, InterruptedError):
+            continue
         now = time.monotonic() - t0
         n += 1
+        if a.progress and (n % 50 == 0 or n == 1):
+            with open(a.progress + ".tmp", "w") as f:
+                f.write("%d\n" % n)
+            os.rename(a.progress + ".tmp", a.progress)
         if first is None:
             first = now
         elif now - last > gap:
@@ -109,6 +119,7 @@ def main():
     pl.add_argument("--port", type=int, required=True)
     pl.add_argument("--duration", type=float, required=True)
     pl.add_argument("--ready")
+    pl.add_argument("--progress")
     pl.add_argument("--out", required=True)
     a = p.parse_args()
     return inject(a) if a.cmd == "inject" else listen(a)
