@@ -41,6 +41,18 @@ struct kmfc {
 };
 
 static int fd = -1;
+static bool allowed; /* the daemon runs: the socket may be opened */
+static int open_socket(void);
+
+/* The socket is opened when the first mcast-interface (or MRIB entry)
+ * needs it: a router with no multicast configuration never takes the
+ * namespace's one MRT_INIT socket (smcrouted or pimd may want it). */
+static bool ensure(void)
+{
+    if (fd < 0 && allowed)
+        open_socket();
+    return fd >= 0;
+}
 static int vif_ifindex[MAXVIFS]; /* 0: free */
 static struct kmfc *kmfcs;
 static unsigned nkmfc;
@@ -73,7 +85,7 @@ static int vif_of(unsigned ifindex)
 static int vif_add(unsigned ifindex)
 {
     int v = vif_of(ifindex);
-    if (v >= 0 || fd < 0)
+    if (v >= 0 || !ensure())
         return v;
     for (v = 0; v < MAXVIFS && vif_ifindex[v]; v++)
         ;
@@ -236,7 +248,7 @@ static void sync_group(struct in_addr g)
 
 void mroute_entry_changed(const struct mrib_view *v, enum ext_change what)
 {
-    if (fd < 0)
+    if (!ensure())
         return;
     if (v->source.s_addr != INADDR_ANY && what != EXT_FLUSH)
         kmfc_get(v->source, v->group, false);
@@ -353,7 +365,7 @@ static void on_readable(int sfd, short revents, void *ctx)
 
 int mroute_send_igmp(unsigned ifindex, struct in_addr dst, const uint8_t *m, size_t len)
 {
-    if (fd < 0)
+    if (!ensure())
         return -1;
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr = dst};
     union {
@@ -375,7 +387,7 @@ int mroute_send_igmp(unsigned ifindex, struct in_addr dst, const uint8_t *m, siz
 
 int mroute_join(unsigned ifindex, struct in_addr group, bool join)
 {
-    if (fd < 0)
+    if (!ensure())
         return -1;
     struct ip_mreqn mr = {.imr_multiaddr = group, .imr_ifindex = (int)ifindex};
     int rc = setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mr,
@@ -409,6 +421,8 @@ static void vif_sync(void)
 
 static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
 {
+    if (what != EXT_FLUSH)
+        ensure();
     vif_dirty = true;
     if (what == EXT_FLUSH && fd >= 0) {
         int v = vif_of(if_nametoindex(c->name));
@@ -438,7 +452,17 @@ uint64_t mroute_tick(void)
     return next_vif_sync < next_idle_check ? next_vif_sync : next_idle_check;
 }
 
+static void count_mcif(const struct mcif_conf *c, void *ctx) { ++*(unsigned *)ctx; }
+
 int mroute_start(void)
+{
+    allowed = true;
+    unsigned n = 0;
+    mcif_foreach(count_mcif, &n);
+    return n ? open_socket() : 0;
+}
+
+static int open_socket(void)
 {
     fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_IGMP);
     if (fd < 0) {
@@ -468,6 +492,7 @@ int mroute_start(void)
 
 void mroute_stop(void)
 {
+    allowed = false;
     if (fd < 0)
         return;
     while (kmfcs)
