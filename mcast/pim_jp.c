@@ -680,10 +680,7 @@ void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pi
         log_debug(1, "pim: assert for %s on %s lost to %s", e, pif->name, pim_ip(from, w));
         assert_set_lost(a, true);
     } else {
-        if (a->lost) {
-            a->lost = false;
-            assert_set_lost(a, false);
-        }
+        assert_set_lost(a, false);
         pim_stats.assert_won++;
         a->winner = pif->addr;
         a->pref = pref;
