@@ -584,6 +584,124 @@ of crypto, the rest one sendto per packet in esp_send and the kernel's path), th
 receiving one about 9 us, and the ESP socket's default receive buffer overflows at
 full rate.  Both run on the Babel event loop (batches of 16 frames; a UDP_SEGMENT
 frame may hold 40 datagrams, about 0.3 ms of work per frame).
+PIM-SM
+------
+
+PIM-SM (RFC 7761) runs, for IPv4, on every interface that `mcast-interface IF` names with
+`pim true` (the default; `dr-priority N` is its DR priority, default 1).  It carries the
+MRIB's downstream interest upstream, hop by hop, along Babel's routes: the RPF interface
+and neighbour toward a source (or an RP) are those of Babel's selected route
+(`mrib_rpf`, from babel/metrics.h), so PIM needs no other unicast routing protocol.
+
+    pim-rp ADDRESS [group PREFIX]       static RP for PREFIX (default 224.0.0.0/4)
+    pim-hello-interval SECONDS          Hello_Period (default 30, 1..18000)
+    pim-join-prune-interval SECONDS     t_periodic (default 60, 1..18000)
+
+All three work in babeld.conf, with -C and on a read-write local socket.  A `pim-rp`
+for the same prefix replaces the earlier one; the longest matching prefix wins.  A
+prefix inside 232.0.0.0/8 is refused: that is the SSM range, served with (S,G) only
+((*,G) joins for it are neither sent nor accepted).
+
+What it does:
+
+- Hellos every Hello_Period (jittered), at once on a new interface and soon after a new
+  or restarted neighbour is heard, with holdtime 3.5 x Hello_Period, LAN Prune Delay
+  (propagation delay 500 ms, override interval 2500 ms, T bit clear), DR priority and a
+  generation id chosen when the interface comes up.  A goodbye (holdtime 0) when the
+  interface leaves the configuration, loses its address, or the daemon stops.
+- Neighbours expire after their holdtime; a new generation id is a restart (our joins
+  are sent to it again at once).  The DR is elected as 4.3.2 says: the highest priority
+  when every neighbour sends one, else the highest address.
+- Upstream: an MRIB entry with downstream interest (a PIM join, or an IGMP receiver on an
+  interface where we are the DR) on an interface other than its RPF interface makes a
+  Join toward its RPF neighbour, sent at once and every t_periodic, holdtime 3.5 x
+  t_periodic.  When Babel's route moves, the MRIB says so in the same pass of the event
+  loop and the old neighbour gets a Prune, the new one a Join, immediately.  Another
+  router's Join for the same entry to the same neighbour suppresses ours (4.5.7); its
+  Prune makes us override it with a Join within the override interval.  No Join when
+  the RPF neighbour is none (the source is on-link, or we are the RP).
+- Downstream: a Join addressed to us adds the interface to the MRIB entry (origin PIM)
+  until its holdtime runs out; a Prune removes it at once on a link with one neighbour,
+  and after the J/P override interval (propagation delay + override interval, 3 s by
+  default) on a link with more, unless a Join comes first.
+- (*,G): toward the RP `pim-rp` gives, with the RP in the Encoded-Source (S, W and R
+  bits); a (*,G) join naming another RP is ignored and counted.  The MRIB derives (S,G)
+  forwarding from (*,G) when traffic arrives (mcast/mroute.c).
+- Source-Active: the SA table acts as an RP fed by MSDP would.  For every active SA
+  (S,G) (outside the SSM range) and every (*,G) entry with downstream interfaces, those
+  interfaces become (S,G) interest (origin PIM), so (S,G) joins go toward each active
+  source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.
+- Asserts (4.6) for (S,G) on the link where we forward: an Assert better than ours
+  (lower preference, then lower metric, then higher address) makes us a loser, and the
+  interface's PIM contribution leaves the MRIB for Assert_Time (180 s) or until the
+  winner goes or loses; a worse one is answered with our own Assert and we stay the
+  winner (re-asserted every 177 s).  Our metric: preference 0 and metric 0 for an
+  on-link source, else preference 120 and Babel's route metric.  `pim_assert_data_on_oif`
+  (mcast/pim.h) is the hook for the kernel's WRONGVIF upcall that starts an assert.
+- Bad input: a message with a bad checksum, version, truncated or with impossible
+  contents is counted by reason and dropped; Join/Prune and Assert from a router that sent
+  no Hello, and anything received on an interface without PIM, are ignored and counted.
+  Registers, Bootstrap and other types are counted as `other` and ignored.
+
+The messages are those of RFC 7761 4.9, IPv4 only (address family 1, native encoding),
+IP protocol 103 to 224.0.0.13 with TTL 1, the checksum over the whole message.  Our
+Hello, byte by byte:
+
+    0  0x20 (version 2, type 0 Hello), 0x00, checksum (2)
+    4  00 01 00 02 HH HH               holdtime (s)
+   10  00 02 00 04 01 f4 09 c4         LAN Prune Delay: T 0, 500 ms, 2500 ms
+   18  00 13 00 04 PP PP PP PP         DR priority
+   26  00 14 00 04 GG GG GG GG         generation id
+
+and a Join/Prune carries one entry: upstream neighbour (01 00 + 4 bytes), reserved, one
+group, holdtime; the group (01 00 00 20 + 4 bytes), 1 joined and 0 pruned (or 0 and 1),
+the source (01 00 04 20 + S for (S,G); 01 00 07 20 + RP for (*,G)).  tests/unit/
+test_pim_codec.c has golden bytes for Hello, (S,G) and (*,G) Join/Prune and Assert.
+
+Records (dump, and monitor for all but pim-stats and pim-rp):
+
+    add pim-rp 10.0.10.1 group 239.2.0.0/16
+    add pim-interface a-l address 10.0.1.1 dr 10.0.1.2 dr-priority 3 genid ab659aba neighbours 1 hello-interval 2
+    add pim-neighbour 10.0.1.2 if a-l dr-priority 5 holdtime 105 genid 542e1fe3 expires 100 dr true uptime 6
+    add pim-upstream (10.0.10.2,232.1.1.1) group 232.1.1.1 if 3-2 neighbour 10.0.23.2 rp none next-join 59
+    add pim-downstream (10.0.10.2,232.1.1.1)%1-2 if 1-2 expires 210 state join
+    add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l winner 10.0.5.9 preference 0 metric 0 lost true
+    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 asserts-out 0 assert-won 0 assert-lost 0
+
+`dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
+holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
+`prune-pending`; `(*,G)` entries read `(*,239.2.2.2)` and have `rp ADDRESS` in
+pim-upstream.  A router without PIM interfaces or RPs prints none of these.
+
+Timers: Hello_Period 30 s (pim-hello-interval), Hello holdtime 3.5 x that, t_periodic
+60 s (pim-join-prune-interval), J/P holdtime 3.5 x that (210 s), propagation delay
+500 ms, override interval 2500 ms, J/P override interval 3 s, t_suppressed 1.1..1.4 x
+t_periodic, t_override 0..2.5 s, Assert_Time 180 s, Assert_Override_Interval 3 s.
+
+With Debian's pimd 2.3.2 (tests/netns/t-pim-interop, on a bridged link): each lists the
+other as a neighbour with the other's holdtime and DR priority, both elect the same DR
+(in our dump and in `pimd -r`'s VIF flags), also after our dr-priority changes at run
+time; pimd's (S,G) join for an IGMPv3 receiver behind it is applied by us and the stream
+flows through our kernel's MFC and pimd to the receiver; our goodbye makes pimd forget
+us at once.  tshark 4.0 dissects our Hello and Join/Prune with every checksum correct.
+
+Figures (tests/netns, two cores shared with other jobs, so noisy): a source two Babel
+hops from the receiver's router, 200 datagrams/s; the link on the path goes down; Babel
+moved the route at the receiver's router after 3083 ms and the receiver's longest gap was
+3065 ms (t-pim-stream requires gap <= convergence + 1 s); a prune overridden on a
+three-router link left the other receiver's stream with a 15 ms longest gap
+(t-pim-lan); a join reaches the first-hop router about 30 ms after the receiver's IGMP
+report.
+
+Not done: Registers (a source reaches (*,G) receivers only when its first-hop router is
+the RP or through an SA), (S,G,rpt) prunes and SPT switchover (counted as rpt-ignored),
+BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), Asserts for (*,G), and downstream routers
+do not redirect their joins to an assert winner (they keep joining Babel's next hop).
+The kernel's WRONGVIF upcall is not yet wired to `pim_assert_data_on_oif` (mcast/
+mroute.c, with MRT_ASSERT), so asserts start only when another router asserts.  Each
+Join/Prune carries one entry (no bundling).  There is no `flush pim-rp`, and a `pim-rp`
+given at run time reaches existing (*,G) entries only at their next RPF change.  The
+RPF neighbour is Babel's IPv4 next hop: with v4-via-v6 routes there is none to join.
 
 Status
 ------
@@ -635,6 +753,13 @@ Works today:
   tampered, truncated, wrong-GAK, stale-key and forged packets counted by reason, the
   gem-group, gem-send, gem-receive and gem-input records (tests/netns/t-gem-veth,
   t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem).
+- PIM-SM for IPv4 (mcast/pim*.c): Hellos, neighbours, DR election, (*,G) and (S,G)
+  Join/Prune toward the RPF neighbour of Babel's selected route, moved when the route
+  moves, received joins as MRIB oifs with expiry, prune override and join suppression on
+  multi-access links, Asserts, static RP (`pim-rp`), SSM 232/8 with (S,G) only, (S,G)
+  joins toward the sources of the SA table, and the pim-* records; interoperates with
+  Debian's pimd 2.3.2 (neighbours, DR, its joins) and dissects cleanly in tshark
+  (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -652,7 +777,7 @@ Not yet:
 - Normalizer: one worker thread (PACKET_FANOUT over several is not done); rules match
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
-- No IGMP/PIM, MRIB or policy engine yet.
+- No policy engine yet.
 - GEM: keys are configured, not negotiated; IPv4 only; the data path runs on the Babel
   event loop, one sendto per packet and output (no worker thread, no io_uring or
   sendmmsg batching), so end to end through ESP it delivers about a fifth of the plain
@@ -663,8 +788,11 @@ Not yet:
   peer drops its packets until it restarts too or gets new SPIs; IPv4 outer headers
   only; no SA lifetimes (bytes or time) other than the sequence number space; routes
   into the ipsecN devices are not added by the daemon; no TFC padding is sent.
+- PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
+  no (*,G) Asserts; asserts are not yet started by the kernel's WRONGVIF upcall; joins
+  are not redirected to an assert winner; one entry per Join/Prune ("PIM", Not done).
 - SAs are originated by `sa-announce` and by normalizer rules with a VIP, not yet by
-  a native source on an mcast-interface (which needs IGMP/PIM).  SAs are not used yet: no MRIB (issue 5) reads
-  them.  They do not cross a stock babeld
+  a native source on an mcast-interface.  PIM uses them: (*,G) interest becomes (S,G)
+  joins toward each active source of G.  They do not cross a stock babeld
   node.  A link that goes down and comes back without its neighbour being flushed is
   not re-synchronised: SAs lost meanwhile come back with their next refresh.

@@ -1,11 +1,19 @@
 #include "mcast/mcast.h"
+#include "mcast/igmp.h"
+#include "mcast/mcif.h"
+#include "mcast/mrib.h"
 #include "mcast/norm.h"
+#include "mcast/pim.h"
 #include "mcast/sa.h"
 
 /* Each part of the subsystem registers itself here, in dependency order
  * (the SA table before what originates SAs). */
 void mcast_init(void)
 {
+    mcif_register();
+    mrib_register();
+    igmp_register();
     sa_register();
+    pim_register();
     norm_init();
 }

@@ -1,0 +1,26 @@
+/* IGMP, the router side (RFC 2236, RFC 3376): on every mcast-interface with
+ * `igmp true`, querier election, general, group-specific and
+ * group-and-source-specific queries, per-group INCLUDE/EXCLUDE state with
+ * source lists and all of RFC 3376's timers, and the compatibility modes for
+ * IGMPv1 and IGMPv2 hosts and queriers.  What receivers want becomes MRIB
+ * oifs (mrib.h): an EXCLUDE-mode group is (*,G) on the interface, an
+ * INCLUDE-mode group (S,G) for each source whose timer runs.
+ *
+ * Records: igmp-group G if IF ..., igmp-interface IF ..., igmp-stats. */
+#ifndef MCAST_IGMP_H
+#define MCAST_IGMP_H
+
+#include <stdint.h>
+
+struct igmp_stats {
+    uint64_t received, queries, v1_reports, v2_reports, v3_reports, leaves;
+    uint64_t truncated, bad_checksum, malformed, unknown_type, not_on_link, unknown_records;
+    uint64_t queries_sent, send_errors;
+};
+
+/* Registers with mcast-interface, the MRIB's socket and the local
+ * interface (from mcast_init, after mrib_register). */
+void igmp_register(void);
+const struct igmp_stats *igmp_get_stats(void);
+
+#endif

@@ -1,0 +1,64 @@
+/* The multicast RIB (IPv4): (S,G) and (*,G) entries, each with an incoming
+ * interface from Babel's route toward S (or toward the RP for (*,G)) and
+ * outgoing interfaces contributed by IGMP membership and PIM joins.  The
+ * MRIB programs routable traffic into the kernel's multicast forwarding
+ * (mcast/mroute.h: MRT_INIT, vifs, MFC entries) and re-computes RPF when
+ * Babel's routes change.  A sketch agreed between the IGMP/MRIB and PIM
+ * sides; the IGMP/MRIB side owns this file and may refine it. */
+#ifndef MCAST_MRIB_H
+#define MCAST_MRIB_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "babel/extension.h"
+
+enum mrib_origin {
+    MRIB_FROM_IGMP = 1u << 0,
+    MRIB_FROM_PIM = 1u << 1,
+};
+
+#define MRIB_MAX_OIFS 32
+
+struct mrib_view {
+    struct in_addr source;        /* INADDR_ANY for (*,G) */
+    struct in_addr group;
+    unsigned iif;                 /* 0: no route toward the source (or RP) */
+    struct in_addr rpf_neighbour; /* next hop toward S (or the RP); INADDR_ANY
+                                     when it is on-link or local */
+    unsigned noifs;
+    unsigned oifs[MRIB_MAX_OIFS];        /* ifindexes */
+    unsigned oif_origins[MRIB_MAX_OIFS]; /* enum mrib_origin bits, per oif */
+};
+
+/* Registers records and lifecycle hooks (from mcast_init). */
+void mrib_register(void);
+
+/* Downstream interest of an interface in (S,G), or (*,G) with source
+ * INADDR_ANY.  Idempotent per (entry, ifindex, origin); an entry goes when
+ * its last oif of every origin goes.  0, or -1 on bad arguments. */
+int mrib_add_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
+int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
+
+/* RPF toward an address, from Babel's selected route (babel/metrics.h):
+ * the interface and the next hop (INADDR_ANY when on-link or ours).
+ * 0, or -1 when there is no route. */
+int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour);
+
+/* Whether an address is one of ours (on any interface). */
+bool mrib_is_local_addr(struct in_addr a);
+
+/* PIM tells the MRIB the RP of a group (static pim-rp); without it (*,G)
+ * entries have no RPF toward an RP. */
+void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx);
+
+/* 0, or -1 when there is no such entry. */
+int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
+void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);
+
+/* Called after an entry appears (EXT_ADD), changes (oifs, iif or RPF
+ * neighbour, e.g. when Babel's route toward S moves) or goes (EXT_FLUSH). */
+typedef void (*mrib_change_fn)(const struct mrib_view *e, enum ext_change what, void *ctx);
+int mrib_on_change(mrib_change_fn fn, void *ctx);
+
+#endif
