@@ -434,7 +434,8 @@ the overlay.
   datagrams, and a checksum the kernel has not yet filled in is not checked; other
   UDP checksums and every IPv4 header checksum are.  Fragments are counted and
   dropped (the normalizer in front reassembles).  Each datagram becomes one GEM
-  packet, sent to each `to PEER` (a gem-peer) through ESP and/or into `veth IF`
+  packet, sent to each `to PEER` (a gem-peer defined before the gem-send line; one
+  flushed later makes its sends fail, counted) through ESP and/or into `veth IF`
   (to G's multicast MAC).  The carrying datagram is from ADDR (`from`, or the first
   IPv4 address of the veth, else of IF), to G, UDP 6698 -> 6698, TTL 64 (`ttl`).  A
   datagram to port 6698 is never sealed again.  At most 8 peers; one gem-send per

@@ -472,8 +472,10 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         return gem_bad(err, errlen, "gem-send: missing in IF");
     if (!n.npeers && !n.veth_if[0])
         return gem_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
+    /* As esp-sa lines, a gem-send names peers defined before it (a peer
+     * flushed later only makes its sends fail, counted as esp-errors). */
     for (int j = 0; j < n.npeers; j++)
-        if (ext_running() && !esp_peer_find(n.peers[j]))
+        if (!esp_peer_find(n.peers[j]))
             return gem_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
     struct gem_send *s = find(n.group);
     bool replace = s != NULL;

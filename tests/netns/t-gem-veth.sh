@@ -30,6 +30,21 @@ ip -n "$NSB" addr add 10.0.9.2/24 dev b-u || fail "address on b-u"
 ip -n "$NSC" addr add 10.0.9.3/24 dev c-u || fail "address on c-u"
 
 KEY1="sek $GEM_SEK gak $GEM_GAK key-id 1"
+step "0. a bad gem line in the configuration file stops the daemon with the file, line and reason"
+bad_conf() {   # NAME LINE2 REASON: line 2 of a file is bad
+    printf '%s\n' "gem-group $GROUP $KEY1" "$2" >"$T/$1.conf"
+    BM_EXPECT_EXIT=1 start_raw "$1" "$NSB" "$OURS" -c "$T/$1.conf" -I "$T/$1.pid" -S "$T/$1.state" -G "$BM_PORT" b-u
+    wait_exit "$1" 2
+    [ "${BM_RC[$1]}" = 1 ] || soft_fail "$1: exit status ${BM_RC[$1]}, expected 1"
+    grep -qF "$T/$1.conf:2: $3" "$T/$1.out" || soft_fail "$1: no '$T/$1.conf:2: $3' in: $(cat "$T/$1.out")"
+    note "$(head -n 1 "$T/$1.out")"
+}
+bad_conf bad1 "gem-group $GROUP sek ${GEM_SEK}00 gak $GEM_GAK key-id 2" "gem-group: sek: 33 bytes, must be 32"
+bad_conf bad2 "gem-group $GROUP sek-file $T/nonexistent gak $GEM_GAK key-id 2" "gem-group: sek-file $T/nonexistent: No such file"
+bad_conf bad3 "gem-send $GROUP in a-l port 5000 to nosuchpeer" "gem-send: no gem-peer nosuchpeer"
+bad_conf bad4 "gem-receive $GROUP in b-u" "gem-receive: missing out IF"
+pass "bad keys, an unknown peer and a missing clause refused at start"
+
 start_babeld A "$NSA" "$OURS" \
     -C "mcast-rule cam1 in a-s group $GROUP port 5000 source 10.1.1.50 resource $VIP out a-l" \
     -C "gem-group $GROUP $KEY1" -C "gem-send $GROUP in a-l port 5000 veth a-u" a-u
