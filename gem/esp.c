@@ -36,7 +36,7 @@
 #define ESP_MTU_DEFAULT 1400
 #define ESP_MTU_MIN 576
 #define ESP_MTU_MAX 9000
-#define ESP_BATCH 64 /* packets per event, so no socket starves the loop */
+#define ESP_BATCH 32 /* packets per event and syscall; no socket starves the loop */
 #define ESP_PKT_MAX 65535
 
 enum esp_encap { ENCAP_ESP, ENCAP_UDP };
@@ -71,8 +71,13 @@ static struct esp_peer *peers;
 static esp_inner_fn inner_fn;
 static void *inner_ctx;
 static int raw_fd = -1, udp_fd = -1;
-/* One packet at a time goes through each: the event loop is one thread. */
-static uint8_t rx_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
+/* The event loop is one thread, and a batch is done before the next event:
+ * slots hold a batch of received datagrams, or of sealed packets on their
+ * way out; tun_buf one packet read from a device, tx_buf one packet of
+ * esp_send, plain_buf one decrypted packet.  Only the pages a packet
+ * touches become resident. */
+static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
+static uint8_t tun_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
     plain_buf[ESP_PKT_MAX];
 
 static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -104,35 +109,55 @@ void esp_set_inner_handler(esp_inner_fn fn, void *ctx)
 /* ---------------------------------------------------------------------
  * Outbound */
 
-static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
-{
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = p->c.address};
-    int fd = raw_fd;
-    if (p->c.encap == ENCAP_UDP) {
-        fd = udp_fd;
-        to.sin_port = htons(p->udp_port);
-    }
-    if (fd < 0)
-        return -1;
-    struct iovec iov = {(void *)pkt, len};
+/* Where and how a peer's ESP goes: the socket, the destination, and the
+ * IP_PKTINFO that makes `local` the outer source.  One per batch. */
+struct dest {
+    int fd;
+    struct sockaddr_in to;
     union {
         char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
         struct cmsghdr align;
     } cb;
-    memset(&cb, 0, sizeof(cb));
-    struct msghdr m = {.msg_name = &to,
-                       .msg_namelen = sizeof(to),
-                       .msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = cb.buf,
-                       .msg_controllen = sizeof(cb.buf)};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+};
+
+static int dest_of(const struct esp_peer *p, struct dest *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->to.sin_family = AF_INET;
+    d->to.sin_addr.s_addr = p->c.address;
+    d->fd = raw_fd;
+    if (p->c.encap == ENCAP_UDP) {
+        d->fd = udp_fd;
+        d->to.sin_port = htons(p->udp_port);
+    }
+    struct cmsghdr *cm = (struct cmsghdr *)d->cb.buf;
     cm->cmsg_level = IPPROTO_IP;
     cm->cmsg_type = IP_PKTINFO;
     cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
     struct in_pktinfo pi = {.ipi_spec_dst.s_addr = p->c.local};
     memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-    return sendmsg(fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
+    return d->fd >= 0 ? 0 : -1;
+}
+
+static void msg_to(struct dest *d, struct msghdr *m, struct iovec *iov)
+{
+    *m = (struct msghdr){.msg_name = &d->to,
+                         .msg_namelen = sizeof(d->to),
+                         .msg_iov = iov,
+                         .msg_iovlen = 1,
+                         .msg_control = d->cb.buf,
+                         .msg_controllen = sizeof(d->cb.buf)};
+}
+
+static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
+{
+    struct dest d;
+    if (dest_of(p, &d) < 0)
+        return -1;
+    struct iovec iov = {(void *)pkt, len};
+    struct msghdr m;
+    msg_to(&d, &m, &iov);
+    return sendmsg(d.fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
 }
 
 static int next_header_of(const uint8_t *inner, size_t len)
@@ -166,15 +191,38 @@ int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
     return 0;
 }
 
+/* What the kernel routed into the device: read a batch, seal each packet
+ * into its own slot, send them all with one sendmmsg. */
 static void on_tun(int fd, short revents, void *ctx)
 {
     struct esp_peer *p = ctx;
+    struct iovec iov[ESP_BATCH];
+    struct mmsghdr mm[ESP_BATCH];
+    struct dest d;
+    bool have_dest = dest_of(p, &d) == 0;
+    unsigned k = 0;
     for (int i = 0; i < ESP_BATCH; i++) {
-        ssize_t n = read(fd, rx_buf, sizeof(rx_buf));
+        ssize_t n = read(fd, tun_buf, sizeof(tun_buf));
         if (n <= 0)
-            return;
-        esp_send(p, rx_buf, (size_t)n);
+            break;
+        if (!p->have_out) {
+            p->no_sa++;
+            continue;
+        }
+        long l = esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k]));
+        if (l < 0 || !have_dest) {
+            p->out.n.errors++;
+            continue;
+        }
+        iov[k] = (struct iovec){slots[k], (size_t)l};
+        msg_to(&d, &mm[k].msg_hdr, &iov[k]);
+        k++;
     }
+    if (k == 0)
+        return;
+    int sent = sendmmsg(d.fd, mm, k, MSG_DONTWAIT);
+    /* What the socket would not take is lost, as a full queue loses it. */
+    p->out.n.errors += k - (unsigned)(sent > 0 ? sent : 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -228,39 +276,60 @@ static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
     deliver(p, nh, plain_buf, ilen);
 }
 
-static void on_raw(int fd, short revents, void *ctx)
+/* Up to a batch of datagrams into the slots, with their sources; the
+ * number read (0 when none). */
+static int recv_batch(int fd, struct mmsghdr *mm, struct iovec *iov, struct sockaddr_in *from)
 {
     for (int i = 0; i < ESP_BATCH; i++) {
-        ssize_t n = recv(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT);
-        if (n < 0)
-            return;
+        iov[i] = (struct iovec){slots[i], sizeof(slots[i])};
+        mm[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+                                        .msg_namelen = sizeof(from[i]),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1};
+    }
+    int n = recvmmsg(fd, mm, ESP_BATCH, MSG_DONTWAIT, NULL);
+    return n > 0 ? n : 0;
+}
+
+static void on_raw(int fd, short revents, void *ctx)
+{
+    struct mmsghdr mm[ESP_BATCH];
+    struct iovec iov[ESP_BATCH];
+    struct sockaddr_in from[ESP_BATCH];
+    int n = recv_batch(fd, mm, iov, from);
+    for (int i = 0; i < n; i++) {
         /* A raw IPv4 socket reads the whole packet, IP header first. */
-        size_t ihl = n >= 1 ? (size_t)(rx_buf[0] & 0x0f) * 4 : 0;
-        if (n < 20 || rx_buf[0] >> 4 != 4 || ihl < 20 || (size_t)n < ihl) {
+        const uint8_t *b = slots[i];
+        size_t len = mm[i].msg_len, ihl = len >= 1 ? (size_t)(b[0] & 0x0f) * 4 : 0;
+        if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 20 || b[0] >> 4 != 4 || ihl < 20 ||
+            len < ihl) {
             input.truncated++;
             continue;
         }
-        input_esp(rx_buf + ihl, (size_t)n - ihl, 0);
+        input_esp(b + ihl, len - ihl, 0);
     }
 }
 
 static void on_udp(int fd, short revents, void *ctx)
 {
-    for (int i = 0; i < ESP_BATCH; i++) {
-        struct sockaddr_in from;
-        socklen_t fl = sizeof(from);
-        ssize_t n = recvfrom(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-        if (n < 0)
-            return;
+    struct mmsghdr mm[ESP_BATCH];
+    struct iovec iov[ESP_BATCH];
+    struct sockaddr_in from[ESP_BATCH];
+    int n = recv_batch(fd, mm, iov, from);
+    for (int i = 0; i < n; i++) {
+        const uint8_t *b = slots[i];
+        size_t len = mm[i].msg_len;
         /* RFC 3948 section 2: a lone 0xff is a NAT keepalive; four zero
          * octets (the non-ESP marker, where an SPI of 0 would be) start an
          * IKE message, which is not ours to read. */
-        if (n == 1 && rx_buf[0] == 0xff)
+        if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+            input.truncated++;
+        else if (len == 1 && b[0] == 0xff)
             input.keepalives++;
-        else if (n >= 4 && memcmp(rx_buf, "\0\0\0\0", 4) == 0)
+        else if (len >= 4 && memcmp(b, "\0\0\0\0", 4) == 0)
             input.non_esp++;
         else
-            input_esp(rx_buf, (size_t)n, ntohs(from.sin_port));
+            input_esp(b, len, ntohs(from[i].sin_port));
     }
 }
 
@@ -278,6 +347,15 @@ static bool any_udp(const struct esp_peer *extra)
     return false;
 }
 
+/* Room for a few thousand packets: the loop also serves the control plane,
+ * and a burst must wait in the kernel rather than be lost. */
+static void big_rcvbuf(int fd)
+{
+    int sz = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
 static int open_raw(char *err, size_t errlen)
 {
     int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
@@ -287,6 +365,7 @@ static int open_raw(char *err, size_t errlen)
      * device's MTU must get through even where the path is narrower. */
     int v = IP_PMTUDISC_DONT;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    big_rcvbuf(fd);
     if (event_add_fd(fd, POLLIN, on_raw, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the raw ESP socket");
@@ -303,6 +382,7 @@ static int open_udp(char *err, size_t errlen)
     int one = 1, v = IP_PMTUDISC_DONT;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    big_rcvbuf(fd);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ESP_UDP_PORT)};
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         int e = errno;

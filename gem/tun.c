@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define TUN_TXQUEUELEN 2048
+
 int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -37,6 +39,14 @@ int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
     const char *what = "MTU";
     ifr.ifr_mtu = (int)mtu;
     int rc = ioctl(s, SIOCSIFMTU, &ifr);
+    if (rc == 0) {
+        /* The queue the kernel fills while the daemon is busy elsewhere
+         * (the control plane, the other direction): a burst waits there
+         * rather than being dropped.  500 by default. */
+        what = "txqueuelen";
+        ifr.ifr_qlen = TUN_TXQUEUELEN;
+        rc = ioctl(s, SIOCSIFTXQLEN, &ifr);
+    }
     if (rc == 0) {
         what = "flags";
         rc = ioctl(s, SIOCGIFFLAGS, &ifr);
