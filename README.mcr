@@ -416,7 +416,7 @@ source, so a PIM router behind it passes its RPF check when that source is route
 the overlay.
 
     gem-group G (sek HEX | sek-file PATH) (gak HEX | gak-file PATH) [key-id N]
-    gem-send G in IF [port P] [to PEER ...] [veth IF] [from ADDR] [ttl N]
+    gem-send G in IF [port P] [source S] [to PEER ...] [veth IF] [from ADDR] [ttl N]
     gem-receive G out IF [in IF ...] [ttl N]
 
 - `gem-group`: the keys of group G, 32 bytes each (64 hex digits, on the line or alone
@@ -425,8 +425,8 @@ the overlay.
   with the key configured last and both are accepted until `flush gem-group G key-id
   N` retires one; a third key id is refused until then.  The same key id again
   replaces its keys.  `flush gem-group G` removes the group.
-- `gem-send` (ingress): takes every UDP datagram to G (and to port P, when given)
-  seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with ETH_P_ALL and
+- `gem-send` (ingress): takes every UDP datagram to G (to port P and from S, when
+  given) seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with ETH_P_ALL and
   a kernel filter for IPv4 UDP to G: so it also takes a local normalizer's output on
   its `out` interface, which a UDP socket would not see, the normalizer sending with
   multicast loopback off).  It joins G's MAC address on IF.  Frames are read with a
@@ -500,7 +500,7 @@ Records (dump; monitors get add, change and flush when a line adds, replaces or
 removes one, and a change when its state changes; keys never appear):
 
     add gem-group 239.1.1.1 key-id 1 current yes sealed 1000 accepted 0
-    add gem-send 239.1.1.1 in a-l port 5000 to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
+    add gem-send 239.1.1.1 in a-l port 5000 source any to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
     add gem-receive 239.1.1.1 out b-r in b-u ttl 64 state active packets 1000 bytes 1316000 drops 0
     add gem-input packets 1026 accepted 1000 truncated 5 bad-version 0 unknown-group 1 stale-key 5 bad-mac 10 replayed 5 bad-decrypt 0
 

@@ -41,7 +41,8 @@ struct gem_send {
     /* As configured. */
     uint32_t group;
     char in_if[IF_NAMESIZE];
-    uint16_t port; /* 0: any */
+    uint16_t port;   /* 0: any */
+    uint32_t source; /* 0: any */
     char peers[GEM_MAX_PEERS][PEER_NAME_MAX];
     int npeers;
     char veth_if[IF_NAMESIZE]; /* "" : none */
@@ -65,9 +66,10 @@ static uint64_t next_resolve;
 
 static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
 {
-    char g[16], f[16];
-    size_t l = (size_t)snprintf(buf, len, "%s gem-send %s in %s port %u", kind,
-                                ip4_fmt(s->group, g), s->in_if, s->port);
+    char g[16], f[16], so[16];
+    size_t l = (size_t)snprintf(buf, len, "%s gem-send %s in %s port %u source %s", kind,
+                                ip4_fmt(s->group, g), s->in_if, s->port,
+                                s->source ? ip4_fmt(s->source, so) : "any");
     for (int i = 0; i < s->npeers && l < len; i++)
         l += (size_t)snprintf(buf + l, len - l, " to %s", s->peers[i]);
     if (s->veth_if[0] && l < len)
@@ -193,7 +195,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
         s->own++; /* a GEM packet (ours, on the same link): never sealed again */
         return;
     }
-    if (s->port && dport != s->port)
+    if ((s->port && dport != s->port) || (s->source && src != s->source))
         return;
     if (!k) {
         s->no_key++;
@@ -420,7 +422,8 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     struct gem_send n = {.ttl = 64, .cap_fd = -1, .veth_fd = -1};
     if (gem_parse_group(words, nwords, &n.group, err, errlen) < 0)
         return -1;
-    bool have_in = false, have_port = false, have_from = false, have_ttl = false;
+    bool have_in = false, have_port = false, have_from = false, have_ttl = false,
+         have_source = false;
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
@@ -439,6 +442,11 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
                 return gem_bad(err, errlen, "gem-send: bad or repeated port %s", v);
             n.port = (uint16_t)u;
             have_port = true;
+        } else if (strcmp(k, "source") == 0) {
+            if (have_source || gem_parse_ip4(v, &n.source) < 0 || gem_ip4_is_multicast(n.source) ||
+                n.source == 0)
+                return gem_bad(err, errlen, "gem-send: bad or repeated source %s", v);
+            have_source = true;
         } else if (strcmp(k, "to") == 0) {
             if (n.npeers == GEM_MAX_PEERS)
                 return gem_bad(err, errlen, "gem-send: more than %d peers", GEM_MAX_PEERS);
@@ -494,6 +502,7 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     s->group = n.group;
     memcpy(s->in_if, n.in_if, sizeof(s->in_if));
     s->port = n.port;
+    s->source = n.source;
     memcpy(s->peers, n.peers, sizeof(s->peers));
     s->npeers = n.npeers;
     memcpy(s->veth_if, n.veth_if, sizeof(s->veth_if));

@@ -120,7 +120,7 @@ gem_esp_scenario() {
         -C "esp-sa peer a dir in spi $GEM_SPI_AB key $GEM_ESP_KEY_AB" \
         -C "gem-group $GROUP sek $GEM_SEK gak $GEM_GAK" \
         -C "gem-receive $GROUP out b-r" b-r
-    wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP in a-l port 5000 to b from 10.0.1.1 ttl 64 state active "
+    wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP in a-l port 5000 source any to b from 10.0.1.1 ttl 64 state active "
     wait_for 5 "B's gem-receive active" dump_has B "^add gem-receive $GROUP out b-r ttl 64 state active "
     wait_for 5 "B's ipsec0" ip -n "$NSB" link show ipsec0
     ip -n "$NSB" route add $VIP/32 dev ipsec0 || fail "B: the VIP routed over the overlay"

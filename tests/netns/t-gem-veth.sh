@@ -47,10 +47,10 @@ pass "bad keys, an unknown peer and a missing clause refused at start"
 
 start_babeld A "$NSA" "$OURS" \
     -C "mcast-rule cam1 in a-s group $GROUP port 5000 source 10.1.1.50 resource $VIP out a-l" \
-    -C "gem-group $GROUP $KEY1" -C "gem-send $GROUP in a-l port 5000 veth a-u" a-u
+    -C "gem-group $GROUP $KEY1" -C "gem-send $GROUP in a-l port 5000 source $VIP veth a-u" a-u
 start_babeld B "$NSB" "$OURS" -C "gem-group $GROUP $KEY1" \
     -C "gem-receive $GROUP out b-r in b-u" b-u
-wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP in a-l port 5000 veth a-u from 10.0.9.1 ttl 64 state active "
+wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP in a-l port 5000 source $VIP veth a-u from 10.0.9.1 ttl 64 state active "
 wait_for 5 "B's gem-receive active" dump_has B "^add gem-receive $GROUP out b-r in b-u ttl 64 state active "
 
 step "1. 1000 datagrams through the bridge, encrypted on the wire"
@@ -62,6 +62,13 @@ gem_send_stream 1000 0
 gem_check_stream r1 1000
 wait_for 5 "gem-send counts 1000" dump_has A "^add gem-send $GROUP .* packets 1000 bytes 1316000 no-key 0 "
 wait_for 5 "gem-receive counts 1000" dump_has B "^add gem-receive $GROUP .* packets 1000 bytes 1316000 drops 0$"
+# The same group and port from another source on A's LAN is not taken.
+ip -n "$NSL" route add 224.0.0.0/4 dev l-a || fail "multicast route on L"
+c0=$(gem_field A gem-send "$GROUP" captured)
+mc_send "$NSL" --dest "$GROUP" --port 5000 --ifname l-a --count 10 --rate 100
+captured_ge() { [ "$(gem_field A gem-send "$GROUP" captured)" -ge "$1" ]; }
+wait_for 5 "gem-send sees L's 10 datagrams (captured >= $((c0 + 10)))" captured_ge $((c0 + 10))
+dump_has A "^add gem-send $GROUP .* packets 1000 bytes 1316000 " || soft_fail "a datagram from another source was sealed: $(dump A | grep gem-send)"
 dump_has B "^add gem-group $GROUP key-id 1 current yes sealed 0 accepted 1000$" || soft_fail "B's gem-group record: $(dump B | grep gem-group)"
 dump A | grep gem- | sed 's/^/    /'
 dump B | grep gem- | sed 's/^/    /'

@@ -150,6 +150,7 @@ START_TEST(send_receive_lines)
     refused("gem-send " G " in eth0 veth v0 port 70000", "bad or repeated port");
     refused("gem-send " G " in eth0 veth v0 ttl 0", "ttl 0 is not 1-255");
     refused("gem-send " G " in eth0 veth v0 from 239.0.0.1", "from address");
+    refused("gem-send " G " in eth0 veth v0 source 0.0.0.0", "bad or repeated source");
     refused("gem-send " G " in eth0 to a to a", "peer a given twice");
     refused("gem-send " G " in eth0 veth v0 in eth1", "in given twice");
     refused("gem-send 1.2.3.4 in eth0 veth v0", "not an IPv4 multicast group");
@@ -158,8 +159,8 @@ START_TEST(send_receive_lines)
     refused("gem-receive " G " out eth0 ttl 300", "ttl 300");
     ck_assert_ptr_null(strstr(dump(), "gem-send"));
     ck_assert_ptr_null(strstr(dump(), "gem-receive"));
-    ok("gem-send " G " in eth0 port 5000 veth v0 from 10.0.0.1 ttl 9");
-    ck_assert_ptr_nonnull(strstr(dump(), "add gem-send " G " in eth0 port 5000 veth v0 from - ttl 9 state not-started "));
+    ok("gem-send " G " in eth0 port 5000 source 192.168.100.1 veth v0 from 10.0.0.1 ttl 9");
+    ck_assert_ptr_nonnull(strstr(dump(), "add gem-send " G " in eth0 port 5000 source 192.168.100.1 veth v0 from - ttl 9 state not-started "));
     ok("gem-receive " G " out eth1 in eth2 in eth3");
     ck_assert_ptr_nonnull(strstr(dump(), "add gem-receive " G " out eth1 in eth2 in eth3 ttl 64 state not-started packets 0 bytes 0 drops 0\n"));
     ck_assert_int_eq(flush("flush gem-send " G), 0);
