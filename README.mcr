@@ -315,9 +315,14 @@ what a later "Babel over IPsec" needs (a point-to-point `tunnel` interface per p
 The ESP itself goes out on a raw protocol-50 socket, or a UDP socket bound to port 4500,
 with the peer's `local` address as source (IP_PKTINFO): writing whole outer packets into
 a TUN would make the kernel see a martian.  The routes into the device are the
-operator's (or Babel's):
+operator's:
 
     ip route add 10.2.0.0/24 dev ipsec0
+
+or Babel's: with `interface ipsec0 type tunnel` on both gateways, each redistributing its
+inner subnet, the two become Babel neighbours through the tunnel (over the device's IPv6
+link-local addresses, Hellos and updates carried as ESP like everything else) and
+install each other's subnets via ipsec0 (tests/netns/t-esp-babel).
 
 Directives (babeld.conf, -C, or a read-write socket at run time, where a new peer's
 device is created at once and a refused line answers `no <reason>` and changes nothing;
@@ -583,8 +588,9 @@ Works today:
 - GEM gateway, ESP (gem/esp, esp_sa, tun): gem-peer and esp-sa, one TUN device per
   peer, AES-256-GCM ESP with 64-bit sequence numbers and a 4096-packet window over raw
   protocol 50 or UDP 4500, forged/tampered/replayed/truncated/unknown-SPI packets
-  counted and dropped, the gem-peer, esp-sa and esp-input records; tshark decrypts it
-  (tests/netns/t-esp-tunnel, t-esp-udp; tests/bench/esp).
+  counted and dropped, the gem-peer, esp-sa and esp-input records; tshark decrypts it;
+  Babel runs over the device as a tunnel interface (tests/netns/t-esp-tunnel, t-esp-udp,
+  t-esp-babel; tests/bench/esp, esp-tunnel).
 - GEM gateway (gem/gem, gem_codec, gem_crypto, gem_keys, gem_replay, gem_send,
   gem_receive): gem-group with two key ids for a rollover, gem-send from an AF_PACKET
   socket (a local normalizer's output included) through ESP and/or a veth, gem-receive

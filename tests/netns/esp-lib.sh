@@ -257,3 +257,44 @@ esp_config_checks() {
     wait_for 5 "the tunnel to GB still works" udp_has ESP-MARK-6
     pass "run-time peer: device created and removed, the other tunnel untouched"
 }
+
+# Babel over the tunnel: ipsec0 as a `tunnel` interface on both gateways,
+# each redistributing its inner subnet; the routes to the far subnet are
+# Babel's, through ipsec0, and the Hellos and updates travel as ESP.
+esp_babel_scenario() {
+    esp_topology
+    step "ours on GA and GB with ipsec0 as a Babel tunnel interface, no static routes"
+    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA" \
+        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" \
+        -C "interface ipsec0 type tunnel" -C "redistribute ip 10.1.0.0/24 allow" \
+        -C "redistribute local deny" ga-ha
+    start_babeld GB "$NSGB" "$OURS" -C "gem-peer ga address $GA local $GB" \
+        -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" \
+        -C "interface ipsec0 type tunnel" -C "redistribute ip 10.2.0.0/24 allow" \
+        -C "redistribute local deny" gb-hb
+    ip netns exec "$NSR" tcpdump -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
+    local cap=$!; BM_EXTRA_PIDS+=("$cap")
+    wait_for 5 "tcpdump listening on R's r-ga" grep -q "listening on" "$T/tcpdump.out"
+    waited_for 20 "GA's Babel route to 10.2.0.0/24 through ipsec0" route_via_ipsec0 "$NSGA" 10.2.0.0/24
+    waited_for 20 "GB's Babel route to 10.1.0.0/24 through ipsec0" route_via_ipsec0 "$NSGB" 10.1.0.0/24
+    dump_has GA "^add neighbour [^ ]+ address fe80:[^ ]+ if ipsec0 " ||
+        soft_fail "GA has no Babel neighbour on ipsec0: $(dump GA | grep neighbour)"
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 10.2.0.2 >"$T/ping.out" 2>&1 ||
+        fail "ping HA -> HB over Babel's routes: $(tail -n 3 "$T/ping.out")"
+    pass "Babel learns each side's subnet through the tunnel; ping HA -> HB 3/3"
+
+    step "R saw only ESP: Babel's own packets are inside the tunnel too"
+    wait_for 5 "R's capture holds at least 10 ESP packets" ge 10 pcap_count "ip proto 50"
+    kill -INT "$cap"; wait "$cap" 2>/dev/null
+    local other babel
+    other=$(tcpdump -n -r "$T/internet.pcap" "ip and not ip proto 50" 2>/dev/null | wc -l)
+    babel=$(tcpdump -n -r "$T/internet.pcap" "udp port 6696" 2>/dev/null | wc -l)
+    note "R's link: $(pcap_count "ip proto 50") ESP, $other other IPv4, $babel Babel (UDP 6696) in the clear"
+    [ "$other" = 0 ] || soft_fail "$other non-ESP IPv4 packets on R's link"
+    [ "$babel" = 0 ] || soft_fail "$babel Babel packets in the clear on R's link"
+    python3 "$ESP_TOOL" verify "$T/internet.pcap" --sa "$SPI_AB:$KEY_AB" --sa "$SPI_BA:$KEY_BA" >"$T/verify.out" ||
+        soft_fail "esp-tool verify: $(cat "$T/verify.out")"
+    note "$(head -n 1 "$T/verify.out")"
+    pass "only ESP on the internet, every packet authenticates"
+}
+route_via_ipsec0() { ip -n "$1" -4 route show "$2" proto babel | grep -q "dev ipsec0"; }
