@@ -257,7 +257,12 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         g->nkeys--;
     }
     g->keys[g->nkeys++] = k;
-    notify_group(g, slot >= 0 ? "change" : "add");
+    /* The new key is added (or changed); the other one is no longer current. */
+    char buf[256];
+    for (int i = 0; i < g->nkeys; i++) {
+        fmt_key(g, g->keys[i], g->keys[i] == k && slot < 0 ? "add" : "change", buf, sizeof(buf));
+        gem_notify(buf);
+    }
     return 0;
 }
 

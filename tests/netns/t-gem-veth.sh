@@ -53,10 +53,17 @@ start_babeld B "$NSB" "$OURS" -C "gem-group $GROUP $KEY1" \
 wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP in a-l port 5000 source $VIP veth a-u from 10.0.9.1 ttl 64 state active "
 wait_for 5 "B's gem-receive active" dump_has B "^add gem-receive $GROUP out b-r in b-u ttl 64 state active "
 
+mon_start m B
+mon_send m monitor
+
 step "1. 1000 datagrams through the bridge, encrypted on the wire"
 ip netns exec "$NSU" tcpdump -i br0 -n -U -w "$T/bridge.pcap" udp >"$T/tcpdump.out" 2>&1 &
 BM_EXTRA_PIDS+=("$!"); TCPDUMP=$!
 wait_for 5 "tcpdump listening" grep -q "listening on" "$T/tcpdump.out"
+# What B re-emits, as R's link carries it, for tshark's checks below.
+ip netns exec "$NSR" tcpdump -i r-b -n -U -w "$T/out.pcap" "udp port 5000" >"$T/tcpdump-r.out" 2>&1 &
+BM_EXTRA_PIDS+=("$!"); TCPDUMP_R=$!
+wait_for 5 "tcpdump on r-b listening" grep -q "listening on" "$T/tcpdump-r.out"
 gem_recv r1 1000
 gem_send_stream 1000 0
 gem_check_stream r1 1000
@@ -81,6 +88,17 @@ note "bridge: $gem_pkts GEM datagrams to $GROUP:6698, $plain to port 5000, $magi
 [ "$gem_pkts" -ge 1000 ] || soft_fail "only $gem_pkts GEM datagrams on the bridge"
 [ "$plain" = 0 ] || soft_fail "$plain plaintext datagrams to port 5000 on the bridge"
 [ "$magic" = 0 ] || soft_fail "the stream's plaintext is visible on the bridge"
+soft_wait_for 5 "tcpdump on r-b writes 1000 datagrams" sh -c "[ \$(tcpdump -n -r $T/out.pcap 2>/dev/null | wc -l) -ge 1000 ]"
+kill -INT "$TCPDUMP_R"; wait "$TCPDUMP_R" 2>/dev/null
+# tshark's dissectors check the IPv4 and UDP headers B built.
+# (The payload is decoded as data: tshark's heuristics would take the test
+# pattern for other protocols and call it malformed.)
+ts() { tshark -n -r "$T/out.pcap" -d udp.port==5000,data -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -Y "$1" 2>/dev/null | wc -l; }
+good=$(ts "ip.src == $VIP && ip.dst == $GROUP && ip.ttl == 64 && ip.flags.df == 0 && ip.checksum.status == \"Good\" && udp.dstport == 5000 && udp.checksum.status == \"Good\" && udp.length == 1324")
+bad=$(ts "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || _ws.malformed || _ws.expert.severity >= \"Warning\"")
+note "tshark on R's link: $good datagrams from $VIP with good IPv4 and UDP checksums, TTL 64, DF clear; $bad bad or malformed"
+[ "$good" = 1000 ] || soft_fail "tshark finds $good of 1000 well-formed datagrams on R's link"
+[ "$bad" = 0 ] || soft_fail "tshark finds $bad bad or malformed datagrams on R's link"
 pass "1000 of 1000 byte-identical from $VIP; the bridge saw only GEM datagrams"
 
 step "2. forgeries injected on the bridge are counted by reason and dropped"
@@ -132,6 +150,10 @@ gem_send_stream 50 4000
 gem_check_stream r4 50
 wait "$INJ" || fail "injector: $(cat "$T/inj2.out")"
 wait_for 5 "B counts key-id 1 packets as stale" gem_input_is B stale-key $((s0 + 2))
+grep -q "^add gem-group $GROUP key-id 2 current yes " "$T/m.mon" || soft_fail "no 'add gem-group ... key-id 2' on B's monitor"
+grep -q "^flush gem-group $GROUP key-id 1 " "$T/m.mon" || soft_fail "no 'flush gem-group ... key-id 1' on B's monitor"
+grep -q "^change gem-group $GROUP key-id 2 " "$T/m.mon" || soft_fail "no 'change gem-group ... key-id 2' on B's monitor"
+grep -E "^(add|change|flush) gem-" "$T/m.mon" | sed 's/^/    monitor: /'
 pass "both keys accepted during the overlap, the stream never stopped; the retired key is stale"
 
 step "4. refused run-time lines change nothing"
@@ -152,6 +174,7 @@ dump_lacks B "^add gem-group $GROUP key-id 4 " || soft_fail "a third key id was 
 pass "bad keys, groups and missing clauses refused with a reason"
 
 step "5. SIGTERM"
+mon_stop m
 stop_daemon A TERM 10; stop_daemon B TERM 10
 [ "${BM_RC[A]}" = 0 ] && [ "${BM_RC[B]}" = 0 ] || soft_fail "exit status A ${BM_RC[A]} B ${BM_RC[B]}"
 finish
