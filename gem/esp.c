@@ -2,11 +2,12 @@
  * each peer's TUN device and the wire (see esp.h).
  *
  * Outbound: what the kernel routes into a peer's TUN device is read in
- * batches, sealed with the peer's outbound SA (esp_sa.c) into one static
- * buffer and sent on a raw protocol-50 socket, or on the UDP 4500 socket
- * with `encap udp`; the kernel builds and routes the outer IPv4 header, with
- * the peer's `local` address as its source (IP_PKTINFO).  Inbound: ESP from
- * either socket is matched to an inbound SA by SPI, checked and decrypted,
+ * batches, sealed with the peer's outbound SA (esp_sa.c) into static slots
+ * and sent with one sendmmsg on a raw protocol-50 socket, or on the UDP 4500
+ * socket with `encap udp`; the kernel builds and routes the outer IPv4
+ * header, with the peer's `local` address as its source (IP_PKTINFO).
+ * Inbound: ESP read with recvmmsg from either socket is matched to an
+ * inbound SA by SPI, checked and decrypted,
  * and the inner packet offered to the GEM layer, else written into the
  * peer's TUN device.  Every socket and device is non-blocking and served by
  * the event loop; nothing on the data path allocates. */
@@ -337,10 +338,8 @@ static void on_udp(int fd, short revents, void *ctx)
  * Sockets and devices: opened when the daemon starts, or at once for a
  * line given at run time. */
 
-static bool any_udp(const struct esp_peer *extra)
+static bool any_udp(void)
 {
-    if (extra && extra->c.encap == ENCAP_UDP)
-        return true;
     for (struct esp_peer *p = peers; p; p = p->next)
         if (p->c.encap == ENCAP_UDP)
             return true;
@@ -406,12 +405,13 @@ static void close_fd(int *fd)
     }
 }
 
-/* The sockets every peer (and `extra`, about to be added) needs. */
-static int open_sockets(const struct esp_peer *extra, char *err, size_t errlen)
+/* The sockets every peer needs, and the UDP one if `udp` (a peer about to
+ * be added or changed wants it). */
+static int open_sockets(bool udp, char *err, size_t errlen)
 {
     if (raw_fd < 0 && open_raw(err, errlen) < 0)
         return -1;
-    if (udp_fd < 0 && any_udp(extra) && open_udp(err, errlen) < 0)
+    if (udp_fd < 0 && (udp || any_udp()) && open_udp(err, errlen) < 0)
         return -1;
     return 0;
 }
@@ -432,7 +432,7 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
 static void on_start(void *ctx)
 {
     char err[256];
-    if (peers && open_sockets(NULL, err, sizeof(err)) < 0)
+    if (peers && open_sockets(false, err, sizeof(err)) < 0)
         log_msg("gem-peer: %s", err);
     for (struct esp_peer *p = peers; p; p = p->next)
         if (p->tun_fd < 0 && open_tun(p, err, sizeof(err)) < 0)
@@ -572,20 +572,26 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             return bad(err, errlen, "gem-peer %s: out of memory", c.name);
         p->tun_fd = -1;
     }
-    bool new_tun = !old || strcmp(old->c.tun, c.tun) != 0 || old->c.mtu != c.mtu;
-    struct esp_peer probe = *p;
-    probe.c = c;
+    /* A new name needs a new device (and one that could not be created at
+     * start is tried again); a new MTU on the same device is just set. */
+    bool new_tun = !old || strcmp(old->c.tun, c.tun) != 0 || old->tun_fd < 0;
     if (ext_running()) {
         /* Everything that can fail, before anything changes. */
         int fd = -1;
-        if (open_sockets(&probe, err, errlen) < 0 ||
+        if (open_sockets(c.encap == ENCAP_UDP, err, errlen) < 0 ||
             (new_tun && (fd = tun_open(c.tun, c.mtu, err, errlen)) < 0) ||
-            (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0)) {
+            (!new_tun && old->c.mtu != c.mtu && tun_set_mtu(c.tun, c.mtu, err, errlen) < 0)) {
             if (fd >= 0)
                 close(fd);
             if (!old)
                 free(p);
-            return fd >= 0 ? bad(err, errlen, "cannot watch TUN device %s", c.tun) : -1;
+            return -1;
+        }
+        if (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+            close(fd);
+            if (!old)
+                free(p);
+            return bad(err, errlen, "cannot watch TUN device %s", c.tun);
         }
         if (new_tun) {
             close_fd(&p->tun_fd);

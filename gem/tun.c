@@ -65,3 +65,21 @@ int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
     close(s);
     return fd;
 }
+
+int tun_set_mtu(const char *name, unsigned mtu, char *err, size_t errlen)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    ifr.ifr_mtu = (int)mtu;
+    int rc = ioctl(s, SIOCSIFMTU, &ifr);
+    if (rc < 0)
+        snprintf(err, errlen, "TUN device %s: cannot set MTU %u: %s", name, mtu, strerror(errno));
+    close(s);
+    return rc < 0 ? -1 : 0;
+}

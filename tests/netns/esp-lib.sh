@@ -256,6 +256,16 @@ esp_config_checks() {
     udp_send 4003 "ESP-MARK-6"
     wait_for 5 "the tunnel to GB still works" udp_has ESP-MARK-6
     pass "run-time peer: device created and removed, the other tunnel untouched"
+
+    step "a new MTU at run time is set on the same device: its routes stay"
+    out=$(lc GA "gem-peer gb address $GB local $GA mtu 1300" 2>&1)
+    echo "$out" | grep -q "^ok" || soft_fail "mtu change refused: $out"
+    ip -n "$NSGA" link show ipsec0 | grep -q "mtu 1300 " || soft_fail "ipsec0: $(ip -n "$NSGA" link show ipsec0)"
+    ip -n "$NSGA" route show 10.2.0.0/24 | grep -q "dev ipsec0" || soft_fail "GA lost its route into ipsec0"
+    dump_has GA "^add gem-peer gb .* tun ipsec0 mtu 1300 " || soft_fail "GA's record: $(dump GA | grep 'gem-peer gb')"
+    udp_send 4004 "ESP-MARK-7"
+    wait_for 5 "the tunnel still works after the MTU change" udp_has ESP-MARK-7
+    pass "MTU 1300 on ipsec0, route and SAs kept"
 }
 
 # Babel over the tunnel: ipsec0 as a `tunnel` interface on both gateways,
