@@ -9,7 +9,8 @@
 # 2. Tampered, replayed, truncated, wrong-GAK, stale-key and forged packets
 #    injected on the bridge are counted by reason, and nothing more reaches R.
 # 3. Key rollover: a second key id on both sides, the sender moves to it,
-#    the first is retired; packets under the retired key are stale.
+#    the first is retired; packets under the retired key are stale.  Then
+#    the underlay veths are deleted and created again: the stream resumes.
 # 4. Refused run-time lines change nothing.
 . "$(dirname "$0")/lib.sh"
 . "$BM_DIR/mcast-lib.sh"
@@ -155,6 +156,25 @@ grep -q "^flush gem-group $GROUP key-id 1 " "$T/m.mon" || soft_fail "no 'flush g
 grep -q "^change gem-group $GROUP key-id 2 " "$T/m.mon" || soft_fail "no 'change gem-group ... key-id 2' on B's monitor"
 grep -E "^(add|change|flush) gem-" "$T/m.mon" | sed 's/^/    monitor: /'
 pass "both keys accepted during the overlap, the stream never stopped; the retired key is stale"
+
+step "3b. both underlay veths deleted and created again: the gateways wait, then carry the stream again"
+ip -n "$NSA" link del a-u || fail "deleting a-u"
+ip -n "$NSB" link del b-u || fail "deleting b-u"
+wait_for 5 "A's gem-send waits for a-u" dump_has A "^add gem-send $GROUP .* state waiting-for-interface "
+wait_for 5 "B's gem-receive waits for b-u" dump_has B "^add gem-receive $GROUP .* state waiting-for-interface "
+for x in a b; do
+    eval "ns=\$NS${x^^}"
+    veth "$ns" "$x-u" "$NSU" "u-$x"
+    ip -n "$NSU" link set "u-$x" master br0 || fail "u-$x into the bridge"
+done
+ip -n "$NSA" addr add 10.0.9.1/24 dev a-u || fail "address on a-u"
+ip -n "$NSB" addr add 10.0.9.2/24 dev b-u || fail "address on b-u"
+wait_for 5 "A's gem-send active again" dump_has A "^add gem-send $GROUP .* state active "
+wait_for 5 "B's gem-receive active again" dump_has B "^add gem-receive $GROUP .* state active "
+gem_recv r5 100
+gem_send_stream 100 5000
+gem_check_stream r5 100
+pass "the stream resumes on the new interfaces without a restart"
 
 step "4. refused run-time lines change nothing"
 for line in "gem-group $GROUP sek zz gak $GEM_GAK" "gem-group $GROUP sek ${GEM_SEK}00 gak $GEM_GAK" \
