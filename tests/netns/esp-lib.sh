@@ -210,6 +210,13 @@ esp_scenario() {
     note "$(dump GB | grep -E '^add (esp-sa|esp-input)')"
     pass "replayed, tampered, forged, truncated, unknown-SPI$([ "$encap" = udp ] && echo ", IKE-marked") packets dropped and counted"
 
+    step "a narrower path: R's link to GB at MTU 1000 fragments the outer packets, GB reassembles"
+    ip -n "$NSR" link set r-gb mtu 1000 && ip -n "$NSGB" link set gb-r mtu 1000 || fail "MTU 1000 on R-GB"
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -M do -s 1300 10.2.0.2 >"$T/ping-big.out" 2>&1 ||
+        soft_fail "1328-byte pings (DF set inside) HA -> HB over a 1000-byte hop: $(tail -n 2 "$T/ping-big.out")"
+    ip -n "$NSR" link set r-gb mtu 1500 && ip -n "$NSGB" link set gb-r mtu 1500 || fail "MTU back to 1500"
+    pass "1328-byte inner packets cross a 1000-byte hop"
+
     step "refused run-time lines change nothing"
     local out
     out=$(lc GB "esp-sa peer ga dir in spi 9999 key 00112233" 2>&1)
