@@ -186,10 +186,12 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 /* ESP's decrypted inner packets: ours when an unfragmented IPv4/UDP
- * datagram to the GEM port; anything else goes on to the TUN device. */
+ * datagram to the GEM port and some gem-receive is configured; anything
+ * else goes on to the TUN device. */
 static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, void *ctx)
 {
-    if (len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
+    /* A gateway that receives no group leaves the GEM port to the kernel. */
+    if (!receives || len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
         return false;
     size_t ihl = (size_t)(inner[0] & 15) * 4;
     if (ihl < 20 || len < ihl + 8 || rd16(inner + ihl + 2) != GEM_UDP_PORT)
