@@ -494,10 +494,12 @@ replay window of (sender, key id) (replayed); the GCM tag (bad-decrypt: the righ
 another SEK).  Only then is the window moved and the datagram re-emitted, so a forgery
 never disturbs a real sender.  The window is 1024 sequence numbers (older ones are
 refused), one per (sender, key id), up to 16 per group (the least recently used is
-reused, and only for a packet that verified).  Sequence numbers start at the sender's
-wall clock in microseconds, so a restarted sender goes on above its old numbers (as
-long as it averaged under a packet per microsecond) and a nonce is never reused with
-one SEK; a restarted receiver accepts each sender's next packet.
+reused, and only for a packet that verified).  A gateway numbers every packet it
+seals, whatever the group, from one sequence that starts at its wall clock in
+microseconds: a restarted sender goes on above its old numbers (as long as it
+averaged under a packet per microsecond and its clock was not set back meanwhile), and
+a nonce is never used twice with one SEK, even a SEK shared by two groups.  A
+restarted receiver accepts each sender's next packet.
 
 Test vector (tests/unit/test_gem_codec.c; computed apart from our code with Python's
 cryptography and hmac): SEK 00 01 02 .. 1f, GAK 20 21 .. 3f, key id 1, sender

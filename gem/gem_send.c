@@ -52,7 +52,6 @@ struct gem_send {
     int cap_fd, veth_fd;
     unsigned in_ifindex, veth_ifindex;
     uint32_t sender;
-    uint64_t seq;
     uint16_t ip_id;
     char state[32];
     uint64_t captured, packets, bytes, no_key, fragments, bad, own, esp_sent, esp_errors,
@@ -62,6 +61,10 @@ struct gem_send {
 
 static struct gem_send *sends;
 static bool started;
+/* One sequence for every group this gateway seals: a SEK shared by two
+ * groups (or a group re-keyed to an old key) still never sees a nonce
+ * twice, since the nonce is sender address and sequence number. */
+static uint64_t seq_last;
 static uint64_t next_resolve;
 
 static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
@@ -112,7 +115,7 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     struct gem_header h = {.version = GEM_VERSION,
                            .key_id = k->id,
                            .sender = s->sender,
-                           .seq = ++s->seq,
+                           .seq = ++seq_last,
                            .source = src,
                            .group = s->group,
                            .sport = sport,
@@ -492,13 +495,14 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         if (!s)
             return gem_bad(err, errlen, "gem-send: out of memory");
         s->cap_fd = s->veth_fd = -1;
-        s->seq = seq_start();
+        if (!seq_last)
+            seq_last = seq_start();
         s->next = sends;
         sends = s;
     } else {
         close_fds(s); /* reopened on the new interfaces below */
     }
-    /* Counters, sequence and sockets' state carry over a replacement. */
+    /* Counters carry over a replacement (the sequence is the gateway's). */
     s->group = n.group;
     memcpy(s->in_if, n.in_if, sizeof(s->in_if));
     s->port = n.port;
