@@ -147,6 +147,19 @@ gem_esp_scenario() {
     [ "$other" = 0 ] || soft_fail "$other packets other than $only on the internet link"
     [ "$plain" = 0 ] || soft_fail "$plain plaintext UDP packets for the group on the internet link"
     [ "$magic" = 0 ] || soft_fail "the stream's plaintext is visible on the internet link"
+    # tshark, given the SA (Wireshark 4.0's esp_sa table: protocol, source,
+    # destination, SPI, encryption, key with the salt, authentication, key),
+    # decodes every ESP packet to the IPv4/UDP datagram carrying a GEM packet,
+    # its checksums checked by tshark's dissectors.
+    local uat inner
+    uat=$(printf '"IPv4","%s","%s","0x%08x","AES-GCM with 16 octet ICV [RFC4106]","0x%s","NULL",""' \
+        "$GEM_A" "$GEM_B" "$GEM_SPI_AB" "$GEM_ESP_KEY_AB")
+    inner=$(tshark -n -r "$T/internet.pcap" -o esp.enable_encryption_decode:TRUE -o "uat:esp_sa:$uat" \
+        -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -d udp.port==6698,data \
+        -Y "esp && ip.src == 10.0.1.1 && ip.dst == $GROUP && ip.checksum.status == \"Good\" && udp.srcport == 6698 && udp.dstport == 6698 && udp.checksum.status == \"Good\" && udp.length == $((8 + 1316 + 60)) && data.data[0] == 01" \
+        2>"$T/tshark.err" | wc -l)
+    note "tshark decrypts $inner ESP packets to well-formed IPv4/UDP datagrams 10.0.1.1 -> $GROUP:6698 holding a version-1 GEM packet"
+    [ "$inner" = 1000 ] || soft_fail "tshark decodes $inner of 1000 inner GEM datagrams ($(head -c 300 "$T/tshark.err"))"
     pass "1000 of 1000 byte-identical from $VIP through ESP ($encap); only $only on the wire"
 
     step "GEM holds even against the ESP keys: replayed, tampered, wrong-GAK and stale-key GEM packets inside valid ESP"
