@@ -453,7 +453,8 @@ the overlay.
   (to G's multicast MAC).  The carrying datagram is from ADDR (`from`, or the first
   IPv4 address of the veth, else of IF), to G, UDP 6698 -> 6698, TTL 64 (`ttl`).  A
   datagram to port 6698 is never sealed again.  At most 8 peers; one gem-send per
-  group (a new line replaces it, counters and sequence numbers kept); `flush gem-send G`.
+  group: a new line replaces it, keeping its counters and, when its interfaces are the
+  same, its sockets (nothing is lost); `flush gem-send G`.
 - `gem-receive` (egress): GEM packets for G arrive through ESP (the ESP layer offers
   every decrypted inner packet to the GEM layer first: an unfragmented IPv4/UDP
   datagram to port 6698 is taken, anything else goes on to the TUN device) and, with

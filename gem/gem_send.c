@@ -499,9 +499,9 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
             seq_last = seq_start();
         s->next = sends;
         sends = s;
-    } else {
+    } else if (strcmp(s->in_if, n.in_if) != 0 || strcmp(s->veth_if, n.veth_if) != 0) {
         close_fds(s); /* reopened on the new interfaces below */
-    }
+    } /* else the sockets stay: a replaced line loses no packet */
     /* Counters carry over a replacement (the sequence is the gateway's). */
     s->group = n.group;
     memcpy(s->in_if, n.in_if, sizeof(s->in_if));

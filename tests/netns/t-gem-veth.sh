@@ -157,6 +157,21 @@ grep -q "^change gem-group $GROUP key-id 2 " "$T/m.mon" || soft_fail "no 'change
 grep -E "^(add|change|flush) gem-" "$T/m.mon" | sed 's/^/    monitor: /'
 pass "both keys accepted during the overlap, the stream never stopped; the retired key is stale"
 
+step "3a. gem-send replaced at run time while the stream flows: nothing lost"
+gem_recv r6 1000
+gem_send_stream 1000 6000 1000 &
+SP=$!
+sleep 0.3
+for t in 32 64; do
+    out=$(lc A "gem-send $GROUP in a-l port 5000 source $VIP veth a-u ttl $t")
+    printf '%s\n' "$out" | grep -qx ok || fail "replacing gem-send refused: $out"
+    sleep 0.2
+done
+wait "$SP" || fail "sender failed"
+gem_check_stream r6 1000
+dump_has A "^add gem-send $GROUP .* ttl 64 state active " || soft_fail "A: $(dump A | grep gem-send)"
+pass "1000 of 1000 while gem-send was replaced twice"
+
 step "3b. both underlay veths deleted and created again: the gateways wait, then carry the stream again"
 ip -n "$NSA" link del a-u || fail "deleting a-u"
 ip -n "$NSB" link del b-u || fail "deleting b-u"
