@@ -440,10 +440,10 @@ the overlay.
   N` retires one; a third key id is refused until then.  The same key id again
   replaces its keys.  `flush gem-group G` removes the group.
 - `gem-send` (ingress): takes every UDP datagram to G (to port P and from S, when
-  given) seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with ETH_P_ALL and
-  a kernel filter for IPv4 UDP to G: so it also takes a local normalizer's output on
-  its `out` interface, which a UDP socket would not see, the normalizer sending with
-  multicast loopback off).  It joins G's MAC address on IF.  Frames are read with a
+  given) seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with
+  ETH_P_ALL and a kernel filter for IPv4 UDP to G: so it also takes a local
+  normalizer's output on its `out` interface, which a UDP socket would not see, the
+  normalizer sending with multicast loopback off).  It joins G's MAC address on IF.  Frames are read with a
   virtio header: a local sender's UDP_SEGMENT super-frame is split back into its
   datagrams, and a checksum the kernel has not yet filled in is not checked; other
   UDP checksums and every IPv4 header checksum are.  Fragments are counted and
@@ -488,8 +488,8 @@ GEM packet (all fields big-endian; the byte offsets are within the UDP payload):
     44+n 16  MAC: the first 16 bytes of HMAC-SHA-256 with the GAK over bytes 0 to 43+n
              (header, ciphertext and tag)
 
-A receiver checks, in this order, and counts the first failure: the length (at least
-60 bytes: truncated) and version; a gem-receive and gem-group for G (unknown-group); a
+A receiver checks, in this order, and counts the first failure: the version
+(bad-version) and length (at least 60 bytes: truncated); a gem-receive and gem-group for G (unknown-group); a
 key with that id (stale-key); the MAC (bad-mac: forged, tampered, or another GAK); the
 replay window of (sender, key id) (replayed); the GCM tag (bad-decrypt: the right GAK,
 another SEK).  Only then is the window moved and the datagram re-emitted, so a forgery
