@@ -329,13 +329,16 @@ device is created at once and a refused line answers `no <reason>` and changes n
 in a file a bad line stops the daemon with file, line and reason before anything is
 created):
 
-    gem-peer NAME address ADDR local ADDR [encap esp|udp] [tun IF] [mtu N]
+    gem-peer NAME address ADDR local ADDR [encap esp|udp] [tun IF] [mtu N] [keepalive S]
     esp-sa peer NAME dir in|out spi N key HEX
 
 - `address`: the far gateway's public IPv4 address; `local`: ours, the outer source.
 - `encap esp` (default): IP protocol 50.  `encap udp`: ESP in UDP, both ports 4500;
   the reply port follows the source port of the peer's authenticated packets (a NAT in
-  front of it).  Four zero octets first (the non-ESP marker: IKE) and one-octet 0xff
+  front of it: give the NAT's public address as `address`; tests/netns/t-esp-nat).
+  `keepalive S` (0..3600, default 20; 0: none): after S seconds without ESP to the
+  peer, a one-octet 0xff NAT keepalive (RFC 3948 section 2.3) keeps a NAT's mapping
+  open.  Received, four zero octets first (the non-ESP marker: IKE) and one-octet 0xff
   keepalives are counted and dropped.
 - `tun IF`: the device's name; `mtu N` (576..9000, default 1400: room on a 1500-octet
   path for the at most 65 octets of outer IPv4, UDP and ESP, 57 without UDP; the outer
@@ -355,7 +358,7 @@ Records (dump; never key material):
     add esp-sa peer gb dir out spi 4096 packets 9 bytes 724 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 9
     add esp-input unknown-spi 1 truncated 0 non-esp 1 keepalives 1
 
-`port N` follows `mtu` with `encap udp`.  `no-sa`: packets to send with no outbound SA.
+`port N keepalive S` follow `mtu` with `encap udp` (N: where we send now).  `no-sa`: packets to send with no outbound SA.
 esp-sa: `packets`/`bytes` sealed (out) or delivered (in), bytes of inner packets;
 `replay-drops`: already seen, or below the window; `auth-failures`: ICV mismatch
 (forged, tampered, wrong key, and any number older than the window, which Appendix A
@@ -548,20 +551,22 @@ stale key id, each inside a valid ESP packet (an attacker holding the ESP keys),
 are counted by reason and none reaches R.
 
 Measured (tests/bench/gem; 2 CPUs shared with other jobs, load average 3 to 5, so
-noisy): sealing as gem-send does (GEM seal, the IPv4/UDP header, ESP seal) runs at
-210-300 kpps of 1316-byte datagrams per core; DESIGN.md's reference, 1/(1/a + 1/h +
-1/a) with openssl speed's aes-256-gcm (0.94-1 GB/s) and hmac(sha256) (0.81-0.87 GB/s)
-at 1316 bytes, predicts 226-240 kpps: ours is 0.77-1.26 of it (target 0.6), and
-0.23-0.40 of bare `openssl speed -evp aes-256-gcm` in packets/s (three passes of
-crypto against one).  End to end through the ESP tunnel (5 namespaces on the 2 CPUs,
-the source blasting at full rate on the same CPUs) 29-41 kpps delivered against
-155-240 kpps for the plain normalizer relay in the same run (0.12-0.22); no loss at
-10 kpps, 0.1 % at 20 kpps, 17 % at 40 kpps.  Each gateway spends 8-11 us of CPU per
-packet (on the sender 3.3-4.7 us of crypto, the rest the capture and one sendto per
-packet in esp_send; on the receiver ESP's recv, GEM's checks and one sendto per
-packet), and both run on the Babel event loop (batches of 16 frames; a UDP_SEGMENT
-frame may hold 40 datagrams, about 0.3 ms of work): during the full-rate run A's
-local interface answered `dump` within 41 ms at worst.
+noisy; three runs): sealing as gem-send does (GEM seal, the IPv4/UDP header, ESP seal)
+runs at 210-300 kpps of 1316-byte datagrams per core; DESIGN.md's reference, 1/(1/a +
+1/h + 1/a) with openssl speed's aes-256-gcm (0.94-1.09 GB/s) and hmac(sha256)
+(0.81-0.92 GB/s) at 1316 bytes, predicts 226-260 kpps: ours is 0.77-1.26 of it
+(target 0.6), and 0.23-0.40 of bare `openssl speed -evp aes-256-gcm` in packets/s
+(three passes of crypto against one).  End to end (the source blasting at full rate
+on the same 2 CPUs as the 5 namespaces' daemons): through the ESP tunnel 29-41 kpps
+delivered against 155-240 kpps for the plain normalizer relay in the same run
+(0.12-0.22), by the veth egress 26 kpps (0.11); at fixed rates, through ESP no loss
+at 10 kpps, 0-0.1 % at 20 kpps, 0-17 % at 40 kpps; by veth none at 20 kpps, 6 % at
+40 kpps.  Each gateway spends 7-14 us of CPU per packet (on the sender 3.3-4.7 us of
+crypto, the rest the capture and one send per packet, whose cost includes the kernel
+delivering it through the veth; on the receiver the receive, GEM's checks and one
+sendto per packet).  Both run on the Babel event loop (batches of 8 frames; a
+UDP_SEGMENT frame may hold 40 datagrams, about 0.3 ms of work): during the full-rate
+runs A's local interface answered `dump` within 41-96 ms at worst.
 
 Status
 ------
@@ -603,8 +608,9 @@ Works today:
   peer, AES-256-GCM ESP with 64-bit sequence numbers and a 4096-packet window over raw
   protocol 50 or UDP 4500, forged/tampered/replayed/truncated/unknown-SPI packets
   counted and dropped, the gem-peer, esp-sa and esp-input records; tshark decrypts it;
-  Babel runs over the device as a tunnel interface (tests/netns/t-esp-tunnel, t-esp-udp,
-  t-esp-babel; tests/bench/esp, esp-tunnel).
+  Babel runs over the device as a tunnel interface; ESP in UDP crosses a NAT
+  (tests/netns/t-esp-tunnel, t-esp-udp, t-esp-babel, t-esp-nat; tests/bench/esp,
+  esp-tunnel).
 - GEM gateway (gem/gem, gem_codec, gem_crypto, gem_keys, gem_replay, gem_send,
   gem_receive): gem-group with two key ids for a rollover, gem-send from an AF_PACKET
   socket (a local normalizer's output included) through ESP and/or a veth, gem-receive

@@ -37,6 +37,8 @@
 #define ESP_MTU_DEFAULT 1400
 #define ESP_MTU_MIN 576
 #define ESP_MTU_MAX 9000
+#define ESP_KEEPALIVE_DEFAULT 20 /* s; RFC 3948 section 4 suggests 20 */
+#define ESP_KEEPALIVE_MAX 3600
 #define ESP_BATCH 32 /* packets per event and syscall; no socket starves the loop */
 #define ESP_PKT_MAX 65535
 
@@ -50,6 +52,7 @@ struct peer_conf {
     enum esp_encap encap;
     char tun[IF_NAMESIZE];
     unsigned mtu;
+    unsigned keepalive; /* s between NAT keepalives with encap udp; 0: none */
 };
 
 struct esp_peer {
@@ -60,6 +63,7 @@ struct esp_peer {
     bool have_in, have_out;
     int tun_fd; /* -1 while not running */
     uint64_t no_sa;       /* read from the TUN device with no outbound SA */
+    uint64_t keepalive_due; /* now_ms of the next NAT keepalive */
     struct esp_peer *next;
 };
 
@@ -161,6 +165,12 @@ static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
     return sendmsg(d.fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
 }
 
+/* ESP just went to the peer: no NAT keepalive is needed for a while. */
+static void sent_now(struct esp_peer *p)
+{
+    p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+}
+
 static int next_header_of(const uint8_t *inner, size_t len)
 {
     if (len >= 20 && inner[0] >> 4 == 4)
@@ -189,6 +199,7 @@ int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
         p->out.n.errors++;
         return -1;
     }
+    sent_now(p);
     return 0;
 }
 
@@ -222,6 +233,7 @@ static void on_tun(int fd, short revents, void *ctx)
     if (k == 0)
         return;
     int sent = sendmmsg(d.fd, mm, k, MSG_DONTWAIT);
+    sent_now(p);
     /* What the socket would not take is lost, as a full queue loses it. */
     p->out.n.errors += k - (unsigned)(sent > 0 ? sent : 0);
 }
@@ -429,6 +441,26 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
     return 0;
 }
 
+/* RFC 3948 section 2.3: one octet 0xff to the peer's UDP port keeps a NAT's
+ * mapping alive while no ESP flows (sending ESP pushes the next one back);
+ * the receiver discards it. */
+static uint64_t on_tick(void *ctx)
+{
+    uint64_t next = EVENT_NEVER;
+    static const uint8_t keepalive = 0xff;
+    for (struct esp_peer *p = peers; p; p = p->next) {
+        if (p->c.encap != ENCAP_UDP || p->c.keepalive == 0 || udp_fd < 0)
+            continue;
+        if (now_ms >= p->keepalive_due) {
+            send_packet(p, &keepalive, 1);
+            p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+        }
+        if (p->keepalive_due < next)
+            next = p->keepalive_due;
+    }
+    return next;
+}
+
 static void on_start(void *ctx)
 {
     char err[256];
@@ -510,7 +542,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
 {
     if (nwords < 2 || !valid_name(words[1]))
         return bad(err, errlen, "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
-    struct peer_conf c = {.encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT};
+    struct peer_conf c = {.encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT, .keepalive = ESP_KEEPALIVE_DEFAULT};
     strlcpy_safe(c.name, words[1], sizeof(c.name));
     bool have_addr = false, have_local = false;
     for (int i = 2; i < nwords; i += 2) {
@@ -544,6 +576,12 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 return bad(err, errlen, "gem-peer %s: mtu '%s' is not %d-%d", c.name, v,
                            ESP_MTU_MIN, ESP_MTU_MAX);
             c.mtu = (unsigned)m;
+        } else if (strcmp(kw, "keepalive") == 0) {
+            unsigned long k;
+            if (parse_uint(v, ESP_KEEPALIVE_MAX, &k) < 0)
+                return bad(err, errlen, "gem-peer %s: keepalive '%s' is not 0-%d seconds", c.name,
+                           v, ESP_KEEPALIVE_MAX);
+            c.keepalive = (unsigned)k;
         } else {
             return bad(err, errlen, "gem-peer %s: unknown keyword '%s'", c.name, kw);
         }
@@ -758,7 +796,8 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
                          inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
                          p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
         if (p->c.encap == ENCAP_UDP)
-            n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u", p->udp_port);
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u keepalive %u", p->udp_port,
+                          p->c.keepalive);
         snprintf(buf + n, sizeof(buf) - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
         emit(buf, out);
         if (p->have_in)
@@ -783,4 +822,5 @@ void esp_register(void)
     ext_register_flush("esp-sa", flush_sa, NULL);
     ext_register_dump(on_dump, NULL);
     ext_on_lifecycle(on_start, on_stop, NULL);
+    event_add_tick(on_tick, NULL);
 }

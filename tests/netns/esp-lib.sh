@@ -96,7 +96,7 @@ esp_scenario() {
     ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 || fail "GA: route to 10.2.0.0/24 via ipsec0"
     ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 || fail "GB: route to 10.1.0.0/24 via ipsec0"
     local port=""
-    [ "$encap" = udp ] && port=" port 4500"
+    [ "$encap" = udp ] && port=" port 4500 keepalive 20"
     dump_has GA "^add gem-peer gb address $GB local $GA encap $encap tun ipsec0 mtu 1400$port no-sa 0$" ||
         soft_fail "GA's gem-peer record: $(dump GA | grep gem-peer)"
     # (The kernel may already have sent IPv6 link-local traffic into ipsec0.)
@@ -315,3 +315,71 @@ esp_babel_scenario() {
     pass "only ESP on the internet, every packet authenticates"
 }
 route_via_ipsec0() { ip -n "$1" -4 route show "$2" proto babel | grep -q "dev ipsec0"; }
+
+# ESP in UDP through a NAT: R translates GA's packets to its own address
+# and port 14500 on the way to GB.  GB knows GA only as the NAT's address;
+# it answers to the port GA's authenticated packets come from.
+esp_nat_scenario() {
+    local NAT=198.51.100.254 NATPORT=14500
+    esp_topology
+    command -v nft >/dev/null || fail "nft not found (tools/install-deps)"
+    ip netns exec "$NSR" nft -f - <<NFT || fail "R: NAT rules"
+table ip nat {
+    chain post {
+        type nat hook postrouting priority 100;
+        oifname "r-gb" ip saddr 203.0.113.0/24 udp sport 4500 snat to $NAT:$NATPORT
+    }
+}
+NFT
+    step "GA behind R's NAT (to $NAT:$NATPORT), encap udp, keepalive 1 s; GB knows GA as $NAT"
+    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA encap udp keepalive 1" \
+        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" ga-ha
+    start_babeld GB "$NSGB" "$OURS" -C "gem-peer ga address $NAT local $GB encap udp keepalive 0" \
+        -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" gb-hb
+    wait_for 5 "GA's ipsec0 up" link_up "$NSGA" ipsec0
+    wait_for 5 "GB's ipsec0 up" link_up "$NSGB" ipsec0
+    ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 && ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 ||
+        fail "routes into ipsec0"
+    ip netns exec "$NSR" tcpdump -i r-gb -n -U --immediate-mode -w "$T/wan.pcap" >"$T/tcpdump.out" 2>&1 &
+    local cap=$!; BM_EXTRA_PIDS+=("$cap")
+    wait_for 5 "tcpdump listening on R's r-gb" grep -q "listening on" "$T/tcpdump.out"
+
+    step "HA pings HB: GB learns the NAT's port from GA's first authenticated packet"
+    # (-p: the payload repeats "NATTEST1", for esp-tool.py to find the packet)
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -p 4e41545445535431 10.2.0.2 >"$T/ping.out" 2>&1 ||
+        fail "ping HA -> HB through the NAT: $(tail -n 2 "$T/ping.out")"
+    dump_has GB "^add gem-peer ga address $NAT local $GB encap udp tun ipsec0 mtu 1400 port $NATPORT keepalive 0 " ||
+        soft_fail "GB's gem-peer record: $(dump GB | grep gem-peer)"
+    ip netns exec "$NSHB" ping -c 3 -i 0.2 -W 2 10.1.0.2 >"$T/ping2.out" 2>&1 ||
+        soft_fail "ping HB -> HA through the NAT: $(tail -n 2 "$T/ping2.out")"
+    pass "ping both ways through the NAT; GB sends to $NAT:$NATPORT"
+
+    step "idle: GA's keepalives (one octet 0xff) reach GB through the NAT"
+    local k0
+    k0=$(input_field GB keepalives)
+    FIELD_MIN=$k0; wait_for 5 "GB counts a keepalive from GA" field_gt input_field GB keepalives
+    pass "keepalives counted: $k0 -> $(input_field GB keepalives)"
+
+    step "a replay from another port does not move GB's port"
+    wait_for 5 "R's capture holds the tunnelled pings" ge 6 pcap_count_f "$T/wan.pcap" "udp port 4500"
+    kill -INT "$cap"; wait "$cap" 2>/dev/null
+    # (GB may send to $NAT:4500 before it has heard from GA, which R answers
+    # with ICMP port unreachable: R's own, and allowed.)
+    local flt="ip and not (src host $NAT and icmp) and not (src host $NAT and udp src port $NATPORT) and not (src host $GB and udp src port 4500)"
+    local other
+    other=$(tcpdump -n -r "$T/wan.pcap" "$flt" 2>/dev/null | wc -l)
+    [ "$other" = 0 ] || soft_fail "$other IPv4 packets on R's r-gb other than ESP in UDP: $(tcpdump -n -r "$T/wan.pcap" "$flt" 2>/dev/null)"
+    [ "$(pcap_count_f "$T/wan.pcap" "host 10.1.0.2 or host 10.2.0.2")" = 0 ] || soft_fail "plaintext on R's r-gb"
+    python3 "$ESP_TOOL" verify "$T/wan.pcap" --sa "$SPI_AB:$KEY_AB" --sa "$SPI_BA:$KEY_BA" >"$T/verify.out" ||
+        soft_fail "esp-tool verify: $(cat "$T/verify.out")"
+    note "$(head -n 1 "$T/verify.out")"
+    local r0
+    r0=$(esp_field GB in replay-drops)
+    note "$(ip netns exec "$NSR" python3 "$ESP_TOOL" inject "$T/wan.pcap" --sa "$SPI_AB:$KEY_AB" \
+        --find NATTEST1 --dst $GB --how replay --sport 9999)"
+    gt_wait "GB counts the replay" "$r0" esp_field GB in replay-drops
+    dump_has GB "^add gem-peer ga .* port $NATPORT " || soft_fail "GB's port moved: $(dump GB | grep gem-peer)"
+    ip netns exec "$NSHB" ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1 || soft_fail "HB -> HA after the replay"
+    pass "replay dropped, port kept, the tunnel still works both ways"
+}
+pcap_count_f() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }

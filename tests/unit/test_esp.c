@@ -517,6 +517,7 @@ START_TEST(config_refused)
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 mtu 100", "mtu '100'");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 tun a/b", "tun 'a/b'");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 color red", "unknown keyword 'color'");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 keepalive 3601", "keepalive '3601'");
     bad_line("esp-sa peer b dir in spi 300 key " KEY_A, "no gem-peer named 'b'");
     ck_assert_str_eq(records(), "");
     ok_line("gem-peer b address 10.0.0.2 local 10.0.0.1");
@@ -549,7 +550,7 @@ START_TEST(config_records)
         "add gem-peer b address 10.0.0.2 local 10.0.0.1 encap esp tun ipsec0 mtu 1400 no-sa 0\n"
         "add esp-sa peer b dir in spi 301 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
         "add esp-sa peer b dir out spi 300 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
-        "add gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp tun ipsec1 mtu 1300 port 4500 no-sa 0\n"
+        "add gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp tun ipsec1 mtu 1300 port 4500 keepalive 20 no-sa 0\n"
         "add esp-input unknown-spi 0 truncated 0 non-esp 0 keepalives 0\n";
     ck_assert_str_eq(records(), want);
     ck_assert_ptr_null(strstr(records(), "cafebabe"));
