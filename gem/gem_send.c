@@ -33,7 +33,9 @@
 #define GEM_MAX_PEERS 8
 #define PEER_NAME_MAX 64
 #define RESOLVE_MS 1000
-#define BATCH 16
+/* Frames per event: a UDP_SEGMENT frame may hold dozens of datagrams, and
+ * the event loop has other work. */
+#define BATCH 8
 /* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
 #define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
 
