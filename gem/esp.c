@@ -57,12 +57,12 @@ struct peer_conf {
 
 struct esp_peer {
     struct peer_conf c;
-    uint16_t udp_port;    /* where to send with encap udp: 4500, or what
-                           * the peer's authenticated packets came from */
+    uint16_t udp_port; /* where to send with encap udp: 4500, or what
+                        * the peer's authenticated packets came from */
     struct esp_sa in, out;
     bool have_in, have_out;
-    int tun_fd; /* -1 while not running */
-    uint64_t no_sa;       /* read from the TUN device with no outbound SA */
+    int tun_fd;             /* -1 while not running */
+    uint64_t no_sa;         /* read from the TUN device with no outbound SA */
     uint64_t keepalive_due; /* now_ms of the next NAT keepalive */
     struct esp_peer *next;
 };
@@ -85,7 +85,8 @@ static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
 static uint8_t tun_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
     plain_buf[ESP_PKT_MAX];
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -542,7 +543,8 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
 {
     if (nwords < 2 || !valid_name(words[1]))
         return bad(err, errlen, "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
-    struct peer_conf c = {.encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT, .keepalive = ESP_KEEPALIVE_DEFAULT};
+    struct peer_conf c = {
+        .encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT, .keepalive = ESP_KEEPALIVE_DEFAULT};
     strlcpy_safe(c.name, words[1], sizeof(c.name));
     bool have_addr = false, have_local = false;
     for (int i = 2; i < nwords; i += 2) {
@@ -568,7 +570,8 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 return bad(err, errlen, "gem-peer %s: encap '%s' is not 'esp' or 'udp'", c.name, v);
         } else if (strcmp(kw, "tun") == 0) {
             if (!valid_ifname(v))
-                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name, v);
+                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name,
+                           v);
             strlcpy_safe(c.tun, v, sizeof(c.tun));
         } else if (strcmp(kw, "mtu") == 0) {
             unsigned long m;
@@ -791,10 +794,11 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 {
     char buf[512], a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
     for (struct esp_peer *p = peers; p; p = p->next) {
-        int n = snprintf(buf, sizeof(buf), "add gem-peer %s address %s local %s encap %s tun %s mtu %u",
-                         p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
-                         inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
-                         p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
+        int n =
+            snprintf(buf, sizeof(buf), "add gem-peer %s address %s local %s encap %s tun %s mtu %u",
+                     p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
+                     inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
+                     p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
         if (p->c.encap == ENCAP_UDP)
             n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u keepalive %u", p->udp_port,
                           p->c.keepalive);
