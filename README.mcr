@@ -358,7 +358,10 @@ Records (dump; never key material):
     add esp-sa peer gb dir out spi 4096 packets 9 bytes 724 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 9
     add esp-input unknown-spi 1 truncated 0 non-esp 1 keepalives 1
 
-`port N keepalive S` follow `mtu` with `encap udp` (N: where we send now).  `no-sa`: packets to send with no outbound SA.
+`port N keepalive S` follow `mtu` with `encap udp` (N: where we send now).  Monitors get
+`add`/`change`/`flush gem-peer ...` and `add`/`change`/`flush esp-sa ...` (the whole
+record) when a line adds, replaces or flushes them, and `change gem-peer` when a NAT's
+port moves; the counters are read with dump.  `no-sa`: packets to send with no outbound SA.
 esp-sa: `packets`/`bytes` sealed (out) or delivered (in), bytes of inner packets;
 `replay-drops`: already seen, or below the window; `auth-failures`: ICV mismatch
 (forged, tampered, wrong key, and any number older than the window, which Appendix A

@@ -28,6 +28,7 @@
 #include "babel/config.h"
 #include "babel/event.h"
 #include "babel/extension.h"
+#include "babel/local.h"
 #include "babel/util.h"
 #include "gem/esp_sa.h"
 #include "gem/tun.h"
@@ -76,6 +77,9 @@ static struct esp_peer *peers;
 static esp_inner_fn inner_fn;
 static void *inner_ctx;
 static int raw_fd = -1, udp_fd = -1;
+
+static void notify_peer(const struct esp_peer *p, const char *kind);
+static void notify_sa(const struct esp_peer *p, bool out, const char *kind);
 /* The event loop is one thread, and a batch is done before the next event:
  * slots hold a batch of received datagrams, or of sealed packets on their
  * way out; tun_buf one packet read from a device, tx_buf one packet of
@@ -285,8 +289,10 @@ static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
         return;
     /* Behind a NAT the peer's packets come from another port than 4500:
      * answer there, learnt from authenticated packets only. */
-    if (sport && p->c.encap == ENCAP_UDP)
+    if (sport && p->c.encap == ENCAP_UDP && p->udp_port != sport) {
         p->udp_port = sport;
+        notify_peer(p, "change");
+    }
     deliver(p, nh, plain_buf, ilen);
 }
 
@@ -648,6 +654,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             pp = &(*pp)->next;
         *pp = p;
     }
+    notify_peer(p, old ? "change" : "add");
     return 0;
 }
 
@@ -737,6 +744,7 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
         p->have_out = true;
     else
         p->have_in = true;
+    notify_sa(p, out, have ? "change" : "add");
     return 0;
 }
 
@@ -747,6 +755,11 @@ static int flush_peer(char **words, int nwords, char *err, size_t errlen, void *
     for (struct esp_peer **pp = &peers; *pp; pp = &(*pp)->next) {
         if (strcmp((*pp)->c.name, words[1]) == 0) {
             struct esp_peer *p = *pp;
+            if (p->have_in)
+                notify_sa(p, false, "flush");
+            if (p->have_out)
+                notify_sa(p, true, "flush");
+            notify_peer(p, "flush");
             *pp = p->next;
             peer_free(p);
             return 0;
@@ -767,6 +780,7 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
     bool *have = out ? &p->have_out : &p->have_in;
     if (!*have)
         return bad(err, errlen, "gem-peer %s has no %s SA", p->c.name, words[4]);
+    notify_sa(p, out, "flush");
     esp_sa_clear(out ? &p->out : &p->in);
     *have = false;
     return 0;
@@ -775,39 +789,66 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
 /* ---------------------------------------------------------------------
  * Records (never key material) */
 
-static void dump_sa(void (*emit)(const char *, void *), void *out, const struct esp_peer *p,
-                    const struct esp_sa *sa, const char *dir)
+static void fmt_sa(const struct esp_peer *p, bool out, const char *kind, char *buf, size_t len)
 {
-    char buf[512];
-    snprintf(buf, sizeof(buf),
-             "add esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
+    const struct esp_sa *sa = out ? &p->out : &p->in;
+    snprintf(buf, len,
+             "%s esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
              "auth-failures %llu malformed %llu errors %llu seq %llu\n",
-             p->c.name, dir, sa->spi, (unsigned long long)sa->n.packets,
+             kind, p->c.name, out ? "out" : "in", sa->spi, (unsigned long long)sa->n.packets,
              (unsigned long long)sa->n.bytes, (unsigned long long)sa->n.replay_drops,
              (unsigned long long)sa->n.auth_failures, (unsigned long long)sa->n.malformed,
              (unsigned long long)(sa->n.errors + sa->n.seq_exhausted),
              (unsigned long long)(sa->outbound ? sa->seq : sa->replay.top));
-    emit(buf, out);
+}
+
+static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size_t len)
+{
+    char a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+    int n = snprintf(buf, len, "%s gem-peer %s address %s local %s encap %s tun %s mtu %u", kind,
+                     p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
+                     inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
+                     p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
+    if (p->c.encap == ENCAP_UDP)
+        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", p->udp_port,
+                      p->c.keepalive);
+    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+}
+
+/* Monitors hear of configuration changes (and a NAT's port moving), not of
+ * every packet: the counters are read with dump. */
+static void notify_peer(const struct esp_peer *p, const char *kind)
+{
+    char buf[512];
+    if (!ext_running() || !local_have_monitors())
+        return;
+    fmt_peer(p, kind, buf, sizeof(buf));
+    local_notify_line(buf);
+}
+
+static void notify_sa(const struct esp_peer *p, bool out, const char *kind)
+{
+    char buf[512];
+    if (!ext_running() || !local_have_monitors())
+        return;
+    fmt_sa(p, out, kind, buf, sizeof(buf));
+    local_notify_line(buf);
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 {
-    char buf[512], a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+    char buf[512];
     for (struct esp_peer *p = peers; p; p = p->next) {
-        int n =
-            snprintf(buf, sizeof(buf), "add gem-peer %s address %s local %s encap %s tun %s mtu %u",
-                     p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
-                     inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
-                     p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
-        if (p->c.encap == ENCAP_UDP)
-            n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u keepalive %u", p->udp_port,
-                          p->c.keepalive);
-        snprintf(buf + n, sizeof(buf) - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+        fmt_peer(p, "add", buf, sizeof(buf));
         emit(buf, out);
-        if (p->have_in)
-            dump_sa(emit, out, p, &p->in, "in");
-        if (p->have_out)
-            dump_sa(emit, out, p, &p->out, "out");
+        if (p->have_in) {
+            fmt_sa(p, false, "add", buf, sizeof(buf));
+            emit(buf, out);
+        }
+        if (p->have_out) {
+            fmt_sa(p, true, "add", buf, sizeof(buf));
+            emit(buf, out);
+        }
     }
     if (peers) {
         snprintf(buf, sizeof(buf),

@@ -250,8 +250,12 @@ esp_config_checks() {
     ip -n "$NSGA" link show esp9 >/dev/null 2>&1 && soft_fail "esp9 was created"
     pass "refused, nothing created"
 
-    step "a gem-peer added at run time gets ipsec1 at once; flush removes it"
+    step "a gem-peer added at run time gets ipsec1 at once; flush removes it; monitors hear of both"
+    mon_start ma GA
+    mon_send ma monitor
+    wait_for 5 "GA's monitor has the initial dump" grep -q "^add esp-input " "$T/ma.mon"
     out=$(lc GA "gem-peer gc address 192.0.2.9 local $GA" 2>&1)
+    out=$(lc GA "esp-sa peer gc dir out spi 5000 key $KEY_AB" 2>&1)
     wait_for 5 "GA's ipsec1 up" link_up "$NSGA" ipsec1
     dump_has GA "^add gem-peer gc address 192.0.2.9 local $GA encap esp tun ipsec1 mtu 1400 no-sa [0-9]+$" ||
         soft_fail "GA's gem-peer gc record: $(dump GA | grep 'gem-peer gc')"
@@ -260,6 +264,15 @@ esp_config_checks() {
     out=$(lc GA "flush gem-peer gc" 2>&1)
     wait_for 5 "ipsec1 gone after flush" sh -c "! ip -n $NSGA link show ipsec1 >/dev/null 2>&1"
     dump_lacks GA "^add gem-peer gc " || soft_fail "gc still in GA's dump"
+    wait_for 5 "GA's monitor: flush gem-peer gc" grep -q "^flush gem-peer gc " "$T/ma.mon"
+    local l
+    for l in "^add gem-peer gc address 192.0.2.9 local $GA encap esp tun ipsec1 mtu 1400 no-sa 0$" \
+        "^add esp-sa peer gc dir out spi 5000 packets 0 " "^flush esp-sa peer gc dir out spi 5000 " \
+        "^flush gem-peer gc address 192.0.2.9 "; do
+        grep -Eq "$l" "$T/ma.mon" || soft_fail "GA's monitor lacks $l"
+    done
+    grep -E "^(add|change|flush) (gem-peer|esp-sa) .*gc" "$T/ma.mon" | sed 's/^/    monitor: /'
+    mon_stop ma
     udp_send 4003 "ESP-MARK-6"
     wait_for 5 "the tunnel to GB still works" udp_has ESP-MARK-6
     pass "run-time peer: device created and removed, the other tunnel untouched"
@@ -344,6 +357,9 @@ NFT
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on R's r-gb" grep -q "listening on" "$T/tcpdump.out"
 
+    mon_start mb GB
+    mon_send mb monitor
+    wait_for 5 "GB's monitor has the initial dump" grep -q "^add esp-input " "$T/mb.mon"
     step "HA pings HB: GB learns the NAT's port from GA's first authenticated packet"
     # (-p: the payload repeats "NATTEST1", for esp-tool.py to find the packet)
     ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -p 4e41545445535431 10.2.0.2 >"$T/ping.out" 2>&1 ||
@@ -352,6 +368,9 @@ NFT
         soft_fail "GB's gem-peer record: $(dump GB | grep gem-peer)"
     ip netns exec "$NSHB" ping -c 3 -i 0.2 -W 2 10.1.0.2 >"$T/ping2.out" 2>&1 ||
         soft_fail "ping HB -> HA through the NAT: $(tail -n 2 "$T/ping2.out")"
+    wait_for 5 "GB's monitor: change gem-peer ga ... port $NATPORT" \
+        grep -q "^change gem-peer ga .* port $NATPORT " "$T/mb.mon"
+    mon_stop mb
     pass "ping both ways through the NAT; GB sends to $NAT:$NATPORT"
 
     step "idle: GA's keepalives (one octet 0xff) reach GB through the NAT"
