@@ -396,7 +396,8 @@ Appendix A), checks the window first (cheap), then the ICV, then the trailer; on
 authenticated packet moves the window; nothing unauthenticated reaches the GEM layer
 or the device.  Manual keys have the usual weakness: a gateway that restarts begins
 again at 1, which its peer's window takes as replays (or, past 4096, as forgeries)
-until the peer restarts too or new SPIs are given; the random IV mask keeps the
+until the peer restarts too, or its inbound SA is flushed and given again at run time
+(`flush esp-sa peer NAME dir in`, then the `esp-sa` line: a fresh window); the random IV mask keeps the
 restarted sender from repeating GCM nonces under the same key.  Negotiated keys (a
 later issue) will use the same SAs.
 
