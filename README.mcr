@@ -550,7 +550,10 @@ bridge, are counted by reason and none reaches R; a key rollover at run time los
 nothing; bad lines are refused.  tests/netns/t-gem-esp and t-gem-esp-udp: the same
 Studio A and B on either side of an internet router, through the ESP tunnel (raw ESP
 and ESP in UDP): 1000 of 1000 datagrams byte for byte at R, only ESP (or UDP 4500) on
-the router's link; GEM packets replayed, tampered, under another GAK and under a
+the router's link, which tshark decrypts (given the SA) to the IPv4/UDP datagrams
+carrying the GEM packets; in t-gem-esp R sits behind Debian's babeld with smcrouted and
+rp_filter 1, which forwards the stream only because it learned the source over Babel
+from B (a static route of the source into the tunnel on B, redistributed); GEM packets replayed, tampered, under another GAK and under a
 stale key id, each inside a valid ESP packet (an attacker holding the ESP keys),
 are counted by reason and none reaches R.
 
