@@ -289,6 +289,49 @@ START_TEST(receive_garbage)
 }
 END_TEST
 
+/* The GEM and ESP examples of babeld.conf.example, uncommented and in their
+ * order, parse (syntax lines, with upper-case placeholders, and lines naming
+ * key files that do not exist here are skipped). */
+START_TEST(example_file)
+{
+    FILE *f = fopen("babeld.conf.example", "r");
+    if (!f)
+        f = fopen("../../babeld.conf.example", "r");
+    ck_assert_ptr_nonnull(f);
+    char buf[1024];
+    int n = 0;
+    while (fgets(buf, sizeof(buf), f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        static const char *const kinds[] = {"# gem-peer ", "# esp-sa ", "# gem-group ",
+                                            "# gem-send ", "# gem-receive "};
+        bool example = false;
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+            example |= strncmp(buf, kinds[i], strlen(kinds[i])) == 0;
+        if (!example || strstr(buf, "-file "))
+            continue;
+        bool placeholder = false;
+        char copy[1024];
+        strlcpy_safe(copy, buf + 2, sizeof(copy));
+        for (char *w = strtok(copy, " "); w; w = strtok(NULL, " ")) {
+            bool upper = true;
+            for (char *c = w; *c; c++)
+                upper &= (*c >= 'A' && *c <= 'Z') || *c == '[' || *c == ']' || *c == '(' ||
+                         *c == ')' || *c == '|' || *c == '.';
+            placeholder |= upper;
+        }
+        if (placeholder)
+            continue;
+        ok(buf + 2);
+        n++;
+    }
+    fclose(f);
+    ck_assert_int_ge(n, 4); /* a gem-group, gem-send and gem-receive at least, and a gem-peer */
+    ck_assert_ptr_nonnull(strstr(dump(), "add gem-send 239.1.1.1 in eth1 port 5000 source any to studio-b veth gem-u0 "));
+    flush("flush gem-group 239.1.1.2");
+    flush("flush gem-receive 239.1.1.1");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gem");
@@ -298,6 +341,7 @@ int main(void)
     tcase_add_test(tc, send_receive_lines);
     tcase_add_test(tc, receive_verdicts);
     tcase_add_test(tc, receive_garbage);
+    tcase_add_test(tc, example_file);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
