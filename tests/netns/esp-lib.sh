@@ -345,10 +345,15 @@ table ip nat {
 }
 NFT
     step "GA behind R's NAT (to $NAT:$NATPORT), encap udp, keepalive 1 s; GB knows GA as $NAT"
-    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA encap udp keepalive 1" \
-        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" ga-ha
+    # GB first, with a monitor, so that it hears of GA's port when it moves.
     start_babeld GB "$NSGB" "$OURS" -C "gem-peer ga address $NAT local $GB encap udp keepalive 0" \
         -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" gb-hb
+    mon_start mb GB
+    mon_send mb monitor
+    wait_for 5 "GB's monitor has the initial dump" grep -q "^add esp-input " "$T/mb.mon"
+    grep -q "^add gem-peer ga .* port 4500 " "$T/mb.mon" || soft_fail "GB's port before GA spoke: $(grep gem-peer "$T/mb.mon")"
+    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA encap udp keepalive 1" \
+        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" ga-ha
     wait_for 5 "GA's ipsec0 up" link_up "$NSGA" ipsec0
     wait_for 5 "GB's ipsec0 up" link_up "$NSGB" ipsec0
     ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 && ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 ||
@@ -357,9 +362,6 @@ NFT
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on R's r-gb" grep -q "listening on" "$T/tcpdump.out"
 
-    mon_start mb GB
-    mon_send mb monitor
-    wait_for 5 "GB's monitor has the initial dump" grep -q "^add esp-input " "$T/mb.mon"
     step "HA pings HB: GB learns the NAT's port from GA's first authenticated packet"
     # (-p: the payload repeats "NATTEST1", for esp-tool.py to find the packet)
     ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -p 4e41545445535431 10.2.0.2 >"$T/ping.out" 2>&1 ||
