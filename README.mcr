@@ -446,32 +446,34 @@ the overlay.
   with the key configured last and both are accepted until `flush gem-group G key-id
   N` retires one; a third key id is refused until then.  The same key id again
   replaces its keys.  `flush gem-group G` removes the group.
-- `gem-send` (ingress): takes every UDP datagram to G (to port P and from S, when
-  given) seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with
-  ETH_P_ALL and a kernel filter for IPv4 UDP to G: so it also takes a local
-  normalizer's output on its `out` interface, which a UDP socket would not see, the
-  normalizer sending with multicast loopback off).  It joins G's MAC address on IF.  Frames are read with a
+- `gem-send` (ingress): takes every UDP datagram to G (to port P and from S, when given)
+  seen on IF, arriving or leaving (an AF_PACKET socket bound to IF with ETH_P_ALL and a
+  kernel filter for IPv4 UDP to G: so it also takes a local normalizer's output on its
+  `out` interface, which a UDP socket would not see, the normalizer sending with
+  multicast loopback off).  It joins G's MAC address on IF.  Frames are read with a
   virtio header: a local sender's UDP_SEGMENT super-frame is split back into its
-  datagrams, and a checksum the kernel has not yet filled in is not checked; other
-  UDP checksums and every IPv4 header checksum are.  Fragments are counted and
-  dropped (the normalizer in front reassembles).  Each datagram becomes one GEM
+  datagrams, and a checksum the kernel has not yet filled in is not checked; other UDP
+  checksums and every IPv4 header checksum are.  Fragments are put together first
+  (mcast/reasm.c, as the normalizer does: at most 64 datagrams pending, 4 MiB, 2 s), so
+  a datagram larger than the link's MTU is sealed whole.  Each datagram becomes one GEM
   packet, sent to each `to PEER` (a gem-peer defined before the gem-send line; one
-  flushed later makes its sends fail, counted) through ESP and/or into `veth IF`
-  (to G's multicast MAC).  The carrying datagram is from ADDR (`from`, or the first
-  IPv4 address of the veth, else of IF), to G, UDP 6698 -> 6698, TTL 64 (`ttl`).  A
-  datagram to port 6698 is never sealed again.  At most 8 peers; one gem-send per
-  group: a new line replaces it, keeping its counters and, when its interfaces are the
-  same, its sockets (nothing is lost); `flush gem-send G`.
+  flushed later makes its sends fail, counted) through ESP and/or into `veth IF` (to G's
+  multicast MAC; a GEM datagram larger than the veth's MTU is written as IPv4 fragments,
+  which the far side's kernel puts together).  The carrying datagram is from ADDR
+  (`from`, or the first IPv4 address of the veth, else of IF), to G, UDP 6698 -> 6698,
+  TTL 64 (`ttl`).  A datagram to port 6698 is never sealed again.  At most 8 peers; one
+  gem-send per group: a new line replaces it, keeping its counters and, when its
+  interfaces are the same, its sockets (nothing is lost); `flush gem-send G`.
 - `gem-receive` (egress): GEM packets for G arrive through ESP (the ESP layer offers
-  every decrypted inner packet to the GEM layer first: an unfragmented IPv4/UDP
-  datagram to port 6698 is taken, anything else goes on to the TUN device) and, with
-  `in IF`, as bridged encrypted multicast on IF (one UDP socket on port 6698, joined
-  to G on each `in` interface, IP_MULTICAST_ALL off).  What verifies is re-emitted on
-  `out IF` through a raw socket (IP_HDRINCL, bound to IF, multicast loopback off) with
-  the IPv4 header we build: source S, destination G, TTL 64 (`ttl`), DF clear, an
-  identification that counts up, header checksum; UDP from the original source port to
-  the original destination port with its checksum; the payload byte for byte.
-  `flush gem-receive G`.
+  every decrypted inner packet to the GEM layer first: an unfragmented IPv4/UDP datagram
+  to port 6698 is taken, anything else goes on to the TUN device) and, with `in IF`, as
+  bridged encrypted multicast on IF (one UDP socket on port 6698, joined to G on each
+  `in` interface, IP_MULTICAST_ALL off).  What verifies is re-emitted on `out IF`
+  through a raw socket (IP_HDRINCL, bound to IF, multicast loopback off) with the IPv4
+  header we build: source S, destination G, TTL 64 (`ttl`), DF clear, an identification
+  that counts up, header checksum; UDP from the original source port to the original
+  destination port with its checksum; the payload byte for byte; cut into IPv4 fragments
+  when larger than IF's MTU (a raw socket does not fragment).  `flush gem-receive G`.
 
 Interfaces are looked up by name every second: a gem-send or gem-receive on a missing
 interface waits for it (`state waiting-for-interface`).  Bad lines are refused with the
@@ -524,7 +526,7 @@ Records (dump; monitors get add, change and flush when a line adds, replaces or
 removes one, and a change when its state changes; keys never appear):
 
     add gem-group 239.1.1.1 key-id 1 current yes sealed 1000 accepted 0
-    add gem-send 239.1.1.1 in a-l port 5000 source any to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
+    add gem-send 239.1.1.1 in a-l port 5000 source any to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 reassembled 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
     add gem-receive 239.1.1.1 out b-r in b-u ttl 64 state active packets 1000 bytes 1316000 drops 0
     add gem-input packets 1026 accepted 1000 truncated 5 bad-version 0 unknown-group 1 stale-key 5 bad-mac 10 replayed 5 bad-decrypt 0
 
@@ -533,7 +535,8 @@ removes one, and a change when its state changes; keys never appear):
 `waiting-for-interface`, `no-address` (no sender address) or `socket-error`;
 `captured` frames taken off IF (a UDP_SEGMENT frame holds several datagrams),
 `packets` and `bytes` datagrams sealed and their payload bytes, `no-key` datagrams
-dropped for want of a gem-group, `fragments`, `bad` (malformed frames), `own` GEM
+dropped for want of a gem-group, `fragments` seen and datagrams `reassembled` from
+them, `bad` (malformed frames), `own` GEM
 datagrams seen on IF and left alone, then what each output sent or failed to.
 `gem-receive`: `state` `active`, `waiting-for-interface`, `no-key` or `socket-error`;
 `packets` and `bytes` re-emitted, `drops` verified packets that could not be sent.
@@ -544,7 +547,8 @@ tests/netns/t-gem-veth: source - Studio A (normalizer, gem-send into a veth) - a
 (with an attacker's port) - Studio B (gem-receive in the bridge, out to R, whose
 rp_filter is strict and whose route to the VIP is through B): R gets 1000 of 1000
 datagrams byte for byte from the VIP; the bridge carries only GEM datagrams (no
-datagram to port 5000, no plaintext); packets replayed, tampered, truncated, sealed
+datagram to port 5000, no plaintext), and tshark finds the headers B builds valid;
+4000-byte datagrams (fragmented by the source) arrive whole; packets replayed, tampered, truncated, sealed
 with another GAK or under an unknown key id, and random bytes, injected on the
 bridge, are counted by reason and none reaches R; a key rollover at run time loses
 nothing; bad lines are refused.  tests/netns/t-gem-esp and t-gem-esp-udp: the same
@@ -646,8 +650,7 @@ Not yet:
 - GEM: keys are configured, not negotiated; IPv4 only; the data path runs on the Babel
   event loop, one sendto per packet and output (no worker thread, no io_uring or
   sendmmsg batching), so end to end through ESP it delivers about a fifth of the plain
-  relay's rate on this machine; fragmented datagrams are not sealed (counted); the
-  re-emitted datagram's TTL is the gem-receive's, not the original's; gem-send
+  relay's rate on this machine; the re-emitted datagram's TTL is the gem-receive's, not the original's; gem-send
   captures on Ethernet-framed interfaces only (not on a TUN or other L3 device).
 - ESP: keys are manual only (no IKE or negotiation yet), so a restarted gateway's
   peer drops its packets until it restarts too or gets new SPIs; IPv4 outer headers

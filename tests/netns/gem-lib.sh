@@ -91,14 +91,19 @@ gem_field() {
 gem_input_is() { [ "$(gem_input_field "$1" "$2")" = "$3" ]; }
 gem_input_field() { dump "$1" | awk -v f="$2" '$2 == "gem-input" {for (i = 3; i < NF; i++) if ($i == f) {print $(i + 1); exit}}'; }
 
+gem_send_big() {   # COUNT START: 4000-byte datagrams, fragmented by S
+    mc_send "$NSS" --dest "$GROUP" --port 5000 --ifname s-a --count "$1" --start "$2" \
+        --rate 200 --size 4000
+}
+
 # The checks every scenario makes at R.
-gem_check_stream() {   # NAME COUNT
+gem_check_stream() {   # NAME COUNT [SIZE]
     local res; res=$(mc_recv_wait "$1")
     note "R: $res"
     [ "$(mc_field "$res" unique)" = "$2" ] || soft_fail "R got $(mc_field "$res" unique) of $2 datagrams"
     [ "$(mc_field "$res" bad-content)" = 0 ] || soft_fail "datagrams changed on the way"
     [ "$(mc_field "$res" bad-source)" = 0 ] || soft_fail "datagrams from a source other than $VIP"
-    [ "$(mc_field "$res" sizes)" = 1316 ] || soft_fail "sizes at R: $(mc_field "$res" sizes)"
+    [ "$(mc_field "$res" sizes)" = "${3:-1316}" ] || soft_fail "sizes at R: $(mc_field "$res" sizes)"
 }
 
 # ---------------------------------------------------------------------------
@@ -195,6 +200,13 @@ gem_esp_scenario() {   # ENCAP [stock]
     [ "$inner" = 1000 ] || soft_fail "tshark decodes $inner of 1000 inner GEM datagrams ($(head -c 300 "$T/tshark.err"))"
     pass "1000 of 1000 byte-identical from $VIP through ESP ($encap); only $only on the wire"
 
+    step "4000-byte datagrams through ESP: reassembled, sealed whole, fragmented again on the way out"
+    gem_recv big 50
+    gem_send_big 50 20000
+    gem_check_stream big 50 4000
+    wait_for 5 "gem-send counts 50 reassembled" dump_has A "^add gem-send $GROUP .* reassembled 50 "
+    pass "50 of 50 4000-byte datagrams whole at R"
+
     step "GEM holds even against the ESP keys: replayed, tampered, wrong-GAK and stale-key GEM packets inside valid ESP"
     local r0 b0 s0 p0 out
     r0=$(gem_input_field B replayed); b0=$(gem_input_field B bad-mac); s0=$(gem_input_field B stale-key)
@@ -205,7 +217,7 @@ gem_esp_scenario() {   # ENCAP [stock]
     wait_for 5 "B counts the stale key" gem_input_is B stale-key $((s0 + 1))
     wait_for 5 "B counts the replay" gem_input_is B replayed $((r0 + 1))
     wait_for 5 "B counts the tampered and wrong-GAK packets" gem_input_is B bad-mac $((b0 + 2))
-    dump_has B "^add gem-receive $GROUP .* packets 1000 bytes 1316000 drops 0$" \
+    dump_has B "^add gem-receive $GROUP .* packets 1050 bytes 1516000 drops 0$" \
         || soft_fail "B re-emitted an injected packet: $(dump B | grep gem-receive)"
     note "$(dump B | grep '^add gem-input')"
     pass "every injected GEM packet dropped by reason, none re-emitted"
