@@ -159,15 +159,12 @@ static void msg_to(struct dest *d, struct msghdr *m, struct iovec *iov)
                          .msg_controllen = sizeof(d->cb.buf)};
 }
 
-static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
+static int send_packet(struct dest *d, const uint8_t *pkt, size_t len)
 {
-    struct dest d;
-    if (dest_of(p, &d) < 0)
-        return -1;
     struct iovec iov = {(void *)pkt, len};
     struct msghdr m;
-    msg_to(&d, &m, &iov);
-    return sendmsg(d.fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
+    msg_to(d, &m, &iov);
+    return sendmsg(d->fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
 }
 
 /* ESP just went to the peer: no NAT keepalive is needed for a while. */
@@ -199,8 +196,9 @@ int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
         p->no_sa++;
         return -1;
     }
-    long n = esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf));
-    if (n < 0 || send_packet(p, tx_buf, (size_t)n) < 0) {
+    struct dest d;
+    long n = dest_of(p, &d) == 0 ? esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf)) : -1;
+    if (n < 0 || send_packet(&d, tx_buf, (size_t)n) < 0) {
         p->out.n.errors++;
         return -1;
     }
@@ -226,8 +224,8 @@ static void on_tun(int fd, short revents, void *ctx)
             p->no_sa++;
             continue;
         }
-        long l = esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k]));
-        if (l < 0 || !have_dest) {
+        long l = have_dest ? esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k])) : -1;
+        if (l < 0) {
             p->out.n.errors++;
             continue;
         }
@@ -459,7 +457,9 @@ static uint64_t on_tick(void *ctx)
         if (p->c.encap != ENCAP_UDP || p->c.keepalive == 0 || udp_fd < 0)
             continue;
         if (now_ms >= p->keepalive_due) {
-            send_packet(p, &keepalive, 1);
+            struct dest d;
+            if (dest_of(p, &d) == 0)
+                send_packet(&d, &keepalive, 1);
             p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
         }
         if (p->keepalive_due < next)
