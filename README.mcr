@@ -508,8 +508,12 @@ reused, and only for a packet that verified).  A gateway numbers every packet it
 seals, whatever the group, from one sequence that starts at its wall clock in
 microseconds: a restarted sender goes on above its old numbers (as long as it
 averaged under a packet per microsecond and its clock was not set back meanwhile), and
-a nonce is never used twice with one SEK, even a SEK shared by two groups.  A
-restarted receiver accepts each sender's next packet.
+a nonce is never used twice with one SEK, even a SEK shared by two groups.  The
+nonce also holds the sender address, so gateways that seal with the same SEK must have
+different ones: the default (the veth's, else IF's, address) may be a private LAN
+address that repeats from site to site; give such gateways `from` with an address of
+their own (their public one, say).  A restarted receiver accepts each sender's next
+packet.
 
 Test vector (tests/unit/test_gem_codec.c; computed apart from our code with Python's
 cryptography and hmac): SEK 00 01 02 .. 1f, GAK 20 21 .. 3f, key id 1, sender
@@ -647,7 +651,9 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - No IGMP/PIM, MRIB or policy engine yet.
-- GEM: keys are configured, not negotiated; IPv4 only; the data path runs on the Babel
+- GEM: keys are configured, not negotiated; IPv4 only; the sender address (part of
+  the nonce) defaults to an interface's address, which two sites may share: `from`
+  must then be given (the ESP peer's local address would make a better default); the data path runs on the Babel
   event loop, one sendto per packet and output (no worker thread, no io_uring or
   sendmmsg batching), so end to end through ESP it delivers about a fifth of the plain
   relay's rate on this machine; the re-emitted datagram's TTL is the gem-receive's, not the original's; gem-send
