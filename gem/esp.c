@@ -2,11 +2,12 @@
  * each peer's TUN device and the wire (see esp.h).
  *
  * Outbound: what the kernel routes into a peer's TUN device is read in
- * batches, sealed with the peer's outbound SA (esp_sa.c) into one static
- * buffer and sent on a raw protocol-50 socket, or on the UDP 4500 socket
- * with `encap udp`; the kernel builds and routes the outer IPv4 header, with
- * the peer's `local` address as its source (IP_PKTINFO).  Inbound: ESP from
- * either socket is matched to an inbound SA by SPI, checked and decrypted,
+ * batches, sealed with the peer's outbound SA (esp_sa.c) into static slots
+ * and sent with one sendmmsg on a raw protocol-50 socket, or on the UDP 4500
+ * socket with `encap udp`; the kernel builds and routes the outer IPv4
+ * header, with the peer's `local` address as its source (IP_PKTINFO).
+ * Inbound: ESP read with recvmmsg from either socket is matched to an
+ * inbound SA by SPI, checked and decrypted,
  * and the inner packet offered to the GEM layer, else written into the
  * peer's TUN device.  Every socket and device is non-blocking and served by
  * the event loop; nothing on the data path allocates. */
@@ -27,6 +28,7 @@
 #include "babel/config.h"
 #include "babel/event.h"
 #include "babel/extension.h"
+#include "babel/local.h"
 #include "babel/util.h"
 #include "gem/esp_sa.h"
 #include "gem/tun.h"
@@ -36,7 +38,9 @@
 #define ESP_MTU_DEFAULT 1400
 #define ESP_MTU_MIN 576
 #define ESP_MTU_MAX 9000
-#define ESP_BATCH 64 /* packets per event, so no socket starves the loop */
+#define ESP_KEEPALIVE_DEFAULT 20 /* s; RFC 3948 section 4 suggests 20 */
+#define ESP_KEEPALIVE_MAX 3600
+#define ESP_BATCH 32 /* packets per event and syscall; no socket starves the loop */
 #define ESP_PKT_MAX 65535
 
 enum esp_encap { ENCAP_ESP, ENCAP_UDP };
@@ -49,16 +53,18 @@ struct peer_conf {
     enum esp_encap encap;
     char tun[IF_NAMESIZE];
     unsigned mtu;
+    unsigned keepalive; /* s between NAT keepalives with encap udp; 0: none */
 };
 
 struct esp_peer {
     struct peer_conf c;
-    uint16_t udp_port;    /* where to send with encap udp: 4500, or what
-                           * the peer's authenticated packets came from */
+    uint16_t udp_port; /* where to send with encap udp: 4500, or what
+                        * the peer's authenticated packets came from */
     struct esp_sa in, out;
     bool have_in, have_out;
-    int tun_fd; /* -1 while not running */
-    uint64_t no_sa;       /* read from the TUN device with no outbound SA */
+    int tun_fd;             /* -1 while not running */
+    uint64_t no_sa;         /* read from the TUN device with no outbound SA */
+    uint64_t keepalive_due; /* now_ms of the next NAT keepalive */
     struct esp_peer *next;
 };
 
@@ -71,11 +77,20 @@ static struct esp_peer *peers;
 static esp_inner_fn inner_fn;
 static void *inner_ctx;
 static int raw_fd = -1, udp_fd = -1;
-/* One packet at a time goes through each: the event loop is one thread. */
-static uint8_t rx_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
+
+static void notify_peer(const struct esp_peer *p, const char *kind);
+static void notify_sa(const struct esp_peer *p, bool out, const char *kind);
+/* The event loop is one thread, and a batch is done before the next event:
+ * slots hold a batch of received datagrams, or of sealed packets on their
+ * way out; tun_buf one packet read from a device, tx_buf one packet of
+ * esp_send, plain_buf one decrypted packet.  Only the pages a packet
+ * touches become resident. */
+static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
+static uint8_t tun_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
     plain_buf[ESP_PKT_MAX];
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -104,35 +119,58 @@ void esp_set_inner_handler(esp_inner_fn fn, void *ctx)
 /* ---------------------------------------------------------------------
  * Outbound */
 
-static int send_packet(struct esp_peer *p, const uint8_t *pkt, size_t len)
-{
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = p->c.address};
-    int fd = raw_fd;
-    if (p->c.encap == ENCAP_UDP) {
-        fd = udp_fd;
-        to.sin_port = htons(p->udp_port);
-    }
-    if (fd < 0)
-        return -1;
-    struct iovec iov = {(void *)pkt, len};
+/* Where and how a peer's ESP goes: the socket, the destination, and the
+ * IP_PKTINFO that makes `local` the outer source.  One per batch. */
+struct dest {
+    int fd;
+    struct sockaddr_in to;
     union {
         char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
         struct cmsghdr align;
     } cb;
-    memset(&cb, 0, sizeof(cb));
-    struct msghdr m = {.msg_name = &to,
-                       .msg_namelen = sizeof(to),
-                       .msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = cb.buf,
-                       .msg_controllen = sizeof(cb.buf)};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+};
+
+static int dest_of(const struct esp_peer *p, struct dest *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->to.sin_family = AF_INET;
+    d->to.sin_addr.s_addr = p->c.address;
+    d->fd = raw_fd;
+    if (p->c.encap == ENCAP_UDP) {
+        d->fd = udp_fd;
+        d->to.sin_port = htons(p->udp_port);
+    }
+    struct cmsghdr *cm = (struct cmsghdr *)d->cb.buf;
     cm->cmsg_level = IPPROTO_IP;
     cm->cmsg_type = IP_PKTINFO;
     cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
     struct in_pktinfo pi = {.ipi_spec_dst.s_addr = p->c.local};
     memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-    return sendmsg(fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
+    return d->fd >= 0 ? 0 : -1;
+}
+
+static void msg_to(struct dest *d, struct msghdr *m, struct iovec *iov)
+{
+    *m = (struct msghdr){.msg_name = &d->to,
+                         .msg_namelen = sizeof(d->to),
+                         .msg_iov = iov,
+                         .msg_iovlen = 1,
+                         .msg_control = d->cb.buf,
+                         .msg_controllen = sizeof(d->cb.buf)};
+}
+
+static int send_packet(struct dest *d, const uint8_t *pkt, size_t len)
+{
+    struct iovec iov = {(void *)pkt, len};
+    struct msghdr m;
+    msg_to(d, &m, &iov);
+    return sendmsg(d->fd, &m, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
+}
+
+/* ESP just went to the peer: no NAT keepalive is needed for a while. */
+static void sent_now(struct esp_peer *p)
+{
+    p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
 }
 
 static int next_header_of(const uint8_t *inner, size_t len)
@@ -158,23 +196,49 @@ int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
         p->no_sa++;
         return -1;
     }
-    long n = esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf));
-    if (n < 0 || send_packet(p, tx_buf, (size_t)n) < 0) {
+    struct dest d;
+    long n = dest_of(p, &d) == 0 ? esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf)) : -1;
+    if (n < 0 || send_packet(&d, tx_buf, (size_t)n) < 0) {
         p->out.n.errors++;
         return -1;
     }
+    sent_now(p);
     return 0;
 }
 
+/* What the kernel routed into the device: read a batch, seal each packet
+ * into its own slot, send them all with one sendmmsg. */
 static void on_tun(int fd, short revents, void *ctx)
 {
     struct esp_peer *p = ctx;
+    struct iovec iov[ESP_BATCH];
+    struct mmsghdr mm[ESP_BATCH];
+    struct dest d;
+    bool have_dest = dest_of(p, &d) == 0;
+    unsigned k = 0;
     for (int i = 0; i < ESP_BATCH; i++) {
-        ssize_t n = read(fd, rx_buf, sizeof(rx_buf));
+        ssize_t n = read(fd, tun_buf, sizeof(tun_buf));
         if (n <= 0)
-            return;
-        esp_send(p, rx_buf, (size_t)n);
+            break;
+        if (!p->have_out) {
+            p->no_sa++;
+            continue;
+        }
+        long l = have_dest ? esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k])) : -1;
+        if (l < 0) {
+            p->out.n.errors++;
+            continue;
+        }
+        iov[k] = (struct iovec){slots[k], (size_t)l};
+        msg_to(&d, &mm[k].msg_hdr, &iov[k]);
+        k++;
     }
+    if (k == 0)
+        return;
+    int sent = sendmmsg(d.fd, mm, k, MSG_DONTWAIT);
+    sent_now(p);
+    /* What the socket would not take is lost, as a full queue loses it. */
+    p->out.n.errors += k - (unsigned)(sent > 0 ? sent : 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -223,44 +287,67 @@ static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
         return;
     /* Behind a NAT the peer's packets come from another port than 4500:
      * answer there, learnt from authenticated packets only. */
-    if (sport && p->c.encap == ENCAP_UDP)
+    if (sport && p->c.encap == ENCAP_UDP && p->udp_port != sport) {
         p->udp_port = sport;
+        notify_peer(p, "change");
+    }
     deliver(p, nh, plain_buf, ilen);
+}
+
+/* Up to a batch of datagrams into the slots, with their sources; the
+ * number read (0 when none). */
+static int recv_batch(int fd, struct mmsghdr *mm, struct iovec *iov, struct sockaddr_in *from)
+{
+    for (int i = 0; i < ESP_BATCH; i++) {
+        iov[i] = (struct iovec){slots[i], sizeof(slots[i])};
+        mm[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+                                        .msg_namelen = sizeof(from[i]),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1};
+    }
+    int n = recvmmsg(fd, mm, ESP_BATCH, MSG_DONTWAIT, NULL);
+    return n > 0 ? n : 0;
 }
 
 static void on_raw(int fd, short revents, void *ctx)
 {
-    for (int i = 0; i < ESP_BATCH; i++) {
-        ssize_t n = recv(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT);
-        if (n < 0)
-            return;
+    struct mmsghdr mm[ESP_BATCH];
+    struct iovec iov[ESP_BATCH];
+    struct sockaddr_in from[ESP_BATCH];
+    int n = recv_batch(fd, mm, iov, from);
+    for (int i = 0; i < n; i++) {
         /* A raw IPv4 socket reads the whole packet, IP header first. */
-        size_t ihl = n >= 1 ? (size_t)(rx_buf[0] & 0x0f) * 4 : 0;
-        if (n < 20 || rx_buf[0] >> 4 != 4 || ihl < 20 || (size_t)n < ihl) {
+        const uint8_t *b = slots[i];
+        size_t len = mm[i].msg_len, ihl = len >= 1 ? (size_t)(b[0] & 0x0f) * 4 : 0;
+        if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 20 || b[0] >> 4 != 4 || ihl < 20 ||
+            len < ihl) {
             input.truncated++;
             continue;
         }
-        input_esp(rx_buf + ihl, (size_t)n - ihl, 0);
+        input_esp(b + ihl, len - ihl, 0);
     }
 }
 
 static void on_udp(int fd, short revents, void *ctx)
 {
-    for (int i = 0; i < ESP_BATCH; i++) {
-        struct sockaddr_in from;
-        socklen_t fl = sizeof(from);
-        ssize_t n = recvfrom(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-        if (n < 0)
-            return;
+    struct mmsghdr mm[ESP_BATCH];
+    struct iovec iov[ESP_BATCH];
+    struct sockaddr_in from[ESP_BATCH];
+    int n = recv_batch(fd, mm, iov, from);
+    for (int i = 0; i < n; i++) {
+        const uint8_t *b = slots[i];
+        size_t len = mm[i].msg_len;
         /* RFC 3948 section 2: a lone 0xff is a NAT keepalive; four zero
          * octets (the non-ESP marker, where an SPI of 0 would be) start an
          * IKE message, which is not ours to read. */
-        if (n == 1 && rx_buf[0] == 0xff)
+        if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+            input.truncated++;
+        else if (len == 1 && b[0] == 0xff)
             input.keepalives++;
-        else if (n >= 4 && memcmp(rx_buf, "\0\0\0\0", 4) == 0)
+        else if (len >= 4 && memcmp(b, "\0\0\0\0", 4) == 0)
             input.non_esp++;
         else
-            input_esp(rx_buf, (size_t)n, ntohs(from.sin_port));
+            input_esp(b, len, ntohs(from[i].sin_port));
     }
 }
 
@@ -268,14 +355,21 @@ static void on_udp(int fd, short revents, void *ctx)
  * Sockets and devices: opened when the daemon starts, or at once for a
  * line given at run time. */
 
-static bool any_udp(const struct esp_peer *extra)
+static bool any_udp(void)
 {
-    if (extra && extra->c.encap == ENCAP_UDP)
-        return true;
     for (struct esp_peer *p = peers; p; p = p->next)
         if (p->c.encap == ENCAP_UDP)
             return true;
     return false;
+}
+
+/* Room for a few thousand packets: the loop also serves the control plane,
+ * and a burst must wait in the kernel rather than be lost. */
+static void big_rcvbuf(int fd)
+{
+    int sz = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
 static int open_raw(char *err, size_t errlen)
@@ -287,6 +381,7 @@ static int open_raw(char *err, size_t errlen)
      * device's MTU must get through even where the path is narrower. */
     int v = IP_PMTUDISC_DONT;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    big_rcvbuf(fd);
     if (event_add_fd(fd, POLLIN, on_raw, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the raw ESP socket");
@@ -303,6 +398,7 @@ static int open_udp(char *err, size_t errlen)
     int one = 1, v = IP_PMTUDISC_DONT;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    big_rcvbuf(fd);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ESP_UDP_PORT)};
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         int e = errno;
@@ -326,12 +422,13 @@ static void close_fd(int *fd)
     }
 }
 
-/* The sockets every peer (and `extra`, about to be added) needs. */
-static int open_sockets(const struct esp_peer *extra, char *err, size_t errlen)
+/* The sockets every peer needs, and the UDP one if `udp` (a peer about to
+ * be added or changed wants it). */
+static int open_sockets(bool udp, char *err, size_t errlen)
 {
     if (raw_fd < 0 && open_raw(err, errlen) < 0)
         return -1;
-    if (udp_fd < 0 && any_udp(extra) && open_udp(err, errlen) < 0)
+    if (udp_fd < 0 && (udp || any_udp()) && open_udp(err, errlen) < 0)
         return -1;
     return 0;
 }
@@ -349,10 +446,32 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
     return 0;
 }
 
+/* RFC 3948 section 2.3: one octet 0xff to the peer's UDP port keeps a NAT's
+ * mapping alive while no ESP flows (sending ESP pushes the next one back);
+ * the receiver discards it. */
+static uint64_t on_tick(void *ctx)
+{
+    uint64_t next = EVENT_NEVER;
+    static const uint8_t keepalive = 0xff;
+    for (struct esp_peer *p = peers; p; p = p->next) {
+        if (p->c.encap != ENCAP_UDP || p->c.keepalive == 0 || udp_fd < 0)
+            continue;
+        if (now_ms >= p->keepalive_due) {
+            struct dest d;
+            if (dest_of(p, &d) == 0)
+                send_packet(&d, &keepalive, 1);
+            p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+        }
+        if (p->keepalive_due < next)
+            next = p->keepalive_due;
+    }
+    return next;
+}
+
 static void on_start(void *ctx)
 {
     char err[256];
-    if (peers && open_sockets(NULL, err, sizeof(err)) < 0)
+    if (peers && open_sockets(false, err, sizeof(err)) < 0)
         log_msg("gem-peer: %s", err);
     for (struct esp_peer *p = peers; p; p = p->next)
         if (p->tun_fd < 0 && open_tun(p, err, sizeof(err)) < 0)
@@ -430,7 +549,8 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
 {
     if (nwords < 2 || !valid_name(words[1]))
         return bad(err, errlen, "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
-    struct peer_conf c = {.encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT};
+    struct peer_conf c = {
+        .encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT, .keepalive = ESP_KEEPALIVE_DEFAULT};
     strlcpy_safe(c.name, words[1], sizeof(c.name));
     bool have_addr = false, have_local = false;
     for (int i = 2; i < nwords; i += 2) {
@@ -456,7 +576,8 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 return bad(err, errlen, "gem-peer %s: encap '%s' is not 'esp' or 'udp'", c.name, v);
         } else if (strcmp(kw, "tun") == 0) {
             if (!valid_ifname(v))
-                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name, v);
+                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name,
+                           v);
             strlcpy_safe(c.tun, v, sizeof(c.tun));
         } else if (strcmp(kw, "mtu") == 0) {
             unsigned long m;
@@ -464,6 +585,12 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 return bad(err, errlen, "gem-peer %s: mtu '%s' is not %d-%d", c.name, v,
                            ESP_MTU_MIN, ESP_MTU_MAX);
             c.mtu = (unsigned)m;
+        } else if (strcmp(kw, "keepalive") == 0) {
+            unsigned long k;
+            if (parse_uint(v, ESP_KEEPALIVE_MAX, &k) < 0)
+                return bad(err, errlen, "gem-peer %s: keepalive '%s' is not 0-%d seconds", c.name,
+                           v, ESP_KEEPALIVE_MAX);
+            c.keepalive = (unsigned)k;
         } else {
             return bad(err, errlen, "gem-peer %s: unknown keyword '%s'", c.name, kw);
         }
@@ -492,20 +619,26 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             return bad(err, errlen, "gem-peer %s: out of memory", c.name);
         p->tun_fd = -1;
     }
-    bool new_tun = !old || strcmp(old->c.tun, c.tun) != 0 || old->c.mtu != c.mtu;
-    struct esp_peer probe = *p;
-    probe.c = c;
+    /* A new name needs a new device (and one that could not be created at
+     * start is tried again); a new MTU on the same device is just set. */
+    bool new_tun = !old || strcmp(old->c.tun, c.tun) != 0 || old->tun_fd < 0;
     if (ext_running()) {
         /* Everything that can fail, before anything changes. */
         int fd = -1;
-        if (open_sockets(&probe, err, errlen) < 0 ||
+        if (open_sockets(c.encap == ENCAP_UDP, err, errlen) < 0 ||
             (new_tun && (fd = tun_open(c.tun, c.mtu, err, errlen)) < 0) ||
-            (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0)) {
+            (!new_tun && old->c.mtu != c.mtu && tun_set_mtu(c.tun, c.mtu, err, errlen) < 0)) {
             if (fd >= 0)
                 close(fd);
             if (!old)
                 free(p);
-            return fd >= 0 ? bad(err, errlen, "cannot watch TUN device %s", c.tun) : -1;
+            return -1;
+        }
+        if (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+            close(fd);
+            if (!old)
+                free(p);
+            return bad(err, errlen, "cannot watch TUN device %s", c.tun);
         }
         if (new_tun) {
             close_fd(&p->tun_fd);
@@ -521,6 +654,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             pp = &(*pp)->next;
         *pp = p;
     }
+    notify_peer(p, old ? "change" : "add");
     return 0;
 }
 
@@ -610,6 +744,7 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
         p->have_out = true;
     else
         p->have_in = true;
+    notify_sa(p, out, have ? "change" : "add");
     return 0;
 }
 
@@ -620,6 +755,11 @@ static int flush_peer(char **words, int nwords, char *err, size_t errlen, void *
     for (struct esp_peer **pp = &peers; *pp; pp = &(*pp)->next) {
         if (strcmp((*pp)->c.name, words[1]) == 0) {
             struct esp_peer *p = *pp;
+            if (p->have_in)
+                notify_sa(p, false, "flush");
+            if (p->have_out)
+                notify_sa(p, true, "flush");
+            notify_peer(p, "flush");
             *pp = p->next;
             peer_free(p);
             return 0;
@@ -640,6 +780,7 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
     bool *have = out ? &p->have_out : &p->have_in;
     if (!*have)
         return bad(err, errlen, "gem-peer %s has no %s SA", p->c.name, words[4]);
+    notify_sa(p, out, "flush");
     esp_sa_clear(out ? &p->out : &p->in);
     *have = false;
     return 0;
@@ -648,37 +789,66 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
 /* ---------------------------------------------------------------------
  * Records (never key material) */
 
-static void dump_sa(void (*emit)(const char *, void *), void *out, const struct esp_peer *p,
-                    const struct esp_sa *sa, const char *dir)
+static void fmt_sa(const struct esp_peer *p, bool out, const char *kind, char *buf, size_t len)
 {
-    char buf[512];
-    snprintf(buf, sizeof(buf),
-             "add esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
+    const struct esp_sa *sa = out ? &p->out : &p->in;
+    snprintf(buf, len,
+             "%s esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
              "auth-failures %llu malformed %llu errors %llu seq %llu\n",
-             p->c.name, dir, sa->spi, (unsigned long long)sa->n.packets,
+             kind, p->c.name, out ? "out" : "in", sa->spi, (unsigned long long)sa->n.packets,
              (unsigned long long)sa->n.bytes, (unsigned long long)sa->n.replay_drops,
              (unsigned long long)sa->n.auth_failures, (unsigned long long)sa->n.malformed,
              (unsigned long long)(sa->n.errors + sa->n.seq_exhausted),
              (unsigned long long)(sa->outbound ? sa->seq : sa->replay.top));
-    emit(buf, out);
+}
+
+static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size_t len)
+{
+    char a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+    int n = snprintf(buf, len, "%s gem-peer %s address %s local %s encap %s tun %s mtu %u", kind,
+                     p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
+                     inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
+                     p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
+    if (p->c.encap == ENCAP_UDP)
+        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", p->udp_port,
+                      p->c.keepalive);
+    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+}
+
+/* Monitors hear of configuration changes (and a NAT's port moving), not of
+ * every packet: the counters are read with dump. */
+static void notify_peer(const struct esp_peer *p, const char *kind)
+{
+    char buf[512];
+    if (!ext_running() || !local_have_monitors())
+        return;
+    fmt_peer(p, kind, buf, sizeof(buf));
+    local_notify_line(buf);
+}
+
+static void notify_sa(const struct esp_peer *p, bool out, const char *kind)
+{
+    char buf[512];
+    if (!ext_running() || !local_have_monitors())
+        return;
+    fmt_sa(p, out, kind, buf, sizeof(buf));
+    local_notify_line(buf);
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 {
-    char buf[512], a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+    char buf[512];
     for (struct esp_peer *p = peers; p; p = p->next) {
-        int n = snprintf(buf, sizeof(buf), "add gem-peer %s address %s local %s encap %s tun %s mtu %u",
-                         p->c.name, inet_ntop(AF_INET, &p->c.address, a, sizeof(a)),
-                         inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
-                         p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
-        if (p->c.encap == ENCAP_UDP)
-            n += snprintf(buf + n, sizeof(buf) - (size_t)n, " port %u", p->udp_port);
-        snprintf(buf + n, sizeof(buf) - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+        fmt_peer(p, "add", buf, sizeof(buf));
         emit(buf, out);
-        if (p->have_in)
-            dump_sa(emit, out, p, &p->in, "in");
-        if (p->have_out)
-            dump_sa(emit, out, p, &p->out, "out");
+        if (p->have_in) {
+            fmt_sa(p, false, "add", buf, sizeof(buf));
+            emit(buf, out);
+        }
+        if (p->have_out) {
+            fmt_sa(p, true, "add", buf, sizeof(buf));
+            emit(buf, out);
+        }
     }
     if (peers) {
         snprintf(buf, sizeof(buf),
@@ -697,4 +867,5 @@ void esp_register(void)
     ext_register_flush("esp-sa", flush_sa, NULL);
     ext_register_dump(on_dump, NULL);
     ext_on_lifecycle(on_start, on_stop, NULL);
+    event_add_tick(on_tick, NULL);
 }

@@ -37,7 +37,9 @@ struct esp_peer *esp_peer_find(const char *name);
 const char *esp_peer_name(const struct esp_peer *p);
 
 /* Encrypts one inner IPv4 (next header 4) or IPv6 (41) packet with the
- * peer's outbound SA and sends it, without blocking.  0, or -1 (no outbound
+ * peer's outbound SA and sends it, without blocking.  From the event loop's
+ * thread only, as everything here (the SA's sequence and buffers are not
+ * shared across threads).  0, or -1 (no outbound
  * SA, sequence numbers used up, send error: counted on the peer or SA). */
 int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len);
 

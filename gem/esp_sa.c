@@ -96,8 +96,8 @@ static EVP_CIPHER *gcm_cipher(const struct crypto_lib *c)
     return gcm;
 }
 
-int esp_sa_init(struct esp_sa *sa, bool outbound, uint32_t spi, const uint8_t keymat[ESP_KEYMAT_LEN],
-                uint64_t iv_mask)
+int esp_sa_init(struct esp_sa *sa, bool outbound, uint32_t spi,
+                const uint8_t keymat[ESP_KEYMAT_LEN], uint64_t iv_mask)
 {
     memset(sa, 0, sizeof(*sa));
     const struct crypto_lib *c = crypto_lib();
@@ -146,8 +146,8 @@ static void make_aad(uint32_t spi, uint64_t seq, uint8_t aad[12])
     wr64(aad + 4, seq);
 }
 
-long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_t len, uint8_t *out,
-              size_t cap)
+long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_t len,
+              uint8_t *out, size_t cap)
 {
     const struct crypto_lib *c = crypto_lib();
     if (!c || !sa->ctx || !sa->outbound || len > 0xffff || cap < len + ESP_OVERHEAD_MAX)

@@ -52,7 +52,7 @@ enum esp_verdict {
 };
 
 struct esp_replay {
-    uint64_t top; /* highest authenticated sequence number; 0: none yet */
+    uint64_t top;                          /* highest authenticated sequence number; 0: none yet */
     uint64_t bits[ESP_REPLAY_WINDOW / 64]; /* bit (seq mod W) set: seen */
 };
 
@@ -80,16 +80,16 @@ struct esp_sa {
  * unique within the SA; a random one per start keeps a manually keyed SA
  * that restarts from sequence 1 from reusing a nonce.  0 or -1 (libcrypto
  * missing or failed).  esp_sa_clear frees the context and wipes the key. */
-int esp_sa_init(struct esp_sa *sa, bool outbound, uint32_t spi, const uint8_t keymat[ESP_KEYMAT_LEN],
-                uint64_t iv_mask);
+int esp_sa_init(struct esp_sa *sa, bool outbound, uint32_t spi,
+                const uint8_t keymat[ESP_KEYMAT_LEN], uint64_t iv_mask);
 void esp_sa_clear(struct esp_sa *sa);
 
 /* Builds the ESP packet for one inner packet into out (cap must be at least
  * len + ESP_OVERHEAD_MAX) with the next sequence number.  The packet's
  * length, or -1: the sequence number space is used up (the SA then refuses
  * for ever: numbers are never reused), or OpenSSL failed.  No allocation. */
-long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_t len, uint8_t *out,
-              size_t cap);
+long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_t len,
+              uint8_t *out, size_t cap);
 
 /* The SPI of a packet (len >= 4). */
 uint32_t esp_packet_spi(const uint8_t *pkt);

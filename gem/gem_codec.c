@@ -92,3 +92,21 @@ void gem_udp4_build(uint8_t *buf, size_t payload_len, uint32_t src, uint32_t dst
     uint16_t c = (uint16_t)~inet_fold(inet_sum(udp, udp_len, inet_sum(ph, 12, 0)));
     put16(udp + 6, c ? c : 0xffff); /* 0 means "no checksum" in UDP */
 }
+
+size_t gem_ip4_fragment(const uint8_t *dg, size_t len, size_t mtu, size_t off, uint8_t *out,
+                        size_t *next)
+{
+    if (mtu < 28 || len < 20)
+        return 0;
+    size_t total = len - 20, room = (mtu - 20) & ~(size_t)7;
+    size_t n = total - off > room ? room : total - off;
+    bool last = off + n == total;
+    memcpy(out, dg, 20);
+    put16(out + 2, (uint16_t)(20 + n));
+    put16(out + 6, (uint16_t)((last ? 0 : 0x2000) | (off / 8)));
+    put16(out + 10, 0);
+    put16(out + 10, (uint16_t)~inet_fold(inet_sum(out, 20, 0)));
+    memcpy(out + 20, dg + 20 + off, n);
+    *next = off + n;
+    return 20 + n;
+}

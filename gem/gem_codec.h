@@ -58,4 +58,14 @@ void gem_nonce(const struct gem_header *h, uint8_t out[GEM_NONCE_LEN]);
 void gem_udp4_build(uint8_t *buf, size_t payload_len, uint32_t src, uint32_t dst,
                     uint16_t sport, uint16_t dport, uint8_t ttl, uint16_t id);
 
+/* One fragment of an IPv4 datagram without options (as gem_udp4_build makes
+ * them) for a link of the given MTU (RFC 791): the fragment whose payload
+ * starts `off` bytes into the datagram's payload, at most mtu bytes in all,
+ * its payload a multiple of 8 bytes unless it is the last, MF set unless it
+ * is the last, the offset in 8-byte units, the header checksum redone.  It is
+ * written to out (mtu bytes); returns its length and sets *next to where the
+ * next one starts (the payload's length after the last).  0 when mtu < 28. */
+size_t gem_ip4_fragment(const uint8_t *dg, size_t len, size_t mtu, size_t off, uint8_t *out,
+                        size_t *next);
+
 #endif

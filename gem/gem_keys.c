@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "babel/config.h"
@@ -62,6 +64,19 @@ int gem_parse_group(char **words, int nwords, uint32_t *group, char *err, size_t
     if (gem_parse_ip4(words[1], group) < 0 || !gem_ip4_is_multicast(*group))
         return gem_bad(err, errlen, "%s: %s is not an IPv4 multicast group", words[0], words[1]);
     return 0;
+}
+
+unsigned gem_if_mtu(const char *ifname)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strlcpy_safe(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 1500;
+    int rc = ioctl(fd, SIOCGIFMTU, &ifr);
+    close(fd);
+    return rc < 0 || ifr.ifr_mtu < 68 ? 1500 : (unsigned)ifr.ifr_mtu;
 }
 
 void gem_notify(const char *line)
@@ -257,7 +272,12 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         g->nkeys--;
     }
     g->keys[g->nkeys++] = k;
-    notify_group(g, slot >= 0 ? "change" : "add");
+    /* The new key is added (or changed); the other one is no longer current. */
+    char buf[256];
+    for (int i = 0; i < g->nkeys; i++) {
+        fmt_key(g, g->keys[i], g->keys[i] == k && slot < 0 ? "add" : "change", buf, sizeof(buf));
+        gem_notify(buf);
+    }
     return 0;
 }
 

@@ -36,6 +36,8 @@ bool gem_ip4_is_multicast(uint32_t a);
 bool gem_valid_ifname(const char *s);
 /* The words of a directive: words[1] must be a multicast group. */
 int gem_parse_group(char **words, int nwords, uint32_t *group, char *err, size_t errlen);
+/* An interface's MTU (1500 when it cannot be read). */
+unsigned gem_if_mtu(const char *ifname);
 /* Writes a record line to every monitor (kind add/change/flush). */
 void gem_notify(const char *line);
 

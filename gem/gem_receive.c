@@ -55,7 +55,7 @@ struct gem_receive {
     char in_if[MAX_IN][IF_NAMESIZE];
     int nin;
     uint8_t ttl;
-    unsigned out_ifindex;
+    unsigned out_ifindex, mtu;
     unsigned in_ifindex[MAX_IN];
     int raw_fd;
     char state[32];
@@ -104,7 +104,7 @@ static struct gem_receive *find(uint32_t group)
 /* ---------------------------------------------------------------------
  * The data path */
 
-static uint8_t pt[GEM_IP_UDP_LEN + 65536];
+static uint8_t pt[GEM_IP_UDP_LEN + 65536], frag[65536];
 
 static bool drop(enum gem_drop why)
 {
@@ -174,7 +174,23 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     gem_udp4_build(pt, v.ct_len, h.source, h.group, h.sport, h.dport, r->ttl, r->ip_id++);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = h.group};
     size_t total = GEM_IP_UDP_LEN + v.ct_len;
-    if (sendto(r->raw_fd, pt, total, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)total) {
+    bool sent = true;
+    if (total <= r->mtu) {
+        sent = sendto(r->raw_fd, pt, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
+               (ssize_t)total;
+    } else {
+        /* A raw socket does not fragment what we built: fragments of our
+         * own, as the kernel would make them. */
+        size_t off = 0, next, flen;
+        while (sent && off < total - 20 &&
+               (flen = gem_ip4_fragment(pt, total, r->mtu, off, frag, &next)) > 0) {
+            sent = sendto(r->raw_fd, frag, flen, 0, (struct sockaddr *)&to, sizeof(to)) ==
+                   (ssize_t)flen;
+            off = next;
+        }
+        sent &= off == total - 20;
+    }
+    if (!sent) {
         r->drops++;
         return false;
     }
@@ -186,10 +202,12 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 /* ESP's decrypted inner packets: ours when an unfragmented IPv4/UDP
- * datagram to the GEM port; anything else goes on to the TUN device. */
+ * datagram to the GEM port and some gem-receive is configured; anything
+ * else goes on to the TUN device. */
 static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, void *ctx)
 {
-    if (len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
+    /* A gateway that receives no group leaves the GEM port to the kernel. */
+    if (!receives || len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
         return false;
     size_t ihl = (size_t)(inner[0] & 15) * 4;
     if (ihl < 20 || len < ihl + 8 || rd16(inner + ihl + 2) != GEM_UDP_PORT)
@@ -303,6 +321,8 @@ static void resolve(struct gem_receive *r)
         r->raw_fd = -1;
     }
     r->out_ifindex = out;
+    if (out)
+        r->mtu = gem_if_mtu(r->out_if);
     if (out && r->raw_fd < 0) {
         r->raw_fd = raw_open(out, r->out_if);
         if (r->raw_fd < 0)

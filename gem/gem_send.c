@@ -25,6 +25,7 @@
 #include "gem/gem_codec.h"
 #include "gem/gem_keys.h"
 #include "mcast/frame.h"
+#include "mcast/reasm.h"
 #include "mcast/rule.h"
 
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
@@ -33,7 +34,9 @@
 #define GEM_MAX_PEERS 8
 #define PEER_NAME_MAX 64
 #define RESOLVE_MS 1000
-#define BATCH 16
+/* Frames per event: a UDP_SEGMENT frame may hold dozens of datagrams, and
+ * the event loop has other work. */
+#define BATCH 8
 /* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
 #define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
 
@@ -41,7 +44,8 @@ struct gem_send {
     /* As configured. */
     uint32_t group;
     char in_if[IF_NAMESIZE];
-    uint16_t port; /* 0: any */
+    uint16_t port;   /* 0: any */
+    uint32_t source; /* 0: any */
     char peers[GEM_MAX_PEERS][PEER_NAME_MAX];
     int npeers;
     char veth_if[IF_NAMESIZE]; /* "" : none */
@@ -51,23 +55,29 @@ struct gem_send {
     int cap_fd, veth_fd;
     unsigned in_ifindex, veth_ifindex;
     uint32_t sender;
-    uint64_t seq;
     uint16_t ip_id;
     char state[32];
-    uint64_t captured, packets, bytes, no_key, fragments, bad, own, esp_sent, esp_errors,
-        veth_sent, veth_errors;
+    unsigned veth_mtu;
+    struct reasm reasm; /* fragments seen on IF */
+    uint64_t captured, packets, bytes, no_key, fragments, reassembled, bad, own, esp_sent,
+        esp_errors, veth_sent, veth_errors;
     struct gem_send *next;
 };
 
 static struct gem_send *sends;
 static bool started;
+/* One sequence for every group this gateway seals: a SEK shared by two
+ * groups (or a group re-keyed to an old key) still never sees a nonce
+ * twice, since the nonce is sender address and sequence number. */
+static uint64_t seq_last;
 static uint64_t next_resolve;
 
 static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
 {
-    char g[16], f[16];
-    size_t l = (size_t)snprintf(buf, len, "%s gem-send %s in %s port %u", kind,
-                                ip4_fmt(s->group, g), s->in_if, s->port);
+    char g[16], f[16], so[16];
+    size_t l = (size_t)snprintf(buf, len, "%s gem-send %s in %s port %u source %s", kind,
+                                ip4_fmt(s->group, g), s->in_if, s->port,
+                                s->source ? ip4_fmt(s->source, so) : "any");
     for (int i = 0; i < s->npeers && l < len; i++)
         l += (size_t)snprintf(buf + l, len - l, " to %s", s->peers[i]);
     if (s->veth_if[0] && l < len)
@@ -75,12 +85,13 @@ static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t le
     if (l < len)
         snprintf(buf + l, len - l,
                  " from %s ttl %u state %s captured %llu packets %llu bytes %llu no-key %llu "
-                 "fragments %llu bad %llu own %llu esp-sent %llu esp-errors %llu veth-sent %llu "
-                 "veth-errors %llu\n",
+                 "fragments %llu reassembled %llu bad %llu own %llu esp-sent %llu esp-errors %llu "
+                 "veth-sent %llu veth-errors %llu\n",
                  s->sender ? ip4_fmt(s->sender, f) : "-", s->ttl, s->state,
                  (unsigned long long)s->captured, (unsigned long long)s->packets,
                  (unsigned long long)s->bytes, (unsigned long long)s->no_key,
-                 (unsigned long long)s->fragments, (unsigned long long)s->bad,
+                 (unsigned long long)s->fragments, (unsigned long long)s->reassembled,
+                 (unsigned long long)s->bad,
                  (unsigned long long)s->own, (unsigned long long)s->esp_sent,
                  (unsigned long long)s->esp_errors, (unsigned long long)s->veth_sent,
                  (unsigned long long)s->veth_errors);
@@ -99,6 +110,7 @@ static void notify(const struct gem_send *s, const char *kind)
 
 static uint8_t rx[BATCH][FRAME_MAX];
 static uint8_t tx[GEM_IP_UDP_LEN + GEM_OVERHEAD + 65536];
+static uint8_t frag[65536];
 
 static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **peers, int npeers,
                      uint32_t src, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t plen)
@@ -110,7 +122,7 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     struct gem_header h = {.version = GEM_VERSION,
                            .key_id = k->id,
                            .sender = s->sender,
-                           .seq = ++s->seq,
+                           .seq = ++seq_last,
                            .source = src,
                            .group = s->group,
                            .sport = sport,
@@ -141,7 +153,23 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                                  .sll_halen = 6,
                                  .sll_addr = {0x01, 0x00, 0x5e, (uint8_t)(g >> 16 & 0x7f),
                                               (uint8_t)(g >> 8), (uint8_t)g}};
-        if (sendto(s->veth_fd, tx, total, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)total)
+        bool sent = true;
+        if (total <= s->veth_mtu) {
+            sent = sendto(s->veth_fd, tx, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
+                   (ssize_t)total;
+        } else {
+            /* Larger than the veth's MTU: fragments, as the kernel would
+             * make them; the far side's kernel puts them together. */
+            size_t off = 0, next, flen;
+            while (sent && off < total - 20 &&
+                   (flen = gem_ip4_fragment(tx, total, s->veth_mtu, off, frag, &next)) > 0) {
+                sent = sendto(s->veth_fd, frag, flen, 0, (struct sockaddr *)&to, sizeof(to)) ==
+                       (ssize_t)flen;
+                off = next;
+            }
+            sent &= off == total - 20;
+        }
+        if (sent)
             s->veth_sent++;
         else
             s->veth_errors++;
@@ -150,89 +178,112 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
-/* One captured IP packet, with its virtio header: a datagram, or (a local
- * sender's UDP_SEGMENT) several datagrams of gso_size behind one header. */
-static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers, int npeers,
-                     const uint8_t *buf, size_t len)
+/* One whole datagram seen on IF (or, with gso_size, several of that size
+ * behind one UDP header): filtered, then each sealed and sent. */
+static void datagram_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers,
+                        int npeers, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                        const uint8_t *pl, size_t plen, size_t gso_size)
 {
-    struct virtio_net_hdr vh;
-    if (len < sizeof(vh)) {
-        s->bad++;
-        return;
-    }
-    memcpy(&vh, buf, sizeof(vh));
-    const uint8_t *ip = buf + sizeof(vh) + ETH_HLEN;
-    s->captured++;
-    if (len < sizeof(vh) + ETH_HLEN + 20) {
-        s->bad++;
-        return;
-    }
-    len -= sizeof(vh) + ETH_HLEN;
-    if ( ip[0] >> 4 != 4 || (ip[0] & 15) < 5 || ip[9] != 17) {
-        s->bad++;
-        return;
-    }
-    size_t ihl = (size_t)(ip[0] & 15) * 4, tot = rd16(ip + 2);
-    if (tot < ihl + 8 || tot > len || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
-        s->bad++;
-        return;
-    }
-    if (rd16(ip + 6) & 0x3fff) { /* MF or an offset */
-        s->fragments++;
-        return;
-    }
-    uint32_t src, dst;
-    memcpy(&src, ip + 12, 4);
-    memcpy(&dst, ip + 16, 4);
-    const uint8_t *udp = ip + ihl;
-    size_t l4 = tot - ihl;
-    uint16_t sport = rd16(udp), dport = rd16(udp + 2);
     if (dst != s->group)
-        return; /* the filter lets only these through; a race at set-up */
+        return; /* the kernel filter lets only these through; a race at set-up */
     if (dport == GEM_UDP_PORT) {
         s->own++; /* a GEM packet (ours, on the same link): never sealed again */
         return;
     }
-    if (s->port && dport != s->port)
+    if ((s->port && dport != s->port) || (s->source && src != s->source))
         return;
     if (!k) {
         s->no_key++;
         return;
     }
-    bool gso = (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_UDP_L4;
-    if (gso && vh.gso_size) {
-        /* One header, then datagrams of gso_size bytes (the last shorter):
-         * what the sender wrote, before the kernel cut it apart. */
-        const uint8_t *p = udp + 8;
-        size_t left = l4 - 8;
-        while (left) {
-            size_t n = left < vh.gso_size ? left : vh.gso_size;
-            emit_one(s, k, peers, npeers, src, sport, dport, p, n);
-            p += n;
-            left -= n;
-        }
+    if (!gso_size) {
+        emit_one(s, k, peers, npeers, src, sport, dport, pl, plen);
         return;
     }
-    size_t ulen = rd16(udp + 4);
-    if (ulen < 8 || ulen != l4) {
+    /* What the sender wrote, before the kernel cut it apart: datagrams of
+     * gso_size bytes, the last shorter. */
+    while (plen) {
+        size_t n = plen < gso_size ? plen : gso_size;
+        emit_one(s, k, peers, npeers, src, sport, dport, pl, n);
+        pl += n;
+        plen -= n;
+    }
+}
+
+/* One captured frame, behind its virtio header: a datagram, a fragment (put
+ * together with the others first), or a local sender's UDP_SEGMENT
+ * super-frame. */
+static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers, int npeers,
+                     const uint8_t *buf, size_t len)
+{
+    struct virtio_net_hdr vh;
+    s->captured++;
+    if (len < sizeof(vh) + ETH_HLEN + 20) {
         s->bad++;
         return;
     }
+    memcpy(&vh, buf, sizeof(vh));
+    const uint8_t *eth = buf + sizeof(vh);
+    len -= sizeof(vh);
     /* A checksum the kernel has not filled in yet (a local sender's
-     * offload) is not checked; 0 means none. */
-    if (!(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && rd16(udp + 6) != 0) {
-        uint8_t ph[12] = {0};
-        memcpy(ph, &src, 4);
-        memcpy(ph + 4, &dst, 4);
-        ph[9] = 17;
-        ph[10] = (uint8_t)(l4 >> 8);
-        ph[11] = (uint8_t)l4;
-        if (inet_fold(inet_sum(udp, l4, inet_sum(ph, 12, 0))) != 0xffff) {
+     * offload) is not checked. */
+    bool partial = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    bool gso = (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_UDP_L4;
+    if (gso && vh.gso_size) {
+        /* One IPv4 and UDP header for all: the UDP length is the whole's. */
+        const uint8_t *ip = eth + ETH_HLEN;
+        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = rd16(ip + 2);
+        len -= ETH_HLEN;
+        if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 17 || tot < ihl + 8 || tot > len ||
+            (rd16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
             s->bad++;
             return;
         }
+        uint32_t src, dst;
+        memcpy(&src, ip + 12, 4);
+        memcpy(&dst, ip + 16, 4);
+        const uint8_t *udp = ip + ihl;
+        datagram_in(s, k, peers, npeers, src, dst, rd16(udp), rd16(udp + 2), udp + 8,
+                    tot - ihl - 8, vh.gso_size);
+        return;
     }
-    emit_one(s, k, peers, npeers, src, sport, dport, udp + 8, l4 - 8);
+    struct frame_view v;
+    memset(&v, 0, sizeof(v));
+    switch (frame_parse(eth, len, partial, &v)) {
+    case FRAME_OK:
+        datagram_in(s, k, peers, npeers, v.src, v.dst, v.sport, v.dport, v.payload,
+                    v.payload_len, 0);
+        return;
+    case FRAME_FRAGMENT: {
+        s->fragments++;
+        if (v.dst != s->group)
+            return;
+        struct reasm_datagram d;
+        enum frame_result why;
+        int rc = reasm_add(&s->reasm, &v, partial, now_ms, &d, &why);
+        if (rc < 0)
+            s->bad++;
+        if (rc != 1)
+            return;
+        struct frame_view u;
+        memset(&u, 0, sizeof(u));
+        if (frame_parse_udp(d.l4, d.l4_len, d.src, d.dst, d.csum_partial, &u) == FRAME_OK) {
+            s->reassembled++;
+            datagram_in(s, k, peers, npeers, d.src, d.dst, u.sport, u.dport, u.payload,
+                        u.payload_len, 0);
+        } else {
+            s->bad++;
+        }
+        reasm_done(&d);
+        return;
+    }
+    case FRAME_NOT_IPV4:
+    case FRAME_NOT_UDP:
+        return; /* the kernel filter lets none through */
+    default:
+        s->bad++;
+        return;
+    }
 }
 
 static void cap_event(int fd, short revents, void *ctx)
@@ -340,8 +391,8 @@ static uint32_t if_addr4(const char *ifname)
     return r;
 }
 
-/* Follows the interfaces (they may come, go or be renumbered) and the
- * sender address; opens what is missing. */
+/* Follows the interfaces (they may come, go or be renumbered), the veth's
+ * MTU and the sender address; opens what is missing. */
 static void resolve(struct gem_send *s)
 {
     char before[32];
@@ -356,6 +407,8 @@ static void resolve(struct gem_send *s)
     if (!sender)
         sender = if_addr4(s->in_if);
     s->sender = sender;
+    if (ve)
+        s->veth_mtu = gem_if_mtu(s->veth_if);
     if (!in || (s->veth_if[0] && !ve)) {
         snprintf(s->state, sizeof(s->state), "waiting-for-interface");
     } else if (!sender) {
@@ -387,8 +440,10 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
-        for (struct gem_send *s = sends; s; s = s->next)
+        for (struct gem_send *s = sends; s; s = s->next) {
             resolve(s);
+            reasm_expire(&s->reasm, now_ms);
+        }
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -420,7 +475,8 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     struct gem_send n = {.ttl = 64, .cap_fd = -1, .veth_fd = -1};
     if (gem_parse_group(words, nwords, &n.group, err, errlen) < 0)
         return -1;
-    bool have_in = false, have_port = false, have_from = false, have_ttl = false;
+    bool have_in = false, have_port = false, have_from = false, have_ttl = false,
+         have_source = false;
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
@@ -439,6 +495,11 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
                 return gem_bad(err, errlen, "gem-send: bad or repeated port %s", v);
             n.port = (uint16_t)u;
             have_port = true;
+        } else if (strcmp(k, "source") == 0) {
+            if (have_source || gem_parse_ip4(v, &n.source) < 0 || gem_ip4_is_multicast(n.source) ||
+                n.source == 0)
+                return gem_bad(err, errlen, "gem-send: bad or repeated source %s", v);
+            have_source = true;
         } else if (strcmp(k, "to") == 0) {
             if (n.npeers == GEM_MAX_PEERS)
                 return gem_bad(err, errlen, "gem-send: more than %d peers", GEM_MAX_PEERS);
@@ -472,8 +533,10 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         return gem_bad(err, errlen, "gem-send: missing in IF");
     if (!n.npeers && !n.veth_if[0])
         return gem_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
+    /* As esp-sa lines, a gem-send names peers defined before it (a peer
+     * flushed later only makes its sends fail, counted as esp-errors). */
     for (int j = 0; j < n.npeers; j++)
-        if (ext_running() && !esp_peer_find(n.peers[j]))
+        if (!esp_peer_find(n.peers[j]))
             return gem_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
     struct gem_send *s = find(n.group);
     bool replace = s != NULL;
@@ -482,16 +545,19 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         if (!s)
             return gem_bad(err, errlen, "gem-send: out of memory");
         s->cap_fd = s->veth_fd = -1;
-        s->seq = seq_start();
+        reasm_init(&s->reasm);
+        if (!seq_last)
+            seq_last = seq_start();
         s->next = sends;
         sends = s;
-    } else {
+    } else if (strcmp(s->in_if, n.in_if) != 0 || strcmp(s->veth_if, n.veth_if) != 0) {
         close_fds(s); /* reopened on the new interfaces below */
-    }
-    /* Counters, sequence and sockets' state carry over a replacement. */
+    } /* else the sockets stay: a replaced line loses no packet */
+    /* Counters carry over a replacement (the sequence is the gateway's). */
     s->group = n.group;
     memcpy(s->in_if, n.in_if, sizeof(s->in_if));
     s->port = n.port;
+    s->source = n.source;
     memcpy(s->peers, n.peers, sizeof(s->peers));
     s->npeers = n.npeers;
     memcpy(s->veth_if, n.veth_if, sizeof(s->veth_if));
@@ -517,6 +583,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
             continue;
         notify(s, "flush");
         close_fds(s);
+        reasm_free(&s->reasm);
         *pp = s->next;
         free(s);
         return 0;
@@ -549,6 +616,7 @@ static void stop(void *ctx)
         struct gem_send *s = sends;
         sends = s->next;
         close_fds(s);
+        reasm_free(&s->reasm);
         free(s);
     }
 }

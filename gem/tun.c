@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define TUN_TXQUEUELEN 2048
+
 int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -38,6 +40,14 @@ int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
     ifr.ifr_mtu = (int)mtu;
     int rc = ioctl(s, SIOCSIFMTU, &ifr);
     if (rc == 0) {
+        /* The queue the kernel fills while the daemon is busy elsewhere
+         * (the control plane, the other direction): a burst waits there
+         * rather than being dropped.  500 by default. */
+        what = "txqueuelen";
+        ifr.ifr_qlen = TUN_TXQUEUELEN;
+        rc = ioctl(s, SIOCSIFTXQLEN, &ifr);
+    }
+    if (rc == 0) {
         what = "flags";
         rc = ioctl(s, SIOCGIFFLAGS, &ifr);
     }
@@ -54,4 +64,22 @@ int tun_open(const char *name, unsigned mtu, char *err, size_t errlen)
     }
     close(s);
     return fd;
+}
+
+int tun_set_mtu(const char *name, unsigned mtu, char *err, size_t errlen)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    ifr.ifr_mtu = (int)mtu;
+    int rc = ioctl(s, SIOCSIFMTU, &ifr);
+    if (rc < 0)
+        snprintf(err, errlen, "TUN device %s: cannot set MTU %u: %s", name, mtu, strerror(errno));
+    close(s);
+    return rc < 0 ? -1 : 0;
 }

@@ -13,4 +13,7 @@
  * a reason in err. */
 int tun_open(const char *name, unsigned mtu, char *err, size_t errlen);
 
+/* Sets an existing device's MTU: 0, or -1 with a reason in err. */
+int tun_set_mtu(const char *name, unsigned mtu, char *err, size_t errlen);
+
 #endif

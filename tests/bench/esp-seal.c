@@ -29,11 +29,13 @@ int main(int argc, char **argv)
     for (int i = 0; i < ESP_KEYMAT_LEN; i++)
         km[i] = (uint8_t)(i * 13 + 1);
     struct esp_sa out, in;
-    if (esp_sa_init(&out, true, 0x1000, km, 0x1234) < 0 || esp_sa_init(&in, false, 0x1000, km, 0) < 0) {
+    if (esp_sa_init(&out, true, 0x1000, km, 0x1234) < 0 ||
+        esp_sa_init(&in, false, 0x1000, km, 0) < 0) {
         fprintf(stderr, "esp-seal: cannot key AES-256-GCM\n");
         return 1;
     }
-    uint8_t *inner = calloc(1, len), *pkt = malloc(len + ESP_OVERHEAD_MAX), *plain = malloc(len + 64);
+    uint8_t *inner = calloc(1, len), *pkt = malloc(len + ESP_OVERHEAD_MAX),
+            *plain = malloc(len + 64);
     inner[0] = 0x45;
     /* Seal: as esp_send does, one packet at a time into one buffer. */
     unsigned long n = 0;

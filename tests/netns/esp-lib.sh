@@ -96,7 +96,7 @@ esp_scenario() {
     ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 || fail "GA: route to 10.2.0.0/24 via ipsec0"
     ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 || fail "GB: route to 10.1.0.0/24 via ipsec0"
     local port=""
-    [ "$encap" = udp ] && port=" port 4500"
+    [ "$encap" = udp ] && port=" port 4500 keepalive 20"
     dump_has GA "^add gem-peer gb address $GB local $GA encap $encap tun ipsec0 mtu 1400$port no-sa 0$" ||
         soft_fail "GA's gem-peer record: $(dump GA | grep gem-peer)"
     # (The kernel may already have sent IPv6 link-local traffic into ipsec0.)
@@ -210,6 +210,13 @@ esp_scenario() {
     note "$(dump GB | grep -E '^add (esp-sa|esp-input)')"
     pass "replayed, tampered, forged, truncated, unknown-SPI$([ "$encap" = udp ] && echo ", IKE-marked") packets dropped and counted"
 
+    step "a narrower path: R's link to GB at MTU 1000 fragments the outer packets, GB reassembles"
+    ip -n "$NSR" link set r-gb mtu 1000 && ip -n "$NSGB" link set gb-r mtu 1000 || fail "MTU 1000 on R-GB"
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -M do -s 1300 10.2.0.2 >"$T/ping-big.out" 2>&1 ||
+        soft_fail "1328-byte pings (DF set inside) HA -> HB over a 1000-byte hop: $(tail -n 2 "$T/ping-big.out")"
+    ip -n "$NSR" link set r-gb mtu 1500 && ip -n "$NSGB" link set gb-r mtu 1500 || fail "MTU back to 1500"
+    pass "1328-byte inner packets cross a 1000-byte hop"
+
     step "refused run-time lines change nothing"
     local out
     out=$(lc GB "esp-sa peer ga dir in spi 9999 key 00112233" 2>&1)
@@ -243,8 +250,12 @@ esp_config_checks() {
     ip -n "$NSGA" link show esp9 >/dev/null 2>&1 && soft_fail "esp9 was created"
     pass "refused, nothing created"
 
-    step "a gem-peer added at run time gets ipsec1 at once; flush removes it"
+    step "a gem-peer added at run time gets ipsec1 at once; flush removes it; monitors hear of both"
+    mon_start ma GA
+    mon_send ma monitor
+    wait_for 5 "GA's monitor has the initial dump" grep -q "^add esp-input " "$T/ma.mon"
     out=$(lc GA "gem-peer gc address 192.0.2.9 local $GA" 2>&1)
+    out=$(lc GA "esp-sa peer gc dir out spi 5000 key $KEY_AB" 2>&1)
     wait_for 5 "GA's ipsec1 up" link_up "$NSGA" ipsec1
     dump_has GA "^add gem-peer gc address 192.0.2.9 local $GA encap esp tun ipsec1 mtu 1400 no-sa [0-9]+$" ||
         soft_fail "GA's gem-peer gc record: $(dump GA | grep 'gem-peer gc')"
@@ -253,7 +264,143 @@ esp_config_checks() {
     out=$(lc GA "flush gem-peer gc" 2>&1)
     wait_for 5 "ipsec1 gone after flush" sh -c "! ip -n $NSGA link show ipsec1 >/dev/null 2>&1"
     dump_lacks GA "^add gem-peer gc " || soft_fail "gc still in GA's dump"
+    wait_for 5 "GA's monitor: flush gem-peer gc" grep -q "^flush gem-peer gc " "$T/ma.mon"
+    local l
+    for l in "^add gem-peer gc address 192.0.2.9 local $GA encap esp tun ipsec1 mtu 1400 no-sa 0$" \
+        "^add esp-sa peer gc dir out spi 5000 packets 0 " "^flush esp-sa peer gc dir out spi 5000 " \
+        "^flush gem-peer gc address 192.0.2.9 "; do
+        grep -Eq "$l" "$T/ma.mon" || soft_fail "GA's monitor lacks $l"
+    done
+    grep -E "^(add|change|flush) (gem-peer|esp-sa) .*gc" "$T/ma.mon" | sed 's/^/    monitor: /'
+    mon_stop ma
     udp_send 4003 "ESP-MARK-6"
     wait_for 5 "the tunnel to GB still works" udp_has ESP-MARK-6
     pass "run-time peer: device created and removed, the other tunnel untouched"
+
+    step "a new MTU at run time is set on the same device: its routes stay"
+    out=$(lc GA "gem-peer gb address $GB local $GA mtu 1300" 2>&1)
+    echo "$out" | grep -q "^ok" || soft_fail "mtu change refused: $out"
+    ip -n "$NSGA" link show ipsec0 | grep -q "mtu 1300 " || soft_fail "ipsec0: $(ip -n "$NSGA" link show ipsec0)"
+    ip -n "$NSGA" route show 10.2.0.0/24 | grep -q "dev ipsec0" || soft_fail "GA lost its route into ipsec0"
+    dump_has GA "^add gem-peer gb .* tun ipsec0 mtu 1300 " || soft_fail "GA's record: $(dump GA | grep 'gem-peer gb')"
+    udp_send 4004 "ESP-MARK-7"
+    wait_for 5 "the tunnel still works after the MTU change" udp_has ESP-MARK-7
+    pass "MTU 1300 on ipsec0, route and SAs kept"
 }
+
+# Babel over the tunnel: ipsec0 as a `tunnel` interface on both gateways,
+# each redistributing its inner subnet; the routes to the far subnet are
+# Babel's, through ipsec0, and the Hellos and updates travel as ESP.
+esp_babel_scenario() {
+    esp_topology
+    step "ours on GA and GB with ipsec0 as a Babel tunnel interface, no static routes"
+    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA" \
+        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" \
+        -C "interface ipsec0 type tunnel" -C "redistribute ip 10.1.0.0/24 allow" \
+        -C "redistribute local deny" ga-ha
+    start_babeld GB "$NSGB" "$OURS" -C "gem-peer ga address $GA local $GB" \
+        -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" \
+        -C "interface ipsec0 type tunnel" -C "redistribute ip 10.2.0.0/24 allow" \
+        -C "redistribute local deny" gb-hb
+    ip netns exec "$NSR" tcpdump -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
+    local cap=$!; BM_EXTRA_PIDS+=("$cap")
+    wait_for 5 "tcpdump listening on R's r-ga" grep -q "listening on" "$T/tcpdump.out"
+    waited_for 20 "GA's Babel route to 10.2.0.0/24 through ipsec0" route_via_ipsec0 "$NSGA" 10.2.0.0/24
+    waited_for 20 "GB's Babel route to 10.1.0.0/24 through ipsec0" route_via_ipsec0 "$NSGB" 10.1.0.0/24
+    dump_has GA "^add neighbour [^ ]+ address fe80:[^ ]+ if ipsec0 " ||
+        soft_fail "GA has no Babel neighbour on ipsec0: $(dump GA | grep neighbour)"
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 10.2.0.2 >"$T/ping.out" 2>&1 ||
+        fail "ping HA -> HB over Babel's routes: $(tail -n 3 "$T/ping.out")"
+    pass "Babel learns each side's subnet through the tunnel; ping HA -> HB 3/3"
+
+    step "R saw only ESP: Babel's own packets are inside the tunnel too"
+    wait_for 5 "R's capture holds at least 10 ESP packets" ge 10 pcap_count "ip proto 50"
+    kill -INT "$cap"; wait "$cap" 2>/dev/null
+    local other babel
+    other=$(tcpdump -n -r "$T/internet.pcap" "ip and not ip proto 50" 2>/dev/null | wc -l)
+    babel=$(tcpdump -n -r "$T/internet.pcap" "udp port 6696" 2>/dev/null | wc -l)
+    note "R's link: $(pcap_count "ip proto 50") ESP, $other other IPv4, $babel Babel (UDP 6696) in the clear"
+    [ "$other" = 0 ] || soft_fail "$other non-ESP IPv4 packets on R's link"
+    [ "$babel" = 0 ] || soft_fail "$babel Babel packets in the clear on R's link"
+    python3 "$ESP_TOOL" verify "$T/internet.pcap" --sa "$SPI_AB:$KEY_AB" --sa "$SPI_BA:$KEY_BA" >"$T/verify.out" ||
+        soft_fail "esp-tool verify: $(cat "$T/verify.out")"
+    note "$(head -n 1 "$T/verify.out")"
+    pass "only ESP on the internet, every packet authenticates"
+}
+route_via_ipsec0() { ip -n "$1" -4 route show "$2" proto babel | grep -q "dev ipsec0"; }
+
+# ESP in UDP through a NAT: R translates GA's packets to its own address
+# and port 14500 on the way to GB.  GB knows GA only as the NAT's address;
+# it answers to the port GA's authenticated packets come from.
+esp_nat_scenario() {
+    local NAT=198.51.100.254 NATPORT=14500
+    esp_topology
+    command -v nft >/dev/null || fail "nft not found (tools/install-deps)"
+    ip netns exec "$NSR" nft -f - <<NFT || fail "R: NAT rules"
+table ip nat {
+    chain post {
+        type nat hook postrouting priority 100;
+        oifname "r-gb" ip saddr 203.0.113.0/24 udp sport 4500 snat to $NAT:$NATPORT
+    }
+}
+NFT
+    step "GA behind R's NAT (to $NAT:$NATPORT), encap udp, keepalive 1 s; GB knows GA as $NAT"
+    # GB first, with a monitor, so that it hears of GA's port when it moves.
+    start_babeld GB "$NSGB" "$OURS" -C "gem-peer ga address $NAT local $GB encap udp keepalive 0" \
+        -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" gb-hb
+    mon_start mb GB
+    mon_send mb monitor
+    wait_for 5 "GB's monitor has the initial dump" grep -q "^add esp-input " "$T/mb.mon"
+    grep -q "^add gem-peer ga .* port 4500 " "$T/mb.mon" || soft_fail "GB's port before GA spoke: $(grep gem-peer "$T/mb.mon")"
+    start_babeld GA "$NSGA" "$OURS" -C "gem-peer gb address $GB local $GA encap udp keepalive 1" \
+        -C "esp-sa peer gb dir out spi $SPI_AB key $KEY_AB" -C "esp-sa peer gb dir in spi $SPI_BA key $KEY_BA" ga-ha
+    wait_for 5 "GA's ipsec0 up" link_up "$NSGA" ipsec0
+    wait_for 5 "GB's ipsec0 up" link_up "$NSGB" ipsec0
+    ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 && ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 ||
+        fail "routes into ipsec0"
+    ip netns exec "$NSR" tcpdump -i r-gb -n -U --immediate-mode -w "$T/wan.pcap" >"$T/tcpdump.out" 2>&1 &
+    local cap=$!; BM_EXTRA_PIDS+=("$cap")
+    wait_for 5 "tcpdump listening on R's r-gb" grep -q "listening on" "$T/tcpdump.out"
+
+    step "HA pings HB: GB learns the NAT's port from GA's first authenticated packet"
+    # (-p: the payload repeats "NATTEST1", for esp-tool.py to find the packet)
+    ip netns exec "$NSHA" ping -c 3 -i 0.2 -W 2 -p 4e41545445535431 10.2.0.2 >"$T/ping.out" 2>&1 ||
+        fail "ping HA -> HB through the NAT: $(tail -n 2 "$T/ping.out")"
+    dump_has GB "^add gem-peer ga address $NAT local $GB encap udp tun ipsec0 mtu 1400 port $NATPORT keepalive 0 " ||
+        soft_fail "GB's gem-peer record: $(dump GB | grep gem-peer)"
+    ip netns exec "$NSHB" ping -c 3 -i 0.2 -W 2 10.1.0.2 >"$T/ping2.out" 2>&1 ||
+        soft_fail "ping HB -> HA through the NAT: $(tail -n 2 "$T/ping2.out")"
+    wait_for 5 "GB's monitor: change gem-peer ga ... port $NATPORT" \
+        grep -q "^change gem-peer ga .* port $NATPORT " "$T/mb.mon"
+    mon_stop mb
+    pass "ping both ways through the NAT; GB sends to $NAT:$NATPORT"
+
+    step "idle: GA's keepalives (one octet 0xff) reach GB through the NAT"
+    local k0
+    k0=$(input_field GB keepalives)
+    FIELD_MIN=$k0; wait_for 5 "GB counts a keepalive from GA" field_gt input_field GB keepalives
+    pass "keepalives counted: $k0 -> $(input_field GB keepalives)"
+
+    step "a replay from another port does not move GB's port"
+    wait_for 5 "R's capture holds the tunnelled pings" ge 6 pcap_count_f "$T/wan.pcap" "udp port 4500"
+    kill -INT "$cap"; wait "$cap" 2>/dev/null
+    # (GB may send to $NAT:4500 before it has heard from GA, which R answers
+    # with ICMP port unreachable: R's own, and allowed.)
+    local flt="ip and not (src host $NAT and icmp) and not (src host $NAT and udp src port $NATPORT) and not (src host $GB and udp src port 4500)"
+    local other
+    other=$(tcpdump -n -r "$T/wan.pcap" "$flt" 2>/dev/null | wc -l)
+    [ "$other" = 0 ] || soft_fail "$other IPv4 packets on R's r-gb other than ESP in UDP: $(tcpdump -n -r "$T/wan.pcap" "$flt" 2>/dev/null)"
+    [ "$(pcap_count_f "$T/wan.pcap" "host 10.1.0.2 or host 10.2.0.2")" = 0 ] || soft_fail "plaintext on R's r-gb"
+    python3 "$ESP_TOOL" verify "$T/wan.pcap" --sa "$SPI_AB:$KEY_AB" --sa "$SPI_BA:$KEY_BA" >"$T/verify.out" ||
+        soft_fail "esp-tool verify: $(cat "$T/verify.out")"
+    note "$(head -n 1 "$T/verify.out")"
+    local r0
+    r0=$(esp_field GB in replay-drops)
+    note "$(ip netns exec "$NSR" python3 "$ESP_TOOL" inject "$T/wan.pcap" --sa "$SPI_AB:$KEY_AB" \
+        --find NATTEST1 --dst $GB --how replay --sport 9999)"
+    gt_wait "GB counts the replay" "$r0" esp_field GB in replay-drops
+    dump_has GB "^add gem-peer ga .* port $NATPORT " || soft_fail "GB's port moved: $(dump GB | grep gem-peer)"
+    ip netns exec "$NSHB" ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1 || soft_fail "HB -> HA after the replay"
+    pass "replay dropped, port kept, the tunnel still works both ways"
+}
+pcap_count_f() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }

@@ -12,14 +12,15 @@ around python3-cryptography's AESGCM.
       unless every ESP packet authenticates, with a valid trailer, sequence
       numbers that never repeat, and an inner IPv4/IPv6 packet.  --find
       counts inner packets that contain TEXT.
-  esp-tool.py inject PCAP --sa SPI:KEYHEX --find TEXT --dst ADDR --how HOW
+  esp-tool.py inject PCAP --sa SPI:KEYHEX --find TEXT --dst ADDR --how HOW [--sport N]
       finds the first ESP packet of that SA whose inner packet contains TEXT
       and sends a copy of it to ADDR, from the packet's own source address
       (a raw IP_HDRINCL socket), as HOW says: replay (byte for byte),
       tamper (a fresh sequence number, one ciphertext bit flipped), forge
       (the same inner packet sealed with another key), unknown-spi (SPI + 1),
       truncate (the first 20 octets of ESP), ike (UDP only: a non-ESP marker
-      then the rest).  Keeps the packet's encapsulation (ESP or UDP 4500).
+      then the rest).  Keeps the packet's encapsulation (ESP or UDP to 4500,
+      from --sport, default 4500).
 """
 import argparse
 import socket
@@ -198,7 +199,7 @@ def cmd_inject(a):
             raise SystemExit("--how ike needs an ESP-in-UDP packet")
         esp = b"\0\0\0\0" + esp
     if udp:
-        payload = struct.pack(">HHHH", 4500, 4500, 8 + len(esp), 0) + esp
+        payload = struct.pack(">HHHH", a.sport, 4500, 8 + len(esp), 0) + esp
         proto = 17
     else:
         payload, proto = esp, 50
@@ -223,6 +224,7 @@ def main():
     i.add_argument("--sa", required=True)
     i.add_argument("--find", required=True)
     i.add_argument("--dst", required=True)
+    i.add_argument("--sport", type=int, default=4500)
     i.add_argument("--how", required=True, choices=["replay", "tamper", "forge", "unknown-spi", "truncate", "ike"])
     i.set_defaults(fn=cmd_inject)
     a = p.parse_args()

@@ -161,7 +161,10 @@ START_TEST(openssl_decrypts_ours)
 }
 END_TEST
 
-static bool check(struct esp_replay *r, uint32_t low, uint64_t *seq) { return esp_replay_check(r, low, seq); }
+static bool check(struct esp_replay *r, uint32_t low, uint64_t *seq)
+{
+    return esp_replay_check(r, low, seq);
+}
 
 START_TEST(replay_window_edges)
 {
@@ -226,7 +229,8 @@ START_TEST(replay_esn_wrap)
     ck_assert(check(&r, (uint32_t)bottom, &s) && s == bottom);
     /* One below the bottom is taken as far ahead in subspace 1 (Appendix
      * A): the ICV then fails, since the sender never used that number. */
-    ck_assert(check(&r, (uint32_t)(bottom - 1), &s) && s == 0x100000000ull + (uint32_t)(bottom - 1));
+    ck_assert(check(&r, (uint32_t)(bottom - 1), &s) &&
+              s == 0x100000000ull + (uint32_t)(bottom - 1));
     /* Fresh window: numbers near 2^32 are ahead in subspace 0, not behind. */
     struct esp_replay z;
     memset(&z, 0, sizeof(z));
@@ -253,7 +257,8 @@ START_TEST(esn_round_trip)
     size_t glen;
     for (int k = 0; k < 8; k++) {
         int i = order[k];
-        ck_assert_msg(esp_open(&in, pkts[i], (size_t)len[i], plain, sizeof(plain), &glen, &nh) == ESP_OK,
+        ck_assert_msg(esp_open(&in, pkts[i], (size_t)len[i], plain, sizeof(plain), &glen, &nh) ==
+                          ESP_OK,
                       "packet %d refused", i);
     }
     for (int i = 0; i < 8; i++)
@@ -282,7 +287,8 @@ START_TEST(sequence_never_repeats)
     ck_assert_uint_eq(out.n.packets, 1);
     /* No room for the overhead: refused, and no number used. */
     out.seq = 7;
-    ck_assert_int_eq(esp_seal(&out, ESP_NH_IPV4, inner, sizeof(inner), pkt, sizeof(inner) + 20), -1);
+    ck_assert_int_eq(esp_seal(&out, ESP_NH_IPV4, inner, sizeof(inner), pkt, sizeof(inner) + 20),
+                     -1);
     ck_assert_uint_eq(out.seq, 7);
     esp_sa_clear(&out);
     esp_sa_clear(&in);
@@ -419,6 +425,48 @@ START_TEST(bad_trailer_dropped)
 }
 END_TEST
 
+/* Random octets of every length, and mutations of a genuine packet: never
+ * accepted, never read past their end (run under ASan), every one counted. */
+START_TEST(random_packets)
+{
+    struct esp_sa out, in;
+    sa_pair(&out, &in, 0x6000, 0);
+    uint8_t inner[200] = {0x45}, pkt[300], bad[300], plain[300], nh;
+    long n = esp_seal(&out, ESP_NH_IPV4, inner, sizeof(inner), pkt, sizeof(pkt));
+    ck_assert_int_gt(n, 0);
+    srandom(4303);
+    size_t glen;
+    uint64_t tried = 0;
+    for (int i = 0; i < 20000; i++) {
+        size_t len;
+        if (i % 2) {
+            len = (size_t)(random() % (long)sizeof(bad));
+            for (size_t j = 0; j < len; j++)
+                bad[j] = (uint8_t)random();
+            if (len >= 4)
+                memcpy(bad, pkt, 4); /* our SPI, so the SA is the one to judge it */
+        } else {
+            len = (size_t)n;
+            memcpy(bad, pkt, len);
+            for (int k = 1 + (int)(random() % 4); k > 0; k--)
+                bad[random() % n] ^= (uint8_t)(1 + random() % 255);
+            if (random() % 3 == 0)
+                len = (size_t)(random() % n);
+        }
+        enum esp_verdict v = esp_open(&in, bad, len, plain, sizeof(plain), &glen, &nh);
+        ck_assert_msg(v != ESP_OK || (len == (size_t)n && memcmp(bad, pkt, len) == 0),
+                      "a forged packet of %zu octets was accepted", len);
+        tried++;
+    }
+    ck_assert_uint_eq(in.n.packets, 0);
+    ck_assert_uint_eq(in.n.replay_drops + in.n.auth_failures + in.n.malformed, tried);
+    /* The genuine one still gets through. */
+    ck_assert_int_eq(esp_open(&in, pkt, (size_t)n, plain, sizeof(plain), &glen, &nh), ESP_OK);
+    esp_sa_clear(&out);
+    esp_sa_clear(&in);
+}
+END_TEST
+
 /* ---- gem-peer and esp-sa lines, records ---- */
 
 static struct babel_config cfg;
@@ -470,11 +518,13 @@ START_TEST(config_refused)
     bad_line("gem-peer", "expected a NAME");
     bad_line("gem-peer b local 10.0.0.1", "missing 'address ADDR'");
     bad_line("gem-peer b address 10.0.0.2", "missing 'local ADDR'");
-    bad_line("gem-peer b address 224.0.0.1 local 10.0.0.1", "address '224.0.0.1' is not an IPv4 unicast");
+    bad_line("gem-peer b address 224.0.0.1 local 10.0.0.1",
+             "address '224.0.0.1' is not an IPv4 unicast");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 encap gre", "encap 'gre'");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 mtu 100", "mtu '100'");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 tun a/b", "tun 'a/b'");
     bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 color red", "unknown keyword 'color'");
+    bad_line("gem-peer b address 10.0.0.2 local 10.0.0.1 keepalive 3601", "keepalive '3601'");
     bad_line("esp-sa peer b dir in spi 300 key " KEY_A, "no gem-peer named 'b'");
     ck_assert_str_eq(records(), "");
     ok_line("gem-peer b address 10.0.0.2 local 10.0.0.1");
@@ -484,10 +534,12 @@ START_TEST(config_refused)
     bad_line("esp-sa peer b dir in spi 4294967296 key " KEY_A, "spi '4294967296'");
     bad_line("esp-sa peer b dir in spi 300 key 0011", "key must be 72 hex digits");
     /* 32 octets: the salt is missing. */
-    bad_line("esp-sa peer b dir in spi 300 key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    bad_line("esp-sa peer b dir in spi 300 key "
+             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
              "key must be 72 hex digits");
     bad_line("esp-sa peer b dir in spi 300 key " KEY_A "00", "key must be 72 hex digits");
-    bad_line("esp-sa peer b dir in spi 300 key zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe",
+    bad_line("esp-sa peer b dir in spi 300 key "
+             "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe",
              "key must be 72 hex digits");
     ck_assert_ptr_null(strstr(records(), "esp-sa"));
 }
@@ -505,9 +557,12 @@ START_TEST(config_records)
     bad_line("gem-peer d address 10.0.0.4 local 10.0.0.1 tun ipsec1", "tun ipsec1 is gem-peer c's");
     const char *want =
         "add gem-peer b address 10.0.0.2 local 10.0.0.1 encap esp tun ipsec0 mtu 1400 no-sa 0\n"
-        "add esp-sa peer b dir in spi 301 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
-        "add esp-sa peer b dir out spi 300 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"
-        "add gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp tun ipsec1 mtu 1300 port 4500 no-sa 0\n"
+        "add esp-sa peer b dir in spi 301 packets 0 bytes 0 replay-drops 0 auth-failures 0 "
+        "malformed 0 errors 0 seq 0\n"
+        "add esp-sa peer b dir out spi 300 packets 0 bytes 0 replay-drops 0 auth-failures 0 "
+        "malformed 0 errors 0 seq 0\n"
+        "add gem-peer c address 10.0.0.3 local 10.0.0.1 encap udp tun ipsec1 mtu 1300 port 4500 "
+        "keepalive 20 no-sa 0\n"
         "add esp-input unknown-spi 0 truncated 0 non-esp 0 keepalives 0\n";
     ck_assert_str_eq(records(), want);
     ck_assert_ptr_null(strstr(records(), "cafebabe"));
@@ -529,10 +584,12 @@ START_TEST(config_records)
     ok_line("esp-sa peer b dir out spi 300 key " KEY_A);
     ck_assert_ptr_nonnull(strstr(records(), "dir out spi 300 packets 2 bytes 120 "));
     ok_line("esp-sa peer b dir out spi 302 key " KEY_A);
-    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 2\n"));
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 "
+                                            "auth-failures 0 malformed 0 errors 0 seq 2\n"));
     /* ...and a new key starts from 1. */
     ok_line("esp-sa peer b dir out spi 302 key " KEY_B);
-    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 auth-failures 0 malformed 0 errors 0 seq 0\n"));
+    ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 packets 0 bytes 0 replay-drops 0 "
+                                            "auth-failures 0 malformed 0 errors 0 seq 0\n"));
     /* The packet sealed under the SA carries its SPI. */
     inner[0] = 0x45;
     ck_assert_int_gt(esp_seal_for(b, inner, sizeof(inner), pkt, sizeof(pkt)), 0);
@@ -540,7 +597,8 @@ START_TEST(config_records)
 
     /* A peer given again keeps its SAs and device. */
     ok_line("gem-peer b address 10.0.0.9 local 10.0.0.1");
-    ck_assert_ptr_nonnull(strstr(records(), "add gem-peer b address 10.0.0.9 local 10.0.0.1 encap esp tun ipsec0 "));
+    ck_assert_ptr_nonnull(
+        strstr(records(), "add gem-peer b address 10.0.0.9 local 10.0.0.1 encap esp tun ipsec0 "));
     ck_assert_ptr_nonnull(strstr(records(), "dir out spi 302 "));
 
     /* Flushes. */
@@ -557,7 +615,8 @@ START_TEST(config_records)
     ck_assert_ptr_null(strstr(records(), "gem-peer c "));
     /* ipsec1 is free again. */
     ok_line("gem-peer d address 10.0.0.4 local 10.0.0.1");
-    ck_assert_ptr_nonnull(strstr(records(), "add gem-peer d address 10.0.0.4 local 10.0.0.1 encap esp tun ipsec1 "));
+    ck_assert_ptr_nonnull(
+        strstr(records(), "add gem-peer d address 10.0.0.4 local 10.0.0.1 encap esp tun ipsec1 "));
 }
 END_TEST
 
@@ -574,6 +633,7 @@ int main(void)
     tcase_add_test(tc, sequence_never_repeats);
     tcase_add_test(tc, bad_packets_dropped);
     tcase_add_test(tc, bad_trailer_dropped);
+    tcase_add_test(tc, random_packets);
     suite_add_tcase(s, tc);
     TCase *tcc = tcase_create("config");
     tcase_add_checked_fixture(tcc, setup_config, NULL);

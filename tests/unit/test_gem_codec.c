@@ -195,6 +195,40 @@ START_TEST(udp4_build_checksums)
 }
 END_TEST
 
+START_TEST(ip4_fragments)
+{
+    static uint8_t dg[GEM_IP_UDP_LEN + 4000], out[1600], back[4008];
+    for (size_t i = 0; i < 4000; i++)
+        dg[GEM_IP_UDP_LEN + i] = (uint8_t)(i * 13);
+    gem_udp4_build(dg, 4000, inet_addr("192.168.100.1"), inet_addr("239.1.1.1"), 1, 2, 64, 77);
+    size_t total = sizeof(dg), off = 0, next = 0;
+    /* 4008 bytes of IP payload at MTU 1501: 1480 (a multiple of 8), 1480, 1048. */
+    const size_t want_len[] = {1500, 1500, 1068};
+    const uint16_t want_frag[] = {0x2000 | 0, 0x2000 | 185, 370};
+    for (int k = 0; k < 3; k++) {
+        size_t n = gem_ip4_fragment(dg, total, 1501, off, out, &next);
+        ck_assert_uint_eq(n, want_len[k]);
+        ck_assert_uint_eq((size_t)(out[2] << 8 | out[3]), n);         /* total length */
+        ck_assert_uint_eq((unsigned)(out[6] << 8 | out[7]), want_frag[k]); /* MF, offset */
+        ck_assert_uint_eq(out[4] << 8 | out[5], 77);                  /* the same id */
+        ck_assert_mem_eq(out + 8, dg + 8, 2);                         /* TTL, protocol */
+        ck_assert_mem_eq(out + 12, dg + 12, 8);                       /* addresses */
+        ck_assert_uint_eq(inet_fold(inet_sum(out, 20, 0)), 0xffff);
+        memcpy(back + off, out + 20, n - 20);
+        off = next;
+    }
+    ck_assert_uint_eq(off, 4008);
+    ck_assert_mem_eq(back, dg + 20, 4008);
+    /* Put together, the UDP checksum still verifies. */
+    struct frame_view v;
+    memset(&v, 0, sizeof(v));
+    ck_assert_int_eq(frame_parse_udp(back, 4008, inet_addr("192.168.100.1"), inet_addr("239.1.1.1"),
+                                     false, &v),
+                     FRAME_OK);
+    ck_assert_uint_eq(gem_ip4_fragment(dg, total, 27, 0, out, &next), 0);
+}
+END_TEST
+
 START_TEST(replay_window)
 {
     struct gem_replay r;
@@ -236,6 +270,7 @@ int main(void)
     tcase_add_test(tc, wrong_keys);
     tcase_add_test(tc, seal_round_trip_sizes);
     tcase_add_test(tc, udp4_build_checksums);
+    tcase_add_test(tc, ip4_fragments);
     tcase_add_test(tc, replay_window);
     suite_add_tcase(s, tc);
     return unit_run(s);
