@@ -36,19 +36,37 @@ struct sa_entry {
 };
 
 /* One entry still to be delivered to one neighbour (or, e NULL, our request
- * for its table). */
+ * for its table).  It sits on the peer's ready list until it is sent, then
+ * on its flight list until acknowledged; it is found by entry (queueing,
+ * unqueueing) and by the nonce of the copy in flight (acknowledgments)
+ * through hash chains, so what a neighbour is owed costs O(1) per entry
+ * whatever the size of the table. */
 struct sa_pend {
-    struct sa_pend *next;
+    struct sa_pend *prev, *next;    /* ready or flight list */
+    struct sa_pend *hnext;          /* by-entry chain (e non-NULL) */
+    struct sa_pend *nnext, **nprev; /* by-nonce chain, while a copy is in flight */
     struct sa_entry *e;
     uint16_t nonce; /* of the copy in flight */
     uint8_t tries;  /* copies sent since the entry last changed */
-    uint64_t due;   /* (re)send then */
+    bool in_flight;
+    uint64_t due; /* (re)send then */
 };
+
+struct pend_list {
+    struct sa_pend *head, *tail;
+};
+
+#define PEND_BUCKETS 1024
 
 struct sa_peer {
     struct sa_peer *next;
     void *nb;
-    struct sa_pend *pend, **tail;
+    struct pend_list ready;  /* to send at the next tick, in order */
+    struct pend_list flight; /* sent, waiting for an Ack */
+    struct sa_pend *request; /* our table request, while owed */
+    uint64_t next_retx;      /* no copy in flight is due before this */
+    struct sa_pend *by_entry[PEND_BUCKETS];
+    struct sa_pend *by_nonce[PEND_BUCKETS];
 };
 
 /* What we originate. */
@@ -238,34 +256,110 @@ static struct sa_peer *peer_get(void *nb)
     if (!p)
         return NULL;
     p->nb = nb;
-    p->tail = &p->pend;
+    p->next_retx = EVENT_NEVER;
     p->next = sa.peers;
     sa.peers = p;
     return p;
 }
 
-static void peer_fix_tail(struct sa_peer *p)
+static void list_append(struct pend_list *l, struct sa_pend *q)
 {
-    p->tail = &p->pend;
-    while (*p->tail)
-        p->tail = &(*p->tail)->next;
+    q->next = NULL;
+    q->prev = l->tail;
+    if (l->tail)
+        l->tail->next = q;
+    else
+        l->head = q;
+    l->tail = q;
+}
+
+static void list_remove(struct pend_list *l, struct sa_pend *q)
+{
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        l->head = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        l->tail = q->prev;
+    q->prev = q->next = NULL;
+}
+
+static unsigned pend_bucket(const struct sa_entry *e) { return (unsigned)(e->id % PEND_BUCKETS); }
+
+static struct sa_pend *pend_find(struct sa_peer *p, const struct sa_entry *e)
+{
+    if (!e)
+        return p->request;
+    for (struct sa_pend *q = p->by_entry[pend_bucket(e)]; q; q = q->hnext)
+        if (q->e == e)
+            return q;
+    return NULL;
+}
+
+static void nonce_unlink(struct sa_pend *q)
+{
+    if (!q->nprev)
+        return;
+    *q->nprev = q->nnext;
+    if (q->nnext)
+        q->nnext->nprev = q->nprev;
+    q->nnext = NULL;
+    q->nprev = NULL;
+}
+
+static void nonce_link(struct sa_peer *p, struct sa_pend *q)
+{
+    struct sa_pend **head = &p->by_nonce[q->nonce % PEND_BUCKETS];
+    q->nnext = *head;
+    if (*head)
+        (*head)->nprev = &q->nnext;
+    *head = q;
+    q->nprev = head;
+}
+
+static void pend_free(struct sa_peer *p, struct sa_pend *q)
+{
+    list_remove(q->in_flight ? &p->flight : &p->ready, q);
+    nonce_unlink(q);
+    if (!q->e) {
+        p->request = NULL;
+    } else {
+        for (struct sa_pend **pp = &p->by_entry[pend_bucket(q->e)]; *pp; pp = &(*pp)->hnext)
+            if (*pp == q) {
+                *pp = q->hnext;
+                break;
+            }
+    }
+    free(q);
 }
 
 /* (Re)queues e for p, to go out at the next tick; e NULL is a table
  * request. */
 static void queue(struct sa_peer *p, struct sa_entry *e)
 {
-    struct sa_pend *q;
-    for (q = p->pend; q; q = q->next)
-        if (q->e == e)
-            break;
+    struct sa_pend *q = pend_find(p, e);
     if (!q) {
         q = calloc(1, sizeof(*q));
         if (!q)
             return;
         q->e = e;
-        *p->tail = q;
-        p->tail = &q->next;
+        if (e) {
+            unsigned b = pend_bucket(e);
+            q->hnext = p->by_entry[b];
+            p->by_entry[b] = q;
+        } else {
+            p->request = q;
+        }
+        list_append(&p->ready, q);
+    } else if (q->in_flight) {
+        /* A newer copy replaces the one in flight: its Ack no longer
+         * counts. */
+        nonce_unlink(q);
+        list_remove(&p->flight, q);
+        q->in_flight = false;
+        list_append(&p->ready, q);
     }
     q->tries = 0;
     q->nonce = 0;
@@ -275,14 +369,9 @@ static void queue(struct sa_peer *p, struct sa_entry *e)
 
 static void unqueue(struct sa_peer *p, const struct sa_entry *e)
 {
-    for (struct sa_pend **pp = &p->pend; *pp; pp = &(*pp)->next)
-        if ((*pp)->e == e) {
-            struct sa_pend *q = *pp;
-            *pp = q->next;
-            free(q);
-            peer_fix_tail(p);
-            return;
-        }
+    struct sa_pend *q = pend_find(p, e);
+    if (q)
+        pend_free(p, q);
 }
 
 static void pend_unlink_entry(struct sa_entry *e)
@@ -309,11 +398,10 @@ static void queue_table(struct sa_peer *p)
 
 static void peer_free(struct sa_peer *p)
 {
-    while (p->pend) {
-        struct sa_pend *q = p->pend;
-        p->pend = q->next;
-        free(q);
-    }
+    while (p->ready.head)
+        pend_free(p, p->ready.head);
+    while (p->flight.head)
+        pend_free(p, p->flight.head);
     free(p);
 }
 
@@ -348,21 +436,16 @@ void sa_core_ack(void *nb, uint16_t nonce)
     struct sa_peer *p = peer_find(nb);
     if (!p)
         return;
-    bool any = false;
-    for (struct sa_pend **pp = &p->pend; *pp;) {
-        struct sa_pend *q = *pp;
-        if (q->tries > 0 && q->nonce == nonce) {
-            *pp = q->next;
+    struct sa_pend *q = p->by_nonce[nonce % PEND_BUCKETS];
+    while (q) {
+        struct sa_pend *nx = q->nnext;
+        if (q->nonce == nonce) {
             if (q->e)
                 sa.stats.acked++;
-            free(q);
-            any = true;
-        } else {
-            pp = &q->next;
+            pend_free(p, q);
         }
+        q = nx;
     }
-    if (any)
-        peer_fix_tail(p);
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -420,58 +503,82 @@ static void batch_send(struct sa_peer *p, struct batch *b)
             sa.stats.sent++;
         }
         q->tries++;
+        nonce_unlink(q);
         q->nonce = nonce;
+        nonce_link(p, q);
         /* A copy that could not even be queued is tried again soon. */
         q->due = now_ms + (rc < 0 ? SA_RETRANSMIT_FIRST : rto(q->tries));
+        if (q->due < p->next_retx)
+            p->next_retx = q->due;
     }
     batch_reset(b);
 }
 
-/* Sends what is due to p; returns the earliest later due time. */
+/* Adds q to the batch (sending the batch first when q does not fit). */
+static void batch_add(struct sa_peer *p, struct batch *b, struct sa_pend *q)
+{
+    if (!q->e) {
+        /* A table request rides in the flags of the next TLV. */
+        if (b->request)
+            batch_send(p, b);
+        b->request = true;
+        b->items[b->n++] = q;
+        return;
+    }
+    struct sa_wire_entry w;
+    to_wire(q->e, &w);
+    if (b->entries == SA_MAX_ENTRIES || sa_encode_entry(b->body, sizeof(b->body), &b->len, &w) < 0) {
+        batch_send(p, b);
+        if (sa_encode_entry(b->body, sizeof(b->body), &b->len, &w) < 0)
+            return; /* cannot happen: one entry always fits */
+    }
+    b->items[b->n++] = q;
+    b->entries++;
+}
+
+static bool pend_gone(const struct sa_pend *q)
+{
+    return q->e && !q->e->local && q->e->expires <= now_ms;
+}
+
+/* Sends what is due to p: what is ready, and the copies in flight whose
+ * retransmission is due (the flight list is walked only then).  Returns
+ * the earliest later due time. */
 static uint64_t peer_send(struct sa_peer *p)
 {
     static struct batch b;
-    uint64_t next = EVENT_NEVER;
     batch_reset(&b);
-    for (struct sa_pend **pp = &p->pend; *pp;) {
-        struct sa_pend *q = *pp;
-        struct sa_entry *e = q->e;
-        bool gone = e && !e->local && e->expires <= now_ms;
-        if (q->due <= now_ms && (gone || q->tries >= SA_MAX_TRIES)) {
-            if (!gone && e)
-                sa.stats.gave_up++;
-            *pp = q->next;
-            free(q);
+    if (p->next_retx <= now_ms) {
+        uint64_t next = EVENT_NEVER;
+        struct sa_pend *q = p->flight.head;
+        while (q) {
+            struct sa_pend *nx = q->next;
+            if (q->due <= now_ms && (pend_gone(q) || q->tries >= SA_MAX_TRIES)) {
+                if (!pend_gone(q) && q->e)
+                    sa.stats.gave_up++;
+                pend_free(p, q);
+            } else if (q->due <= now_ms) {
+                batch_add(p, &b, q);
+            } else if (q->due < next) {
+                next = q->due;
+            }
+            q = nx;
+        }
+        p->next_retx = next;
+    }
+    struct sa_pend *q;
+    while ((q = p->ready.head)) {
+        if (pend_gone(q)) {
+            pend_free(p, q);
             continue;
         }
-        if (q->due <= now_ms && !e) {
-            /* A table request rides in the flags of the next TLV. */
-            if (b.request)
-                batch_send(p, &b);
-            b.request = true;
-            b.items[b.n++] = q;
-        } else if (q->due <= now_ms) {
-            struct sa_wire_entry w;
-            to_wire(e, &w);
-            if (b.entries == SA_MAX_ENTRIES ||
-                sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
-                batch_send(p, &b);
-                if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
-                    pp = &q->next; /* cannot happen: one entry always fits */
-                    continue;
-                }
-            }
-            b.items[b.n++] = q;
-            b.entries++;
-        }
-        pp = &q->next;
+        list_remove(&p->ready, q);
+        q->in_flight = true;
+        list_append(&p->flight, q);
+        batch_add(p, &b, q);
     }
     batch_send(p, &b);
-    peer_fix_tail(p);
-    for (struct sa_pend *q = p->pend; q; q = q->next)
-        if (q->due < next)
-            next = q->due;
-    return next;
+    return p->next_retx;
 }
 
 /* ---- origination ------------------------------------------------------ */

@@ -497,6 +497,57 @@ START_TEST(batches_many_entries)
 }
 END_TEST
 
+/* Many copies in flight: each Ack clears exactly the entries of its TLV,
+ * and an entry queued again while in flight (withdrawn here) is not
+ * cleared by the Ack of its older copy. */
+START_TEST(many_in_flight_acked_by_nonce)
+{
+    sa_set_lifetime(SA_MAX_LIFETIME); /* no refresh during the test */
+    start();
+    for (int i = 0; i < 1000; i++) {
+        uint8_t g[16];
+        char gs[32];
+        snprintf(gs, sizeof(gs), "239.8.%d.%d", i / 250, i % 250 + 1);
+        addr(gs, g);
+        ck_assert_int_eq(sa_announce_static(S1, g), 0);
+    }
+    tick_at(now_ms);
+    ck_assert_int_eq(count_to(A, 0), 1000);
+    ck_assert_int_eq(count_to(B, 0), 1000);
+    ck_assert_int_eq(nsent, 200);
+    int k = -1, seen_a = 0;
+    for (int i = 0; i < nsent; i++) {
+        if (sent[i].peer == B) {
+            sa_core_ack(B, sent[i].nonce);
+        } else if (seen_a++ % 2 == 0) {
+            sa_core_ack(A, sent[i].nonce);
+        } else if (k < 0) {
+            k = i;
+        }
+    }
+    ck_assert_uint_eq(sa_get_stats()->acked, 1500);
+    uint8_t ws[16], wg[16];
+    memcpy(ws, sent[k].d.e[3].source, 16);
+    memcpy(wg, sent[k].d.e[3].group, 16);
+    uint16_t old_nonce = sent[k].nonce;
+    ck_assert_int_eq(sa_flush_static(ws, wg), 0);
+    sa_core_ack(A, old_nonce); /* the 9 others of that TLV, not the withdrawal */
+    ck_assert_uint_eq(sa_get_stats()->acked, 1509);
+    nsent = 0;
+    tick_at(now_ms);
+    ck_assert_int_eq(count_to(A, 0), 1);
+    ck_assert_int_eq(count_to(B, 0), 1);
+    ck_assert_uint_eq(last_to(A)->d.e[0].flags, SA_FLAG_WITHDRAW);
+    ck_assert_mem_eq(last_to(A)->d.e[0].group, wg, 16);
+    /* 200 ms on: A gets the 49 other unacknowledged TLVs' entries again and
+     * the withdrawal, B only the withdrawal. */
+    nsent = 0;
+    tick_at(now_ms + 200);
+    ck_assert_int_eq(count_to(A, 0), 491);
+    ck_assert_int_eq(count_to(B, 0), 1);
+}
+END_TEST
+
 START_TEST(bad_input_counted)
 {
     start();
@@ -667,6 +718,7 @@ int main(void)
     tcase_add_test(tc, own_ghost_is_overridden);
     tcase_add_test(tc, new_neighbour_gets_table_and_gone_neighbour_is_forgotten);
     tcase_add_test(tc, batches_many_entries);
+    tcase_add_test(tc, many_in_flight_acked_by_nonce);
     tcase_add_test(tc, bad_input_counted);
     tcase_add_test(tc, dump_records);
     tcase_add_test(tc, stop_withdraws);
