@@ -19,6 +19,9 @@
 #define BUCKETS 4096
 #define MAX_SUBS 8
 #define ACK_INTERVAL_CS 20 /* what we ask of the neighbour: acknowledge within 200 ms */
+/* Route changes remembered between two ticks; beyond, every waiting entry
+ * is looked at. */
+#define SA_REACHED_MAX 64
 
 struct sa_entry {
     struct sa_entry *hnext;
@@ -29,6 +32,7 @@ struct sa_entry {
     uint16_t seqno;
     bool withdrawn; /* a tombstone: kept until it expires, not shown */
     bool rpf_wait;  /* announced, but no route to S yet: not shown, not sent */
+    struct sa_entry *wnext, **wprev; /* the wait list, while rpf_wait */
     bool local;     /* ours and announced: refreshed, never expires */
     uint64_t expires;
     uint64_t updated;
@@ -56,7 +60,11 @@ struct pend_list {
     struct sa_pend *head, *tail;
 };
 
+/* The by-nonce chains: one per TLV in flight, a few hundred at most. */
 #define PEND_BUCKETS 1024
+/* The by-entry table grows with what is owed (a whole table, for a new
+ * neighbour), keeping its chains about one long. */
+#define PEND_MIN_BUCKETS 64
 
 struct sa_peer {
     struct sa_peer *next;
@@ -65,7 +73,8 @@ struct sa_peer {
     struct pend_list flight; /* sent, waiting for an Ack */
     struct sa_pend *request; /* our table request, while owed */
     uint64_t next_retx;      /* no copy in flight is due before this */
-    struct sa_pend *by_entry[PEND_BUCKETS];
+    struct sa_pend **by_entry; /* nbuckets chains */
+    size_t nbuckets, npend;
     struct sa_pend *by_nonce[PEND_BUCKETS];
 };
 
@@ -92,8 +101,13 @@ static struct {
     uint64_t next_expiry; /* earliest expiry of a non-local entry */
     bool send_due;        /* some pend may be due: scan at the next tick */
     uint64_t next_send;
-    size_t nwait;          /* entries waiting for a route to their source */
-    bool rpf_recheck;      /* routes changed: look at them again */
+    size_t nwait;           /* entries waiting for a route to their source */
+    struct sa_entry *waits; /* those entries */
+    bool rpf_recheck;       /* routes changed, which is not known: look at every one */
+    /* Destinations that became reachable since the last tick: only the
+     * waiting entries they cover are looked at again. */
+    struct prefix reached[SA_REACHED_MAX];
+    unsigned nreached;
     uint64_t next_recheck; /* and every second anyway */
 } sa = {.lifetime = SA_DEFAULT_LIFETIME, .next_expiry = EVENT_NEVER, .next_send = EVENT_NEVER};
 
@@ -155,6 +169,33 @@ static bool active(const struct sa_entry *e)
     return !e->withdrawn && !e->rpf_wait && (e->local || e->expires > now_ms);
 }
 
+/* The wait list: entries announced to us whose source has no route yet. */
+static void wait_set(struct sa_entry *e)
+{
+    if (e->rpf_wait)
+        return;
+    e->rpf_wait = true;
+    e->wnext = sa.waits;
+    if (sa.waits)
+        sa.waits->wprev = &e->wnext;
+    sa.waits = e;
+    e->wprev = &sa.waits;
+    sa.nwait++;
+}
+
+static void wait_clear(struct sa_entry *e)
+{
+    if (!e->rpf_wait)
+        return;
+    e->rpf_wait = false;
+    *e->wprev = e->wnext;
+    if (e->wnext)
+        e->wnext->wprev = e->wprev;
+    e->wnext = NULL;
+    e->wprev = NULL;
+    sa.nwait--;
+}
+
 static struct sa_entry *entry_new(const uint8_t origin[8], const uint8_t s[16],
                                   const uint8_t g[16])
 {
@@ -182,8 +223,7 @@ static void pend_unlink_entry(struct sa_entry *e);
 static void entry_free(struct sa_entry *e)
 {
     pend_unlink_entry(e);
-    if (e->rpf_wait)
-        sa.nwait--;
+    wait_clear(e);
     for (struct sa_entry **pp = &sa.buckets[bucket_of(e->id)]; *pp; pp = &(*pp)->hnext)
         if (*pp == e) {
             *pp = e->hnext;
@@ -286,13 +326,18 @@ static void list_remove(struct pend_list *l, struct sa_pend *q)
     q->prev = q->next = NULL;
 }
 
-static unsigned pend_bucket(const struct sa_entry *e) { return (unsigned)(e->id % PEND_BUCKETS); }
+static size_t pend_bucket(const struct sa_peer *p, const struct sa_entry *e)
+{
+    return (size_t)(e->id & (p->nbuckets - 1));
+}
 
 static struct sa_pend *pend_find(struct sa_peer *p, const struct sa_entry *e)
 {
     if (!e)
         return p->request;
-    for (struct sa_pend *q = p->by_entry[pend_bucket(e)]; q; q = q->hnext)
+    if (!p->by_entry)
+        return NULL;
+    for (struct sa_pend *q = p->by_entry[pend_bucket(p, e)]; q; q = q->hnext)
         if (q->e == e)
             return q;
     return NULL;
@@ -326,13 +371,38 @@ static void pend_free(struct sa_peer *p, struct sa_pend *q)
     if (!q->e) {
         p->request = NULL;
     } else {
-        for (struct sa_pend **pp = &p->by_entry[pend_bucket(q->e)]; *pp; pp = &(*pp)->hnext)
+        for (struct sa_pend **pp = &p->by_entry[pend_bucket(p, q->e)]; *pp; pp = &(*pp)->hnext)
             if (*pp == q) {
                 *pp = q->hnext;
                 break;
             }
+        p->npend--;
     }
     free(q);
+}
+
+/* Room for one more pend in the by-entry table (doubled when it would be
+ * more than full; never shrunk).  -1 when out of memory. */
+static int pend_room(struct sa_peer *p)
+{
+    if (p->by_entry && p->npend < p->nbuckets)
+        return 0;
+    size_t n = p->nbuckets ? p->nbuckets * 2 : PEND_MIN_BUCKETS;
+    struct sa_pend **t = calloc(n, sizeof(*t));
+    if (!t)
+        return p->by_entry ? 0 : -1; /* longer chains, still correct */
+    for (size_t b = 0; b < p->nbuckets; b++)
+        while (p->by_entry[b]) {
+            struct sa_pend *q = p->by_entry[b];
+            p->by_entry[b] = q->hnext;
+            size_t nb = (size_t)(q->e->id & (n - 1));
+            q->hnext = t[nb];
+            t[nb] = q;
+        }
+    free(p->by_entry);
+    p->by_entry = t;
+    p->nbuckets = n;
+    return 0;
 }
 
 /* (Re)queues e for p, to go out at the next tick; e NULL is a table
@@ -341,14 +411,17 @@ static void queue(struct sa_peer *p, struct sa_entry *e)
 {
     struct sa_pend *q = pend_find(p, e);
     if (!q) {
+        if (e && pend_room(p) < 0)
+            return;
         q = calloc(1, sizeof(*q));
         if (!q)
             return;
         q->e = e;
         if (e) {
-            unsigned b = pend_bucket(e);
+            size_t b = pend_bucket(p, e);
             q->hnext = p->by_entry[b];
             p->by_entry[b] = q;
+            p->npend++;
         } else {
             p->request = q;
         }
@@ -402,6 +475,7 @@ static void peer_free(struct sa_peer *p)
         pend_free(p, p->ready.head);
     while (p->flight.head)
         pend_free(p, p->flight.head);
+    free(p->by_entry);
     free(p);
 }
 
@@ -616,10 +690,7 @@ static void local_announce(struct sa_local *l, const uint16_t *above)
     }
     if (above && seqno_compare(e->seqno, *above) <= 0)
         e->seqno = seqno_plus(*above, 1);
-    if (e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    wait_clear(e);
     e->withdrawn = false;
     e->local = true;
     e->from = NULL;
@@ -638,10 +709,8 @@ static void local_withdraw_entry(const uint8_t s[16], const uint8_t g[16], const
         return;
     struct sa_entry *e = entry_find(sa.self, s, g);
     bool was_active = e && active(e);
-    if (e && e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    if (e)
+        wait_clear(e);
     if (!e) {
         e = entry_new(sa.self, s, g);
         if (!e)
@@ -759,9 +828,7 @@ static void receive_own(struct sa_peer *p, const struct sa_wire_entry *w)
  * before, the routes to their sources. */
 static void hold(void *nb, struct sa_entry *e, const struct sa_wire_entry *w)
 {
-    if (!e->rpf_wait)
-        sa.nwait++;
-    e->rpf_wait = true;
+    wait_set(e);
     e->withdrawn = false;
     e->local = false;
     e->seqno = w->seqno;
@@ -817,10 +884,7 @@ static void receive_entry(void *nb, struct sa_peer *p, const struct sa_wire_entr
             return;
     }
     bool was_active = active(e);
-    if (e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    wait_clear(e);
     e->seqno = w->seqno;
     e->withdrawn = withdraw;
     e->local = false;
@@ -837,26 +901,62 @@ static void receive_entry(void *nb, struct sa_peer *p, const struct sa_wire_entr
     flood(e, nb);
 }
 
-/* Entries waiting for a route whose source has one now. */
+/* Does p cover address a (both v4-mapped for IPv4)? */
+static bool prefix_covers(const struct prefix *p, const uint8_t a[16])
+{
+    unsigned bytes = p->plen / 8, bits = p->plen % 8;
+    if (memcmp(p->addr, a, bytes) != 0)
+        return false;
+    if (bits == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - bits));
+    return (p->addr[bytes] & mask) == (a[bytes] & mask);
+}
+
+/* Waiting entries whose source has a route now: every one after an
+ * unspecified change (and every second), else only those under a
+ * destination that became reachable.  The wait list only: the entries
+ * already accepted are never looked at. */
 static void recheck_rpf(void)
 {
+    bool all = sa.rpf_recheck || sa.next_recheck <= now_ms;
+    if (all)
+        sa.next_recheck = now_ms + 1000;
+    unsigned nreached = sa.nreached;
     sa.rpf_recheck = false;
-    sa.next_recheck = now_ms + 1000;
-    for (unsigned b = 0; b < BUCKETS && sa.nwait; b++)
-        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext) {
-            if (!e->rpf_wait || e->expires <= now_ms)
-                continue;
-            if (!(sa.ops.rpf && sa.ops.rpf(e->s, sa.ops.ctx)))
-                continue;
-            e->rpf_wait = false;
-            sa.nwait--;
+    sa.nreached = 0;
+    struct sa_entry *e = sa.waits;
+    while (e) {
+        /* changed() and flood() below never touch the wait list. */
+        struct sa_entry *nx = e->wnext;
+        bool covered = all;
+        for (unsigned i = 0; !covered && i < nreached; i++)
+            covered = prefix_covers(&sa.reached[i], e->s);
+        if (covered && e->expires > now_ms && sa.ops.rpf && sa.ops.rpf(e->s, sa.ops.ctx)) {
+            wait_clear(e);
             sa.stats.accepted++;
             changed(e, EXT_ADD);
             flood(e, e->from);
         }
+        e = nx;
+    }
 }
 
 void sa_core_routes_changed(void) { sa.rpf_recheck = true; }
+
+void sa_core_route_changed(const uint8_t prefix[16], unsigned plen, bool reachable)
+{
+    /* A lost route makes no waiting entry acceptable; and with nothing
+     * waiting there is nothing to remember. */
+    if (!reachable || !sa.nwait || sa.rpf_recheck)
+        return;
+    if (sa.nreached == SA_REACHED_MAX || plen > 128) {
+        sa.rpf_recheck = true;
+        return;
+    }
+    memcpy(sa.reached[sa.nreached].addr, prefix, 16);
+    sa.reached[sa.nreached++].plen = (uint8_t)plen;
+}
 
 void sa_core_receive(void *nb, const uint8_t *body, size_t len)
 {
@@ -921,7 +1021,7 @@ uint64_t sa_core_tick(void)
     }
     if (sa.next_expiry <= now_ms)
         expire();
-    if (sa.nwait && (sa.rpf_recheck || sa.next_recheck <= now_ms))
+    if (sa.nwait && (sa.rpf_recheck || sa.nreached || sa.next_recheck <= now_ms))
         recheck_rpf();
     if (sa.nwait && sa.next_recheck < next)
         next = sa.next_recheck;
@@ -1086,7 +1186,10 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx) { 
 
 static uint64_t on_tick(void *ctx) { return sa_core_tick(); }
 
-static void on_route(const struct route_metrics *m, void *ctx) { sa_core_routes_changed(); }
+static void on_route(const struct route_metrics *m, void *ctx)
+{
+    sa_core_route_changed(m->prefix.addr, m->prefix.plen, m->local || m->metric < BABEL_INFINITY);
+}
 
 static void on_start(void *ctx)
 {

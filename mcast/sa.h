@@ -109,8 +109,12 @@ void sa_core_peer(void *peer, bool up);
 void sa_core_receive(void *peer, const uint8_t *body, size_t len);
 void sa_core_ack(void *peer, uint16_t nonce);
 /* Babel's routes changed: announcements waiting for a route to their
- * source are looked at again at the next tick. */
+ * source are looked at again at the next tick (all of them). */
 void sa_core_routes_changed(void);
+/* The selected route to prefix/plen changed (reachable: it has a finite
+ * metric now): only the waiting announcements whose source it covers are
+ * looked at again, and none when it was lost. */
+void sa_core_route_changed(const uint8_t prefix[16], unsigned plen, bool reachable);
 /* Does what is due at now_ms; returns when it next has work (EVENT_NEVER
  * when nothing). */
 uint64_t sa_core_tick(void);

@@ -44,7 +44,12 @@ static int fake_send(void *peer, const uint8_t *body, size_t len, uint16_t nonce
     return 0;
 }
 
-static bool fake_rpf(const uint8_t s[16], void *ctx) { return rpf_ok; }
+static int rpf_calls;
+static bool fake_rpf(const uint8_t s[16], void *ctx)
+{
+    rpf_calls++;
+    return rpf_ok;
+}
 
 static void fake_notify(const char *line, void *ctx)
 {
@@ -311,6 +316,71 @@ START_TEST(rpf_failure_waits_for_a_route)
     sa_core_routes_changed();
     tick_at(now_ms + 10);
     ck_assert_int_eq(count_active(), 1);
+}
+END_TEST
+
+/* A route change looks only at the waiting entries whose source it
+ * covers, a lost route at none, and the accepted entries never. */
+START_TEST(route_change_rechecks_only_what_it_covers)
+{
+    start();
+    /* 200 accepted entries. */
+    for (int i = 0; i < 200; i++) {
+        uint8_t g[16], buf[SA_TLV_MAX];
+        char gs[32];
+        snprintf(gs, sizeof(gs), "239.6.0.%d", i + 1);
+        addr(gs, g);
+        size_t len = body_of(buf, other, S1, g, 1, 0, 30);
+        sa_core_receive(A, buf, len);
+    }
+    ck_assert_int_eq(count_active(), 200);
+    /* Three waiting: 10.1.0.1, 10.2.0.1, fd00:bb::1. */
+    rpf_ok = false;
+    const char *srcs[3] = {"10.1.0.1", "10.2.0.1", "fd00:bb::1"};
+    for (int i = 0; i < 3; i++) {
+        uint8_t src[16], buf[SA_TLV_MAX];
+        addr(srcs[i], src);
+        size_t len = body_of(buf, other, src, i == 2 ? G6 : G1, 1, 0, 30);
+        sa_core_receive(A, buf, len);
+    }
+    tick_at(now_ms);
+    ck_assert_int_eq(count_active(), 200);
+    rpf_ok = true;
+    /* 10.1.0.0/16 becomes reachable: one lookup, one entry accepted. */
+    uint8_t p[16];
+    addr("10.1.0.0", p);
+    rpf_calls = 0;
+    sa_core_route_changed(p, 96 + 16, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 1);
+    ck_assert_int_eq(count_active(), 201);
+    /* Lost routes, or routes covering nothing that waits: no lookup. */
+    addr("10.2.0.0", p);
+    sa_core_route_changed(p, 96 + 16, false);
+    addr("10.3.0.0", p);
+    sa_core_route_changed(p, 96 + 16, true);
+    addr("fd00:cc::", p);
+    sa_core_route_changed(p, 32, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 1);
+    ck_assert_int_eq(count_active(), 201);
+    /* The IPv6 host route: its entry. */
+    addr("fd00:bb::1", p);
+    sa_core_route_changed(p, 128, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 2);
+    ck_assert_int_eq(count_active(), 202);
+    /* More changes in one tick than are remembered: every waiting entry
+     * (one left) is looked at, once. */
+    for (int i = 0; i < 100; i++) {
+        char ps[32];
+        snprintf(ps, sizeof(ps), "10.9.%d.0", i);
+        addr(ps, p);
+        sa_core_route_changed(p, 96 + 24, true);
+    }
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 3);
+    ck_assert_int_eq(count_active(), 203);
 }
 END_TEST
 
@@ -718,6 +788,7 @@ int main(void)
     tcase_add_test(tc, own_ghost_is_overridden);
     tcase_add_test(tc, new_neighbour_gets_table_and_gone_neighbour_is_forgotten);
     tcase_add_test(tc, batches_many_entries);
+    tcase_add_test(tc, route_change_rechecks_only_what_it_covers);
     tcase_add_test(tc, many_in_flight_acked_by_nonce);
     tcase_add_test(tc, bad_input_counted);
     tcase_add_test(tc, dump_records);
