@@ -1171,15 +1171,22 @@ static void on_tlv(struct neighbour *from, const uint8_t *body, size_t len, void
 
 static void on_ack(struct neighbour *from, uint16_t nonce, void *ctx) { sa_core_ack(from, nonce); }
 
-/* The core announces a neighbour (EXT_ADD) at its first packet, and its
- * first cost change (EXT_CHANGE) when the link comes up: that one makes it
- * a peer. */
+/* The core announces a neighbour (EXT_ADD) at its first packet, and every
+ * change of its link's cost (EXT_CHANGE).  A usable cost makes it a peer;
+ * an infinite one (the link went silent, the neighbour not flushed yet)
+ * makes it none: when the link comes back it is a new peer again, and the
+ * two exchange their tables, so what either missed meanwhile (new SAs,
+ * withdrawals: answered with the newer tombstone) is made good at once
+ * instead of at the next refresh. */
 static void on_neighbour(struct neighbour *n, enum ext_change what, void *ctx)
 {
-    if (what == EXT_CHANGE)
-        sa_core_peer(n, true);
-    else if (what == EXT_FLUSH)
+    if (what == EXT_CHANGE) {
+        struct link_metrics m;
+        metrics_link_of(n, &m);
+        sa_core_peer(n, m.cost < BABEL_INFINITY);
+    } else if (what == EXT_FLUSH) {
         sa_core_peer(n, false);
+    }
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx) { sa_dump(emit, out); }
