@@ -469,12 +469,17 @@ static void queue_table(struct sa_peer *p)
                 queue(p, e);
 }
 
+/* Frees p and what it is owed without looking at the entries (which may
+ * be gone already, when everything is reset). */
 static void peer_free(struct sa_peer *p)
 {
-    while (p->ready.head)
-        pend_free(p, p->ready.head);
-    while (p->flight.head)
-        pend_free(p, p->flight.head);
+    struct pend_list *lists[2] = {&p->ready, &p->flight};
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->head) {
+            struct sa_pend *q = lists[i]->head;
+            lists[i]->head = q->next;
+            free(q);
+        }
     free(p->by_entry);
     free(p);
 }
