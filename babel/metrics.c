@@ -62,6 +62,8 @@ void metrics_foreach_link(void (*fn)(const struct link_metrics *, void *), void 
     }
 }
 
+void metrics_link_of(const struct neighbour *n, struct link_metrics *out) { fill_link(n, out); }
+
 int metrics_link(const uint8_t addr[16], const char *ifname, struct link_metrics *out)
 {
     for (struct neighbour *n = neighbours; n; n = n->next) {

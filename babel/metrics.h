@@ -44,6 +44,9 @@ double metrics_history_loss(const struct hello_history *h);
 void metrics_foreach_link(void (*fn)(const struct link_metrics *, void *), void *ctx);
 /* 0, or -1 when there is no such neighbour. */
 int metrics_link(const uint8_t addr[16], const char *ifname, struct link_metrics *out);
+/* The figures of the neighbour an extension callback was given. */
+struct neighbour;
+void metrics_link_of(const struct neighbour *n, struct link_metrics *out);
 
 /* The selected route for exactly this destination (default source). */
 int metrics_route_exact(const struct prefix *dest, struct route_metrics *out);

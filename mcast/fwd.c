@@ -16,12 +16,10 @@ struct fwd_table *fwd_table_new(void)
     return t;
 }
 
-void fwd_activity_seen(struct fwd_activity *a, unsigned w, uint64_t now, int fd)
+/* The slow path of fwd_activity_seen: the first packet after arming. */
+void fwd_activity_signal(struct fwd_activity *a, int fd)
 {
-    if (__atomic_load_n(&a->w[w].last_ms, __ATOMIC_RELAXED) != now)
-        __atomic_store_n(&a->w[w].last_ms, now, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&a->armed, __ATOMIC_SEQ_CST) &&
-        __atomic_exchange_n(&a->armed, 0, __ATOMIC_SEQ_CST) && fd >= 0) {
+    if (__atomic_exchange_n(&a->armed, 0, __ATOMIC_SEQ_CST) && fd >= 0) {
         uint64_t one = 1;
         if (write(fd, &one, sizeof(one)) < 0) {
             /* Saturated: the control plane is due to wake anyway. */

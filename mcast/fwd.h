@@ -99,12 +99,20 @@ void fwd_reclaim(void (*release)(struct fwd_table *t));
 
 /* Data plane. */
 struct fwd_table *fwd_current(void);
+/* Disarms a and writes fd (the first packet after arming). */
+void fwd_activity_signal(struct fwd_activity *a, int fd);
 /* A packet of an activity's rule went out at now (worker w): a store only
  * when the millisecond changed, a read of `armed` otherwise.  The store and
  * the read are sequentially consistent, against the control plane's store
  * of `armed` and read of last_ms (norm_sa.c): either it sees this packet's
  * time or this packet sees the arming and signals. */
-void fwd_activity_seen(struct fwd_activity *a, unsigned w, uint64_t now, int fd);
+static inline void fwd_activity_seen(struct fwd_activity *a, unsigned w, uint64_t now, int fd)
+{
+    if (__atomic_load_n(&a->w[w].last_ms, __ATOMIC_RELAXED) != now)
+        __atomic_store_n(&a->w[w].last_ms, now, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&a->armed, __ATOMIC_SEQ_CST))
+        fwd_activity_signal(a, fd);
+}
 void fwd_quiescent(unsigned worker);
 void fwd_worker_online(unsigned worker, bool online);
 

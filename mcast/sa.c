@@ -19,6 +19,9 @@
 #define BUCKETS 4096
 #define MAX_SUBS 8
 #define ACK_INTERVAL_CS 20 /* what we ask of the neighbour: acknowledge within 200 ms */
+/* Route changes remembered between two ticks; beyond, every waiting entry
+ * is looked at. */
+#define SA_REACHED_MAX 64
 
 struct sa_entry {
     struct sa_entry *hnext;
@@ -29,6 +32,7 @@ struct sa_entry {
     uint16_t seqno;
     bool withdrawn; /* a tombstone: kept until it expires, not shown */
     bool rpf_wait;  /* announced, but no route to S yet: not shown, not sent */
+    struct sa_entry *wnext, **wprev; /* the wait list, while rpf_wait */
     bool local;     /* ours and announced: refreshed, never expires */
     uint64_t expires;
     uint64_t updated;
@@ -36,19 +40,42 @@ struct sa_entry {
 };
 
 /* One entry still to be delivered to one neighbour (or, e NULL, our request
- * for its table). */
+ * for its table).  It sits on the peer's ready list until it is sent, then
+ * on its flight list until acknowledged; it is found by entry (queueing,
+ * unqueueing) and by the nonce of the copy in flight (acknowledgments)
+ * through hash chains, so what a neighbour is owed costs O(1) per entry
+ * whatever the size of the table. */
 struct sa_pend {
-    struct sa_pend *next;
+    struct sa_pend *prev, *next;    /* ready or flight list */
+    struct sa_pend *hnext;          /* by-entry chain (e non-NULL) */
+    struct sa_pend *nnext, **nprev; /* by-nonce chain, while a copy is in flight */
     struct sa_entry *e;
     uint16_t nonce; /* of the copy in flight */
     uint8_t tries;  /* copies sent since the entry last changed */
-    uint64_t due;   /* (re)send then */
+    bool in_flight;
+    uint64_t due; /* (re)send then */
 };
+
+struct pend_list {
+    struct sa_pend *head, *tail;
+};
+
+/* The by-nonce chains: one per TLV in flight, a few hundred at most. */
+#define PEND_BUCKETS 1024
+/* The by-entry table grows with what is owed (a whole table, for a new
+ * neighbour), keeping its chains about one long. */
+#define PEND_MIN_BUCKETS 64
 
 struct sa_peer {
     struct sa_peer *next;
     void *nb;
-    struct sa_pend *pend, **tail;
+    struct pend_list ready;  /* to send at the next tick, in order */
+    struct pend_list flight; /* sent, waiting for an Ack */
+    struct sa_pend *request; /* our table request, while owed */
+    uint64_t next_retx;      /* no copy in flight is due before this */
+    struct sa_pend **by_entry; /* nbuckets chains */
+    size_t nbuckets, npend;
+    struct sa_pend *by_nonce[PEND_BUCKETS];
 };
 
 /* What we originate. */
@@ -74,8 +101,13 @@ static struct {
     uint64_t next_expiry; /* earliest expiry of a non-local entry */
     bool send_due;        /* some pend may be due: scan at the next tick */
     uint64_t next_send;
-    size_t nwait;          /* entries waiting for a route to their source */
-    bool rpf_recheck;      /* routes changed: look at them again */
+    size_t nwait;           /* entries waiting for a route to their source */
+    struct sa_entry *waits; /* those entries */
+    bool rpf_recheck;       /* routes changed, which is not known: look at every one */
+    /* Destinations that became reachable since the last tick: only the
+     * waiting entries they cover are looked at again. */
+    struct prefix reached[SA_REACHED_MAX];
+    unsigned nreached;
     uint64_t next_recheck; /* and every second anyway */
 } sa = {.lifetime = SA_DEFAULT_LIFETIME, .next_expiry = EVENT_NEVER, .next_send = EVENT_NEVER};
 
@@ -137,6 +169,33 @@ static bool active(const struct sa_entry *e)
     return !e->withdrawn && !e->rpf_wait && (e->local || e->expires > now_ms);
 }
 
+/* The wait list: entries announced to us whose source has no route yet. */
+static void wait_set(struct sa_entry *e)
+{
+    if (e->rpf_wait)
+        return;
+    e->rpf_wait = true;
+    e->wnext = sa.waits;
+    if (sa.waits)
+        sa.waits->wprev = &e->wnext;
+    sa.waits = e;
+    e->wprev = &sa.waits;
+    sa.nwait++;
+}
+
+static void wait_clear(struct sa_entry *e)
+{
+    if (!e->rpf_wait)
+        return;
+    e->rpf_wait = false;
+    *e->wprev = e->wnext;
+    if (e->wnext)
+        e->wnext->wprev = e->wprev;
+    e->wnext = NULL;
+    e->wprev = NULL;
+    sa.nwait--;
+}
+
 static struct sa_entry *entry_new(const uint8_t origin[8], const uint8_t s[16],
                                   const uint8_t g[16])
 {
@@ -164,8 +223,7 @@ static void pend_unlink_entry(struct sa_entry *e);
 static void entry_free(struct sa_entry *e)
 {
     pend_unlink_entry(e);
-    if (e->rpf_wait)
-        sa.nwait--;
+    wait_clear(e);
     for (struct sa_entry **pp = &sa.buckets[bucket_of(e->id)]; *pp; pp = &(*pp)->hnext)
         if (*pp == e) {
             *pp = e->hnext;
@@ -238,34 +296,143 @@ static struct sa_peer *peer_get(void *nb)
     if (!p)
         return NULL;
     p->nb = nb;
-    p->tail = &p->pend;
+    p->next_retx = EVENT_NEVER;
     p->next = sa.peers;
     sa.peers = p;
     return p;
 }
 
-static void peer_fix_tail(struct sa_peer *p)
+static void list_append(struct pend_list *l, struct sa_pend *q)
 {
-    p->tail = &p->pend;
-    while (*p->tail)
-        p->tail = &(*p->tail)->next;
+    q->next = NULL;
+    q->prev = l->tail;
+    if (l->tail)
+        l->tail->next = q;
+    else
+        l->head = q;
+    l->tail = q;
+}
+
+static void list_remove(struct pend_list *l, struct sa_pend *q)
+{
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        l->head = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        l->tail = q->prev;
+    q->prev = q->next = NULL;
+}
+
+static size_t pend_bucket(const struct sa_peer *p, const struct sa_entry *e)
+{
+    return (size_t)(e->id & (p->nbuckets - 1));
+}
+
+static struct sa_pend *pend_find(struct sa_peer *p, const struct sa_entry *e)
+{
+    if (!e)
+        return p->request;
+    if (!p->by_entry)
+        return NULL;
+    for (struct sa_pend *q = p->by_entry[pend_bucket(p, e)]; q; q = q->hnext)
+        if (q->e == e)
+            return q;
+    return NULL;
+}
+
+static void nonce_unlink(struct sa_pend *q)
+{
+    if (!q->nprev)
+        return;
+    *q->nprev = q->nnext;
+    if (q->nnext)
+        q->nnext->nprev = q->nprev;
+    q->nnext = NULL;
+    q->nprev = NULL;
+}
+
+static void nonce_link(struct sa_peer *p, struct sa_pend *q)
+{
+    struct sa_pend **head = &p->by_nonce[q->nonce % PEND_BUCKETS];
+    q->nnext = *head;
+    if (*head)
+        (*head)->nprev = &q->nnext;
+    *head = q;
+    q->nprev = head;
+}
+
+static void pend_free(struct sa_peer *p, struct sa_pend *q)
+{
+    list_remove(q->in_flight ? &p->flight : &p->ready, q);
+    nonce_unlink(q);
+    if (!q->e) {
+        p->request = NULL;
+    } else {
+        for (struct sa_pend **pp = &p->by_entry[pend_bucket(p, q->e)]; *pp; pp = &(*pp)->hnext)
+            if (*pp == q) {
+                *pp = q->hnext;
+                break;
+            }
+        p->npend--;
+    }
+    free(q);
+}
+
+/* Room for one more pend in the by-entry table (doubled when it would be
+ * more than full; never shrunk).  -1 when out of memory. */
+static int pend_room(struct sa_peer *p)
+{
+    if (p->by_entry && p->npend < p->nbuckets)
+        return 0;
+    size_t n = p->nbuckets ? p->nbuckets * 2 : PEND_MIN_BUCKETS;
+    struct sa_pend **t = calloc(n, sizeof(*t));
+    if (!t)
+        return p->by_entry ? 0 : -1; /* longer chains, still correct */
+    for (size_t b = 0; b < p->nbuckets; b++)
+        while (p->by_entry[b]) {
+            struct sa_pend *q = p->by_entry[b];
+            p->by_entry[b] = q->hnext;
+            size_t nb = (size_t)(q->e->id & (n - 1));
+            q->hnext = t[nb];
+            t[nb] = q;
+        }
+    free(p->by_entry);
+    p->by_entry = t;
+    p->nbuckets = n;
+    return 0;
 }
 
 /* (Re)queues e for p, to go out at the next tick; e NULL is a table
  * request. */
 static void queue(struct sa_peer *p, struct sa_entry *e)
 {
-    struct sa_pend *q;
-    for (q = p->pend; q; q = q->next)
-        if (q->e == e)
-            break;
+    struct sa_pend *q = pend_find(p, e);
     if (!q) {
+        if (e && pend_room(p) < 0)
+            return;
         q = calloc(1, sizeof(*q));
         if (!q)
             return;
         q->e = e;
-        *p->tail = q;
-        p->tail = &q->next;
+        if (e) {
+            size_t b = pend_bucket(p, e);
+            q->hnext = p->by_entry[b];
+            p->by_entry[b] = q;
+            p->npend++;
+        } else {
+            p->request = q;
+        }
+        list_append(&p->ready, q);
+    } else if (q->in_flight) {
+        /* A newer copy replaces the one in flight: its Ack no longer
+         * counts. */
+        nonce_unlink(q);
+        list_remove(&p->flight, q);
+        q->in_flight = false;
+        list_append(&p->ready, q);
     }
     q->tries = 0;
     q->nonce = 0;
@@ -275,14 +442,9 @@ static void queue(struct sa_peer *p, struct sa_entry *e)
 
 static void unqueue(struct sa_peer *p, const struct sa_entry *e)
 {
-    for (struct sa_pend **pp = &p->pend; *pp; pp = &(*pp)->next)
-        if ((*pp)->e == e) {
-            struct sa_pend *q = *pp;
-            *pp = q->next;
-            free(q);
-            peer_fix_tail(p);
-            return;
-        }
+    struct sa_pend *q = pend_find(p, e);
+    if (q)
+        pend_free(p, q);
 }
 
 static void pend_unlink_entry(struct sa_entry *e)
@@ -307,13 +469,18 @@ static void queue_table(struct sa_peer *p)
                 queue(p, e);
 }
 
+/* Frees p and what it is owed without looking at the entries (which may
+ * be gone already, when everything is reset). */
 static void peer_free(struct sa_peer *p)
 {
-    while (p->pend) {
-        struct sa_pend *q = p->pend;
-        p->pend = q->next;
-        free(q);
-    }
+    struct pend_list *lists[2] = {&p->ready, &p->flight};
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->head) {
+            struct sa_pend *q = lists[i]->head;
+            lists[i]->head = q->next;
+            free(q);
+        }
+    free(p->by_entry);
     free(p);
 }
 
@@ -348,21 +515,16 @@ void sa_core_ack(void *nb, uint16_t nonce)
     struct sa_peer *p = peer_find(nb);
     if (!p)
         return;
-    bool any = false;
-    for (struct sa_pend **pp = &p->pend; *pp;) {
-        struct sa_pend *q = *pp;
-        if (q->tries > 0 && q->nonce == nonce) {
-            *pp = q->next;
+    struct sa_pend *q = p->by_nonce[nonce % PEND_BUCKETS];
+    while (q) {
+        struct sa_pend *nx = q->nnext;
+        if (q->nonce == nonce) {
             if (q->e)
                 sa.stats.acked++;
-            free(q);
-            any = true;
-        } else {
-            pp = &q->next;
+            pend_free(p, q);
         }
+        q = nx;
     }
-    if (any)
-        peer_fix_tail(p);
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -420,58 +582,82 @@ static void batch_send(struct sa_peer *p, struct batch *b)
             sa.stats.sent++;
         }
         q->tries++;
+        nonce_unlink(q);
         q->nonce = nonce;
+        nonce_link(p, q);
         /* A copy that could not even be queued is tried again soon. */
         q->due = now_ms + (rc < 0 ? SA_RETRANSMIT_FIRST : rto(q->tries));
+        if (q->due < p->next_retx)
+            p->next_retx = q->due;
     }
     batch_reset(b);
 }
 
-/* Sends what is due to p; returns the earliest later due time. */
+/* Adds q to the batch (sending the batch first when q does not fit). */
+static void batch_add(struct sa_peer *p, struct batch *b, struct sa_pend *q)
+{
+    if (!q->e) {
+        /* A table request rides in the flags of the next TLV. */
+        if (b->request)
+            batch_send(p, b);
+        b->request = true;
+        b->items[b->n++] = q;
+        return;
+    }
+    struct sa_wire_entry w;
+    to_wire(q->e, &w);
+    if (b->entries == SA_MAX_ENTRIES || sa_encode_entry(b->body, sizeof(b->body), &b->len, &w) < 0) {
+        batch_send(p, b);
+        if (sa_encode_entry(b->body, sizeof(b->body), &b->len, &w) < 0)
+            return; /* cannot happen: one entry always fits */
+    }
+    b->items[b->n++] = q;
+    b->entries++;
+}
+
+static bool pend_gone(const struct sa_pend *q)
+{
+    return q->e && !q->e->local && q->e->expires <= now_ms;
+}
+
+/* Sends what is due to p: what is ready, and the copies in flight whose
+ * retransmission is due (the flight list is walked only then).  Returns
+ * the earliest later due time. */
 static uint64_t peer_send(struct sa_peer *p)
 {
     static struct batch b;
-    uint64_t next = EVENT_NEVER;
     batch_reset(&b);
-    for (struct sa_pend **pp = &p->pend; *pp;) {
-        struct sa_pend *q = *pp;
-        struct sa_entry *e = q->e;
-        bool gone = e && !e->local && e->expires <= now_ms;
-        if (q->due <= now_ms && (gone || q->tries >= SA_MAX_TRIES)) {
-            if (!gone && e)
-                sa.stats.gave_up++;
-            *pp = q->next;
-            free(q);
+    if (p->next_retx <= now_ms) {
+        uint64_t next = EVENT_NEVER;
+        struct sa_pend *q = p->flight.head;
+        while (q) {
+            struct sa_pend *nx = q->next;
+            if (q->due <= now_ms && (pend_gone(q) || q->tries >= SA_MAX_TRIES)) {
+                if (!pend_gone(q) && q->e)
+                    sa.stats.gave_up++;
+                pend_free(p, q);
+            } else if (q->due <= now_ms) {
+                batch_add(p, &b, q);
+            } else if (q->due < next) {
+                next = q->due;
+            }
+            q = nx;
+        }
+        p->next_retx = next;
+    }
+    struct sa_pend *q;
+    while ((q = p->ready.head)) {
+        if (pend_gone(q)) {
+            pend_free(p, q);
             continue;
         }
-        if (q->due <= now_ms && !e) {
-            /* A table request rides in the flags of the next TLV. */
-            if (b.request)
-                batch_send(p, &b);
-            b.request = true;
-            b.items[b.n++] = q;
-        } else if (q->due <= now_ms) {
-            struct sa_wire_entry w;
-            to_wire(e, &w);
-            if (b.entries == SA_MAX_ENTRIES ||
-                sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
-                batch_send(p, &b);
-                if (sa_encode_entry(b.body, sizeof(b.body), &b.len, &w) < 0) {
-                    pp = &q->next; /* cannot happen: one entry always fits */
-                    continue;
-                }
-            }
-            b.items[b.n++] = q;
-            b.entries++;
-        }
-        pp = &q->next;
+        list_remove(&p->ready, q);
+        q->in_flight = true;
+        list_append(&p->flight, q);
+        batch_add(p, &b, q);
     }
     batch_send(p, &b);
-    peer_fix_tail(p);
-    for (struct sa_pend *q = p->pend; q; q = q->next)
-        if (q->due < next)
-            next = q->due;
-    return next;
+    return p->next_retx;
 }
 
 /* ---- origination ------------------------------------------------------ */
@@ -509,10 +695,7 @@ static void local_announce(struct sa_local *l, const uint16_t *above)
     }
     if (above && seqno_compare(e->seqno, *above) <= 0)
         e->seqno = seqno_plus(*above, 1);
-    if (e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    wait_clear(e);
     e->withdrawn = false;
     e->local = true;
     e->from = NULL;
@@ -531,10 +714,8 @@ static void local_withdraw_entry(const uint8_t s[16], const uint8_t g[16], const
         return;
     struct sa_entry *e = entry_find(sa.self, s, g);
     bool was_active = e && active(e);
-    if (e && e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    if (e)
+        wait_clear(e);
     if (!e) {
         e = entry_new(sa.self, s, g);
         if (!e)
@@ -652,9 +833,7 @@ static void receive_own(struct sa_peer *p, const struct sa_wire_entry *w)
  * before, the routes to their sources. */
 static void hold(void *nb, struct sa_entry *e, const struct sa_wire_entry *w)
 {
-    if (!e->rpf_wait)
-        sa.nwait++;
-    e->rpf_wait = true;
+    wait_set(e);
     e->withdrawn = false;
     e->local = false;
     e->seqno = w->seqno;
@@ -710,10 +889,7 @@ static void receive_entry(void *nb, struct sa_peer *p, const struct sa_wire_entr
             return;
     }
     bool was_active = active(e);
-    if (e->rpf_wait) {
-        e->rpf_wait = false;
-        sa.nwait--;
-    }
+    wait_clear(e);
     e->seqno = w->seqno;
     e->withdrawn = withdraw;
     e->local = false;
@@ -730,26 +906,62 @@ static void receive_entry(void *nb, struct sa_peer *p, const struct sa_wire_entr
     flood(e, nb);
 }
 
-/* Entries waiting for a route whose source has one now. */
+/* Does p cover address a (both v4-mapped for IPv4)? */
+static bool prefix_covers(const struct prefix *p, const uint8_t a[16])
+{
+    unsigned bytes = p->plen / 8, bits = p->plen % 8;
+    if (memcmp(p->addr, a, bytes) != 0)
+        return false;
+    if (bits == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - bits));
+    return (p->addr[bytes] & mask) == (a[bytes] & mask);
+}
+
+/* Waiting entries whose source has a route now: every one after an
+ * unspecified change (and every second), else only those under a
+ * destination that became reachable.  The wait list only: the entries
+ * already accepted are never looked at. */
 static void recheck_rpf(void)
 {
+    bool all = sa.rpf_recheck || sa.next_recheck <= now_ms;
+    if (all)
+        sa.next_recheck = now_ms + 1000;
+    unsigned nreached = sa.nreached;
     sa.rpf_recheck = false;
-    sa.next_recheck = now_ms + 1000;
-    for (unsigned b = 0; b < BUCKETS && sa.nwait; b++)
-        for (struct sa_entry *e = sa.buckets[b]; e; e = e->hnext) {
-            if (!e->rpf_wait || e->expires <= now_ms)
-                continue;
-            if (!(sa.ops.rpf && sa.ops.rpf(e->s, sa.ops.ctx)))
-                continue;
-            e->rpf_wait = false;
-            sa.nwait--;
+    sa.nreached = 0;
+    struct sa_entry *e = sa.waits;
+    while (e) {
+        /* changed() and flood() below never touch the wait list. */
+        struct sa_entry *nx = e->wnext;
+        bool covered = all;
+        for (unsigned i = 0; !covered && i < nreached; i++)
+            covered = prefix_covers(&sa.reached[i], e->s);
+        if (covered && e->expires > now_ms && sa.ops.rpf && sa.ops.rpf(e->s, sa.ops.ctx)) {
+            wait_clear(e);
             sa.stats.accepted++;
             changed(e, EXT_ADD);
             flood(e, e->from);
         }
+        e = nx;
+    }
 }
 
 void sa_core_routes_changed(void) { sa.rpf_recheck = true; }
+
+void sa_core_route_changed(const uint8_t prefix[16], unsigned plen, bool reachable)
+{
+    /* A lost route makes no waiting entry acceptable; and with nothing
+     * waiting there is nothing to remember. */
+    if (!reachable || !sa.nwait || sa.rpf_recheck)
+        return;
+    if (sa.nreached == SA_REACHED_MAX || plen > 128) {
+        sa.rpf_recheck = true;
+        return;
+    }
+    memcpy(sa.reached[sa.nreached].addr, prefix, 16);
+    sa.reached[sa.nreached++].plen = (uint8_t)plen;
+}
 
 void sa_core_receive(void *nb, const uint8_t *body, size_t len)
 {
@@ -814,7 +1026,7 @@ uint64_t sa_core_tick(void)
     }
     if (sa.next_expiry <= now_ms)
         expire();
-    if (sa.nwait && (sa.rpf_recheck || sa.next_recheck <= now_ms))
+    if (sa.nwait && (sa.rpf_recheck || sa.nreached || sa.next_recheck <= now_ms))
         recheck_rpf();
     if (sa.nwait && sa.next_recheck < next)
         next = sa.next_recheck;
@@ -964,22 +1176,32 @@ static void on_tlv(struct neighbour *from, const uint8_t *body, size_t len, void
 
 static void on_ack(struct neighbour *from, uint16_t nonce, void *ctx) { sa_core_ack(from, nonce); }
 
-/* The core announces a neighbour (EXT_ADD) at its first packet, and its
- * first cost change (EXT_CHANGE) when the link comes up: that one makes it
- * a peer. */
+/* The core announces a neighbour (EXT_ADD) at its first packet, and every
+ * change of its link's cost (EXT_CHANGE).  A usable cost makes it a peer;
+ * an infinite one (the link went silent, the neighbour not flushed yet)
+ * makes it none: when the link comes back it is a new peer again, and the
+ * two exchange their tables, so what either missed meanwhile (new SAs,
+ * withdrawals: answered with the newer tombstone) is made good at once
+ * instead of at the next refresh. */
 static void on_neighbour(struct neighbour *n, enum ext_change what, void *ctx)
 {
-    if (what == EXT_CHANGE)
-        sa_core_peer(n, true);
-    else if (what == EXT_FLUSH)
+    if (what == EXT_CHANGE) {
+        struct link_metrics m;
+        metrics_link_of(n, &m);
+        sa_core_peer(n, m.cost < BABEL_INFINITY);
+    } else if (what == EXT_FLUSH) {
         sa_core_peer(n, false);
+    }
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx) { sa_dump(emit, out); }
 
 static uint64_t on_tick(void *ctx) { return sa_core_tick(); }
 
-static void on_route(const struct route_metrics *m, void *ctx) { sa_core_routes_changed(); }
+static void on_route(const struct route_metrics *m, void *ctx)
+{
+    sa_core_route_changed(m->prefix.addr, m->prefix.plen, m->local || m->metric < BABEL_INFINITY);
+}
 
 static void on_start(void *ctx)
 {

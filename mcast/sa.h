@@ -12,8 +12,9 @@
  * one that arrives before the route waits for it, unseen) and drops it when
  * its lifetime runs out.  The originator refreshes every
  * lifetime/3 with a new seqno and withdraws explicitly (flag, new seqno),
- * also when it stops.  A neighbour whose link comes up is sent the whole
- * table and asked for its own.
+ * also when it stops.  A neighbour whose link comes up (first, or again
+ * after an outage that made its cost infinite) is sent the whole table and
+ * asked for its own.
  *
  * Directives: `sa-announce S G` (configuration, or a read-write local
  * socket at run time; `flush sa-announce S G` withdraws it) and
@@ -103,14 +104,19 @@ void sa_core_start(const uint8_t self_id[8], const struct sa_ops *ops);
 /* Withdraws what we originate (sent once, not retransmitted) and stops. */
 void sa_core_stop(void);
 /* A neighbour whose link is up (a new one gets our table and is asked for
- * its own) or gone.  Only peers are sent anything; what a neighbour that
- * is not one yet sends is still believed. */
+ * its own) or down (gone, or its link's cost infinite: it is a new peer
+ * when it comes back).  Only peers are sent anything; what a neighbour
+ * that is not one sends is still believed. */
 void sa_core_peer(void *peer, bool up);
 void sa_core_receive(void *peer, const uint8_t *body, size_t len);
 void sa_core_ack(void *peer, uint16_t nonce);
 /* Babel's routes changed: announcements waiting for a route to their
- * source are looked at again at the next tick. */
+ * source are looked at again at the next tick (all of them). */
 void sa_core_routes_changed(void);
+/* The selected route to prefix/plen changed (reachable: it has a finite
+ * metric now): only the waiting announcements whose source it covers are
+ * looked at again, and none when it was lost. */
+void sa_core_route_changed(const uint8_t prefix[16], unsigned plen, bool reachable);
 /* Does what is due at now_ms; returns when it next has work (EVENT_NEVER
  * when nothing). */
 uint64_t sa_core_tick(void);

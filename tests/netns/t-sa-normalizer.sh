@@ -133,7 +133,6 @@ for k in 1 2 3 4; do
     [ $k -lt 4 ] && sleep $((IDLE - 1))
 done
 TSTOP=$(_now_ms)
-# shellcheck disable=SC2046
 if mon_since MC "$n" "$(sa_re flush "$VIP" "$GROUP")" >/dev/null ||
     mon_since MC "$n" "$(sa_re add "$VIP" "$GROUP")" >/dev/null; then
     soft_fail "the SA flapped at C during the bursts: $(mon_since MC "$n" '^(add|flush) sa ' | tr '\n' '|')"

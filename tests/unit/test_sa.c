@@ -44,7 +44,12 @@ static int fake_send(void *peer, const uint8_t *body, size_t len, uint16_t nonce
     return 0;
 }
 
-static bool fake_rpf(const uint8_t s[16], void *ctx) { return rpf_ok; }
+static int rpf_calls;
+static bool fake_rpf(const uint8_t s[16], void *ctx)
+{
+    rpf_calls++;
+    return rpf_ok;
+}
 
 static void fake_notify(const char *line, void *ctx)
 {
@@ -314,6 +319,71 @@ START_TEST(rpf_failure_waits_for_a_route)
 }
 END_TEST
 
+/* A route change looks only at the waiting entries whose source it
+ * covers, a lost route at none, and the accepted entries never. */
+START_TEST(route_change_rechecks_only_what_it_covers)
+{
+    start();
+    /* 200 accepted entries. */
+    for (int i = 0; i < 200; i++) {
+        uint8_t g[16], buf[SA_TLV_MAX];
+        char gs[32];
+        snprintf(gs, sizeof(gs), "239.6.0.%d", i + 1);
+        addr(gs, g);
+        size_t len = body_of(buf, other, S1, g, 1, 0, 30);
+        sa_core_receive(A, buf, len);
+    }
+    ck_assert_int_eq(count_active(), 200);
+    /* Three waiting: 10.1.0.1, 10.2.0.1, fd00:bb::1. */
+    rpf_ok = false;
+    const char *srcs[3] = {"10.1.0.1", "10.2.0.1", "fd00:bb::1"};
+    for (int i = 0; i < 3; i++) {
+        uint8_t src[16], buf[SA_TLV_MAX];
+        addr(srcs[i], src);
+        size_t len = body_of(buf, other, src, i == 2 ? G6 : G1, 1, 0, 30);
+        sa_core_receive(A, buf, len);
+    }
+    tick_at(now_ms);
+    ck_assert_int_eq(count_active(), 200);
+    rpf_ok = true;
+    /* 10.1.0.0/16 becomes reachable: one lookup, one entry accepted. */
+    uint8_t p[16];
+    addr("10.1.0.0", p);
+    rpf_calls = 0;
+    sa_core_route_changed(p, 96 + 16, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 1);
+    ck_assert_int_eq(count_active(), 201);
+    /* Lost routes, or routes covering nothing that waits: no lookup. */
+    addr("10.2.0.0", p);
+    sa_core_route_changed(p, 96 + 16, false);
+    addr("10.3.0.0", p);
+    sa_core_route_changed(p, 96 + 16, true);
+    addr("fd00:cc::", p);
+    sa_core_route_changed(p, 32, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 1);
+    ck_assert_int_eq(count_active(), 201);
+    /* The IPv6 host route: its entry. */
+    addr("fd00:bb::1", p);
+    sa_core_route_changed(p, 128, true);
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 2);
+    ck_assert_int_eq(count_active(), 202);
+    /* More changes in one tick than are remembered: every waiting entry
+     * (one left) is looked at, once. */
+    for (int i = 0; i < 100; i++) {
+        char ps[32];
+        snprintf(ps, sizeof(ps), "10.9.%d.0", i);
+        addr(ps, p);
+        sa_core_route_changed(p, 96 + 24, true);
+    }
+    tick_at(now_ms + 10);
+    ck_assert_int_eq(rpf_calls, 3);
+    ck_assert_int_eq(count_active(), 203);
+}
+END_TEST
+
 START_TEST(withdraw_and_expiry)
 {
     start();
@@ -497,6 +567,57 @@ START_TEST(batches_many_entries)
 }
 END_TEST
 
+/* Many copies in flight: each Ack clears exactly the entries of its TLV,
+ * and an entry queued again while in flight (withdrawn here) is not
+ * cleared by the Ack of its older copy. */
+START_TEST(many_in_flight_acked_by_nonce)
+{
+    sa_set_lifetime(SA_MAX_LIFETIME); /* no refresh during the test */
+    start();
+    for (int i = 0; i < 1000; i++) {
+        uint8_t g[16];
+        char gs[32];
+        snprintf(gs, sizeof(gs), "239.8.%d.%d", i / 250, i % 250 + 1);
+        addr(gs, g);
+        ck_assert_int_eq(sa_announce_static(S1, g), 0);
+    }
+    tick_at(now_ms);
+    ck_assert_int_eq(count_to(A, 0), 1000);
+    ck_assert_int_eq(count_to(B, 0), 1000);
+    ck_assert_int_eq(nsent, 200);
+    int k = -1, seen_a = 0;
+    for (int i = 0; i < nsent; i++) {
+        if (sent[i].peer == B) {
+            sa_core_ack(B, sent[i].nonce);
+        } else if (seen_a++ % 2 == 0) {
+            sa_core_ack(A, sent[i].nonce);
+        } else if (k < 0) {
+            k = i;
+        }
+    }
+    ck_assert_uint_eq(sa_get_stats()->acked, 1500);
+    uint8_t ws[16], wg[16];
+    memcpy(ws, sent[k].d.e[3].source, 16);
+    memcpy(wg, sent[k].d.e[3].group, 16);
+    uint16_t old_nonce = sent[k].nonce;
+    ck_assert_int_eq(sa_flush_static(ws, wg), 0);
+    sa_core_ack(A, old_nonce); /* the 9 others of that TLV, not the withdrawal */
+    ck_assert_uint_eq(sa_get_stats()->acked, 1509);
+    nsent = 0;
+    tick_at(now_ms);
+    ck_assert_int_eq(count_to(A, 0), 1);
+    ck_assert_int_eq(count_to(B, 0), 1);
+    ck_assert_uint_eq(last_to(A)->d.e[0].flags, SA_FLAG_WITHDRAW);
+    ck_assert_mem_eq(last_to(A)->d.e[0].group, wg, 16);
+    /* 200 ms on: A gets the 49 other unacknowledged TLVs' entries again and
+     * the withdrawal, B only the withdrawal. */
+    nsent = 0;
+    tick_at(now_ms + 200);
+    ck_assert_int_eq(count_to(A, 0), 491);
+    ck_assert_int_eq(count_to(B, 0), 1);
+}
+END_TEST
+
 START_TEST(bad_input_counted)
 {
     start();
@@ -667,6 +788,8 @@ int main(void)
     tcase_add_test(tc, own_ghost_is_overridden);
     tcase_add_test(tc, new_neighbour_gets_table_and_gone_neighbour_is_forgotten);
     tcase_add_test(tc, batches_many_entries);
+    tcase_add_test(tc, route_change_rechecks_only_what_it_covers);
+    tcase_add_test(tc, many_in_flight_acked_by_nonce);
     tcase_add_test(tc, bad_input_counted);
     tcase_add_test(tc, dump_records);
     tcase_add_test(tc, stop_withdraws);
