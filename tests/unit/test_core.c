@@ -63,6 +63,13 @@ START_TEST(feasibility)
     ck_assert_ptr_ne(s2, s);
     ck_assert_ptr_eq(source_find(&list, id, false, 0), s);
     ck_assert_ptr_eq(source_find(&list, id2, false, 0), s2);
+    /* Unreferenced, they go after the garbage-collection time. */
+    now_ms += 200001;
+    source_gc(&list);
+    source_gc(&list2);
+    ck_assert_ptr_null(list);
+    ck_assert_ptr_null(list2);
+    clock_refresh();
 }
 END_TEST
 
