@@ -58,9 +58,30 @@ static void entry_delete(struct route_entry *e)
             break;
         }
     }
-    if (e->last_src)
-        source_unref(e->last_src);
     pool_free(&entry_pool, e);
+}
+
+struct source *route_entry_last_src(const struct route_entry *e)
+{
+    for (struct source *s = e->sources; s; s = s->next)
+        if (s->last)
+            return s;
+    return NULL;
+}
+
+void route_entry_set_last_src(struct route_entry *e, struct source *s)
+{
+    struct source *old = route_entry_last_src(e);
+    if (old == s)
+        return;
+    if (old) {
+        old->last = false;
+        source_unref(old);
+    }
+    if (s) {
+        s->last = true;
+        source_ref(s);
+    }
 }
 
 uint16_t route_metric(const struct route *r)
@@ -385,13 +406,11 @@ static void entry_maybe_delete(struct route_entry *e)
 {
     if (e->routes || e->selected)
         return;
-    if (e->last_src && !ms32_reached(e->retracted_at + RETRACTION_KEEP_MS))
+    bool announced = route_entry_last_src(e) != NULL;
+    if (announced && !ms32_reached(e->retracted_at + RETRACTION_KEEP_MS))
         return;
     uninstall(e);
-    if (e->last_src) {
-        source_unref(e->last_src);
-        e->last_src = NULL;
-    }
+    route_entry_set_last_src(e, NULL);
     if (!e->sources)
         entry_delete(e);
 }

@@ -13,7 +13,7 @@
 struct route_entry;
 
 /* Field order keeps these small: a router may hold hundreds of thousands
- * (48, 104 and 32 bytes for a route, an entry and a source on x86-64,
+ * (48, 96 and 32 bytes for a route, an entry and a source on x86-64,
  * with no allocator overhead: see pool.h).  Times are ms32 (util.h). */
 struct route {
     struct route *next; /* other routes to the same destination */
@@ -48,8 +48,7 @@ struct route_entry {
     struct route_entry *hnext;
     struct route *routes;
     struct route *selected;
-    struct source *sources;  /* feasibility distances (source.h) */
-    struct source *last_src; /* what we advertised last, for retractions */
+    struct source *sources; /* feasibility distances (source.h) */
     struct prefix prefix;
     struct prefix src_prefix;
     bool installed;
@@ -60,6 +59,10 @@ struct route_entry {
 };
 
 struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src);
+/* The source we advertised last for e (its retraction carries that
+ * router-id), or NULL; setting it holds a reference. */
+struct source *route_entry_last_src(const struct route_entry *e);
+void route_entry_set_last_src(struct route_entry *e, struct source *s);
 uint16_t route_metric(const struct route *r);
 bool route_feasible(const struct route *r);
 

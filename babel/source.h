@@ -17,6 +17,7 @@ struct source {
     uint16_t metric;
     uint32_t time;     /* ms32: when the last reference went (or creation) */
     uint32_t refcount; /* routes and the entry's last advertisement */
+    bool last;         /* what the entry advertised last (route.h) */
 };
 
 /* Finds the source of router `id` in a destination's list, creating it

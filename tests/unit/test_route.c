@@ -29,6 +29,7 @@ static void make_neighbour(struct neighbour *n, uint8_t last, uint16_t txcost)
     n->mhello = (struct hello_history){.bits = 0xE000, .count = 3, .valid = true};
     n->txcost = txcost;
     n->ihu_deadline = now_ms + 60000;
+    sendbuf_init(&n->ubuf, 0, n->addr, 1400);
 }
 
 static void setup(void)
@@ -129,6 +130,29 @@ START_TEST(newer_seqno_feasible)
 }
 END_TEST
 
+/* Starvation (RFC 8966 3.8.2.1): when every route left is unfeasible, each
+ * neighbour that has one is asked for a newer seqno, not only the first:
+ * the duplicate suppression of seqno requests must tell them apart. */
+START_TEST(starvation_asks_every_neighbour)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    advertise(e); /* distance (7, 96) */
+    route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
+    ck_assert_ptr_nonnull(route_via(e, &n2));
+    route_update(&n1, &dst, &src, origin, 7, 200, 400, nh); /* n2 takes over */
+    ck_assert_ptr_eq(e->selected->neigh, &n2);
+    ck_assert(pkt_writer_empty(&n1.ubuf.w));
+    ck_assert(pkt_writer_empty(&n2.ubuf.w));
+    route_update(&n2, &dst, &src, origin, 7, 150, 400, nh); /* starved */
+    ck_assert_ptr_null(e->selected);
+    ck_assert(!pkt_writer_empty(&n1.ubuf.w));
+    ck_assert(!pkt_writer_empty(&n2.ubuf.w));
+    ck_assert_uint_ne(n1.ubuf.deadline, 0);
+    ck_assert_uint_ne(n2.ubuf.deadline, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route");
@@ -137,6 +161,7 @@ int main(void)
     tcase_add_test(tc, refresh_keeps_selection);
     tcase_add_test(tc, worse_route_unfeasible);
     tcase_add_test(tc, newer_seqno_feasible);
+    tcase_add_test(tc, starvation_asks_every_neighbour);
     tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
