@@ -363,6 +363,22 @@ static uint32_t hold_ms(const struct route *r)
     return r->interval_cs ? (uint32_t)r->interval_cs * 35 : 60000;
 }
 
+static void neighbour_link(struct neighbour *n, struct route *r)
+{
+    r->nnext = n->routes;
+    if (r->nnext)
+        r->nnext->npprev = &r->nnext;
+    r->npprev = &n->routes;
+    n->routes = r;
+}
+
+static void neighbour_unlink(struct route *r)
+{
+    *r->npprev = r->nnext;
+    if (r->nnext)
+        r->nnext->npprev = r->npprev;
+}
+
 static struct route *route_of(struct route_entry *e, const struct neighbour *n)
 {
     for (struct route *r = e->routes; r; r = r->next)
@@ -389,6 +405,7 @@ static void route_free(struct route_entry *e, struct route *r)
         ext_route_changed(e, EXT_FLUSH);
     }
     local_notify_route(e, r, LOCAL_FLUSH);
+    neighbour_unlink(r);
     source_unref(r->src);
     addr_unintern(r->nexthop);
     pool_free(&route_pool, r);
@@ -467,6 +484,8 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         }
         r->nexthop = nh;
         r->neigh = n;
+        r->entry = e;
+        neighbour_link(n, r);
         r->src = s;
         source_ref(s);
         r->smoothed = BABEL_INFINITY;
@@ -510,17 +529,20 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
     }
 }
 
+static unsigned long neighbour_visits;
+
+unsigned long route_neighbour_visits(void) { return neighbour_visits; }
+
+/* fn may free the route it is given (and its entry), never another route
+ * through n: an entry holds one route per neighbour. */
 static void for_each_route_of(struct neighbour *n, void (*fn)(struct route_entry *, struct route *))
 {
-    for (unsigned h = 0; h < ROUTE_BUCKETS; h++) {
-        struct route_entry *e = buckets[h];
-        while (e) {
-            struct route_entry *enext = e->hnext;
-            struct route *r = route_of(e, n);
-            if (r)
-                fn(e, r);
-            e = enext;
-        }
+    struct route *r = n->routes;
+    while (r) {
+        struct route *rnext = r->nnext;
+        neighbour_visits++;
+        fn(r->entry, r);
+        r = rnext;
     }
 }
 

@@ -13,10 +13,13 @@
 struct route_entry;
 
 /* Field order keeps these small: a router may hold hundreds of thousands
- * (48, 96 and 32 bytes for a route, an entry and a source on x86-64,
+ * (72, 96 and 32 bytes for a route, an entry and a source on x86-64,
  * with no allocator overhead: see pool.h).  Times are ms32 (util.h). */
 struct route {
-    struct route *next; /* other routes to the same destination */
+    struct route *next;    /* other routes to the same destination */
+    struct route *nnext;   /* other routes through the same neighbour */
+    struct route **npprev; /* what points to this one in that list */
+    struct route_entry *entry;
     struct source *src;
     struct neighbour *neigh;
     uint32_t expires;
@@ -70,6 +73,10 @@ bool route_feasible(const struct route *r);
 void route_update(struct neighbour *n, const struct prefix *p, const struct prefix *src,
                   const uint8_t id[8], uint16_t seqno, uint16_t refmetric, uint16_t interval_cs,
                   const uint8_t nexthop[16]);
+/* Routes examined by the neighbour-wide operations below since start: only
+ * the neighbour's own (each neighbour keeps a list), however big the
+ * table.  For tests. */
+unsigned long route_neighbour_visits(void);
 /* A wildcard retraction: every route through n. */
 void route_retract_neighbour(struct neighbour *n);
 /* The neighbour is gone. */

@@ -3,6 +3,7 @@
  * selected; a worse route with the same seqno is unfeasible; a newer seqno
  * is always feasible.  The kernel is kept out with an "install deny" filter. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,49 @@ START_TEST(starvation_asks_every_neighbour)
 }
 END_TEST
 
+/* A neighbour-wide operation (cost change, flush, wildcard retraction)
+ * looks only at that neighbour's routes, whatever else the table holds,
+ * and still reselects where they matter. */
+START_TEST(neighbour_operations_visit_its_routes_only)
+{
+    node.cfg.opt.smoothing_half_life = 0; /* no hysteresis on smoothed metrics */
+    for (int i = 0; i < 1000; i++) {
+        struct prefix p, ps;
+        char buf[32];
+        snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256, i % 256);
+        ck_assert_int_eq(prefix_parse(buf, &p), 0);
+        prefix_default_src(&p, &ps);
+        route_update(&n1, &p, &ps, origin, 7, 0, 400, nh);
+    }
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    route_update(&n2, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_uint_eq(route_count(), 1002);
+    ck_assert_ptr_eq(e->selected->neigh, &n1); /* 96 against 200 */
+
+    unsigned long v = route_neighbour_visits();
+    n2.txcost = 10;
+    route_neighbour_cost_changed(&n2);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1);
+    ck_assert_ptr_eq(e->selected->neigh, &n2);
+
+    v = route_neighbour_visits();
+    route_flush_neighbour(&n2);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1);
+    ck_assert_ptr_null(n2.routes);
+    ck_assert_ptr_null(route_via(e, &n2));
+    ck_assert_ptr_eq(e->selected->neigh, &n1);
+
+    v = route_neighbour_visits();
+    route_retract_neighbour(&n1);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1001);
+    ck_assert_ptr_null(e->selected);
+    route_flush_neighbour(&n1);
+    ck_assert_ptr_null(n1.routes);
+    ck_assert_uint_eq(route_count(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route");
@@ -162,6 +206,7 @@ int main(void)
     tcase_add_test(tc, worse_route_unfeasible);
     tcase_add_test(tc, newer_seqno_feasible);
     tcase_add_test(tc, starvation_asks_every_neighbour);
+    tcase_add_test(tc, neighbour_operations_visit_its_routes_only);
     tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
