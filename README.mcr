@@ -348,7 +348,7 @@ Not yet:
   about 200 bytes (route 72, entry 96, source 32, from fixed-size pools with no
   allocator overhead; next hops interned) against stock's ~216; 24 of them are the
   per-neighbour route lists.  (libcrypto is loaded
-  only when a key is configured; an idle router is 1.9 MB resident against stock's
+  only when a key is configured; an idle router is about 2.1 MB resident against stock's
   2.3 MB.)
 - Normalizer: one worker thread (PACKET_FANOUT over several is not done); rules match
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
