@@ -197,6 +197,36 @@ START_TEST(neighbour_operations_visit_its_routes_only)
 }
 END_TEST
 
+/* Route timers are 32-bit milliseconds: a route learned just before the
+ * 32-bit clock wraps must not look expired right after (its expiry has
+ * wrapped, the clock not yet), and must still be refreshed and expire on
+ * time on the other side. */
+START_TEST(timers_across_the_wrap)
+{
+    now_ms = 0xFFFFF000u; /* 4.096 s before the wrap */
+    n1.ihu_deadline = now_ms + 600000;
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh); /* hold 14 s */
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_ptr_nonnull(e->selected);
+    now_ms += 1000;
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_uint_eq(e->selected->refmetric, 0);
+    now_ms += 10000; /* past the wrap, 11 s */
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert(pkt_writer_empty(&n1.ubuf.w));
+    now_ms += 1500; /* 12.5 s: within the last seventh, a route request goes out */
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert(!pkt_writer_empty(&n1.ubuf.w));
+    now_ms += 2000; /* 14.5 s: expired */
+    route_tick();
+    ck_assert_ptr_null(e->selected);
+    clock_refresh();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route");
@@ -207,6 +237,7 @@ int main(void)
     tcase_add_test(tc, newer_seqno_feasible);
     tcase_add_test(tc, starvation_asks_every_neighbour);
     tcase_add_test(tc, neighbour_operations_visit_its_routes_only);
+    tcase_add_test(tc, timers_across_the_wrap);
     tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
