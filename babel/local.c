@@ -156,10 +156,10 @@ static void fmt_xroute(char *buf, size_t len, struct xroute *x, enum local_kind 
              x->metric);
 }
 
-static void fmt_route(char *buf, size_t len, struct route *r, enum local_kind k)
+static void fmt_route(char *buf, size_t len, struct route_entry *e, struct route *r,
+                      enum local_kind k)
 {
     char p[PREFIX_STRLEN], s[PREFIX_STRLEN], id[ID_STRLEN], a[ADDR_STRLEN];
-    struct route_entry *e = r->entry;
     bool installed = e->selected == r && e->installed;
     snprintf(buf, len,
              "%s route %llx prefix %s from %s installed %s id %s metric %u refmetric %u via %s "
@@ -206,12 +206,12 @@ void local_notify_neighbour(struct neighbour *n, enum local_kind kind)
     broadcast(buf);
 }
 
-void local_notify_route(struct route *r, enum local_kind kind)
+void local_notify_route(struct route_entry *e, struct route *r, enum local_kind kind)
 {
     if (!local_have_monitors())
         return;
     char buf[512];
-    fmt_route(buf, sizeof(buf), r, kind);
+    fmt_route(buf, sizeof(buf), e, r, kind);
     broadcast(buf);
 }
 
@@ -237,7 +237,7 @@ static void dump_entry(struct route_entry *e, void *ctx)
 {
     char buf[512];
     for (struct route *r = e->routes; r; r = r->next) {
-        fmt_route(buf, sizeof(buf), r, LOCAL_ADD);
+        fmt_route(buf, sizeof(buf), e, r, LOCAL_ADD);
         client_puts(ctx, buf);
     }
 }

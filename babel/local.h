@@ -8,6 +8,7 @@
 struct interface;
 struct neighbour;
 struct route;
+struct route_entry;
 struct xroute;
 
 enum local_kind { LOCAL_ADD, LOCAL_CHANGE, LOCAL_FLUSH };
@@ -20,7 +21,7 @@ void local_close_all(void);
 /* Notifications to monitoring clients. */
 void local_notify_interface(struct interface *ifp, enum local_kind kind);
 void local_notify_neighbour(struct neighbour *n, enum local_kind kind);
-void local_notify_route(struct route *r, enum local_kind kind);
+void local_notify_route(struct route_entry *e, struct route *r, enum local_kind kind);
 void local_notify_xroute(struct xroute *x, enum local_kind kind);
 /* A line from an extension, already formatted with its kind word. */
 void local_notify_line(const char *line);

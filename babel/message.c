@@ -14,24 +14,46 @@
 struct message_stats msg_stats;
 
 /* Recently sent or forwarded seqno requests, for duplicate suppression
- * (RFC 8966 3.8.2.3). */
+ * (RFC 8966 3.8.2.3).  A request is a duplicate only when it went to the
+ * same place: asking a second neighbour (starvation asks every neighbour
+ * that has a route) is not a repeat. */
 #define REQUEST_SLOTS 64
 #define REQUEST_HOLD_MS 2000
 struct recent_request {
     struct prefix prefix, src_prefix;
     uint8_t id[8];
     uint16_t seqno;
+    unsigned ifindex; /* where it went: 0 and a zero address for every interface, */
+    uint8_t to[16];   /* an ifindex and a zero address for one, or a neighbour */
     uint64_t time;
 };
 static struct recent_request recent[REQUEST_SLOTS];
 static unsigned recent_next;
 
-static bool request_is_recent(const struct prefix *p, const struct prefix *src, const uint8_t id[8],
+static void request_dest(const struct neighbour *n, const struct interface *ifp,
+                         unsigned *ifindex, uint8_t to[16])
+{
+    memset(to, 0, 16);
+    *ifindex = 0;
+    if (n) {
+        *ifindex = n->ifp->ifindex;
+        memcpy(to, n->addr, 16);
+    } else if (ifp) {
+        *ifindex = ifp->ifindex;
+    }
+}
+
+static bool request_is_recent(const struct neighbour *n, const struct interface *ifp,
+                              const struct prefix *p, const struct prefix *src, const uint8_t id[8],
                               uint16_t seqno)
 {
+    unsigned ifindex;
+    uint8_t to[16];
+    request_dest(n, ifp, &ifindex, to);
     for (unsigned i = 0; i < REQUEST_SLOTS; i++) {
         struct recent_request *q = &recent[i];
-        if (q->time && q->time + REQUEST_HOLD_MS > now_ms && prefix_eq(&q->prefix, p) &&
+        if (q->time && q->time + REQUEST_HOLD_MS > now_ms && q->ifindex == ifindex &&
+            memcmp(q->to, to, 16) == 0 && prefix_eq(&q->prefix, p) &&
             prefix_eq(&q->src_prefix, src) && memcmp(q->id, id, 8) == 0 &&
             seqno_compare(q->seqno, seqno) >= 0)
             return true;
@@ -39,10 +61,12 @@ static bool request_is_recent(const struct prefix *p, const struct prefix *src, 
     return false;
 }
 
-static void request_remember(const struct prefix *p, const struct prefix *src, const uint8_t id[8],
+static void request_remember(const struct neighbour *n, const struct interface *ifp,
+                             const struct prefix *p, const struct prefix *src, const uint8_t id[8],
                              uint16_t seqno)
 {
     struct recent_request *q = &recent[recent_next++ % REQUEST_SLOTS];
+    request_dest(n, ifp, &q->ifindex, q->to);
     q->prefix = *p;
     q->src_prefix = *src;
     memcpy(q->id, id, 8);
@@ -183,17 +207,13 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
     if (!e)
         return;
     struct route *r = e->selected;
+    struct source *last;
     if (r) {
         uint16_t metric = route_metric(r);
         /* What we announce is decided here whether or not split horizon
          * keeps it off this interface: selection compares against it to
          * know when a triggered update is due. */
-        if (e->last_src != r->src) {
-            if (e->last_src)
-                source_unref(e->last_src);
-            e->last_src = r->src;
-            source_ref(r->src);
-        }
+        route_entry_set_last_src(e, r->src);
         e->last_seqno = r->seqno;
         e->last_metric = metric;
         /* Split horizon: not back out of the interface it came in by. */
@@ -201,8 +221,8 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
             return;
         put_update(ifp, b, p, src, r->src->id, r->seqno, metric);
         source_advertised(r->src, r->seqno, metric);
-    } else if (e->last_src) {
-        put_update(ifp, b, p, src, e->last_src->id, e->last_seqno, BABEL_INFINITY);
+    } else if ((last = route_entry_last_src(e))) {
+        put_update(ifp, b, p, src, last->id, e->last_seqno, BABEL_INFINITY);
         e->last_metric = BABEL_INFINITY;
     }
 }
@@ -287,9 +307,9 @@ void send_seqno_request(struct neighbour *n, struct interface *ifp, const struct
                         const struct prefix *src, const uint8_t id[8], uint16_t seqno,
                         uint8_t hop_count)
 {
-    if (request_is_recent(p, src, id, seqno))
+    if (request_is_recent(n, ifp, p, src, id, seqno))
         return;
-    request_remember(p, src, id, seqno);
+    request_remember(n, ifp, p, src, id, seqno);
     struct tlv_seqno_req rq = {.ae = pkt_ae_for(p, false),
                                .seqno = seqno,
                                .hop_count = hop_count,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "babel/addr_intern.h"
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/neighbour.h"
@@ -88,7 +89,7 @@ static void fill_route(const struct route_entry *e, struct route_metrics *m)
     m->feasible = route_feasible(r);
     m->metric = route_metric(r);
     memcpy(m->router_id, r->src->id, 8);
-    memcpy(m->nexthop, addr_is_zero(r->nexthop) ? r->neigh->addr : r->nexthop, 16);
+    memcpy(m->nexthop, r->nexthop == ADDR_NONE ? r->neigh->addr : addr_interned(r->nexthop), 16);
     strlcpy_safe(m->ifname, r->neigh->ifp->name, sizeof(m->ifname));
     m->ifindex = r->neigh->ifp->ifindex;
     m->neighbour_id = r->neigh->id;

@@ -18,8 +18,11 @@ struct hello_history {
     uint64_t deadline; /* when the next one counts as missed; 0 none */
 };
 
+struct route;
+
 struct neighbour {
     struct neighbour *next;
+    struct route *routes; /* the routes through it (route.c) */
     uint64_t id; /* for the local interface */
     uint8_t addr[16];
     struct interface *ifp;

@@ -4,17 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "babel/addr_intern.h"
 #include "babel/extension.h"
 #include "babel/filter.h"
 #include "babel/local.h"
 #include "babel/message.h"
 #include "babel/node.h"
 #include "babel/packet.h"
+#include "babel/pool.h"
 #include "babel/xroute.h"
 
 #define ROUTE_BUCKETS 8192
 
 static struct route_entry *buckets[ROUTE_BUCKETS];
+static struct pool entry_pool = POOL_INIT(sizeof(struct route_entry));
+static struct pool route_pool = POOL_INIT(sizeof(struct route));
 static unsigned nroutes;
 static uint64_t next_scan;
 
@@ -33,7 +37,7 @@ struct route_entry *route_entry_find(const struct prefix *p, const struct prefix
 
 static struct route_entry *entry_create(const struct prefix *p, const struct prefix *src)
 {
-    struct route_entry *e = calloc(1, sizeof(*e));
+    struct route_entry *e = pool_alloc(&entry_pool);
     if (!e)
         return NULL;
     e->prefix = *p;
@@ -54,9 +58,30 @@ static void entry_delete(struct route_entry *e)
             break;
         }
     }
-    if (e->last_src)
-        source_unref(e->last_src);
-    free(e);
+    pool_free(&entry_pool, e);
+}
+
+struct source *route_entry_last_src(const struct route_entry *e)
+{
+    for (struct source *s = e->sources; s; s = s->next)
+        if (s->last)
+            return s;
+    return NULL;
+}
+
+void route_entry_set_last_src(struct route_entry *e, struct source *s)
+{
+    struct source *old = route_entry_last_src(e);
+    if (old == s)
+        return;
+    if (old) {
+        old->last = false;
+        source_unref(old);
+    }
+    if (s) {
+        s->last = true;
+        source_ref(s);
+    }
 }
 
 uint16_t route_metric(const struct route *r)
@@ -102,16 +127,18 @@ static uint16_t route_smoothed(struct route *r)
 {
     uint16_t m = route_metric(r);
     unsigned half = node.cfg.opt.smoothing_half_life;
+    uint32_t dt = ms32_since(r->smoothed_time);
     if (half == 0 || m == BABEL_INFINITY || r->smoothed == BABEL_INFINITY ||
-        r->smoothed_time == 0) {
+        !(r->flags & ROUTE_SMOOTHED)) {
         r->smoothed = m;
-    } else if (now_ms > r->smoothed_time) {
+    } else if (dt > 0) {
         int64_t diff = (int64_t)r->smoothed - m;
-        int64_t scaled = diff * decay(now_ms - r->smoothed_time, (uint64_t)half * 1000);
+        int64_t scaled = diff * decay(dt, (uint64_t)half * 1000);
         int64_t s = m + (scaled >= 0 ? (scaled + 32768) >> 16 : -((-scaled + 32768) >> 16));
         r->smoothed = (uint16_t)(s < 0 ? 0 : s > BABEL_INFINITY ? BABEL_INFINITY : s);
     }
-    r->smoothed_time = now_ms;
+    r->smoothed_time = ms32_now();
+    r->flags |= ROUTE_SMOOTHED;
     return r->smoothed;
 }
 
@@ -132,7 +159,7 @@ static void to_kernel(const struct route_entry *e, const struct installed_route 
     memset(kr, 0, sizeof(*kr));
     kr->prefix = e->prefix;
     kr->src_prefix = e->src_prefix;
-    memcpy(kr->gateway, in->gateway, 16);
+    memcpy(kr->gateway, addr_interned(in->gateway), 16);
     kr->gateway_v6_for_v4 = in->gateway_v6_for_v4;
     kr->ifindex = in->ifindex;
     kr->metric = in->metric;
@@ -150,6 +177,8 @@ static void uninstall(struct route_entry *e)
     if (kernel_route_del(&kr) < 0 && errno != ESRCH)
         log_msg("removing a route from the kernel: %s", strerror(errno));
     e->installed = false;
+    addr_unintern(e->inst.gateway);
+    e->inst.gateway = ADDR_NONE;
 }
 
 #define RTN_UNICAST_NUM 1
@@ -158,18 +187,21 @@ static void uninstall(struct route_entry *e)
 
 static bool installed_eq(const struct installed_route *a, const struct installed_route *b)
 {
-    return memcmp(a->gateway, b->gateway, 16) == 0 && a->ifindex == b->ifindex &&
+    return a->gateway == b->gateway && a->ifindex == b->ifindex &&
            a->metric == b->metric && a->table == b->table && a->type == b->type &&
            a->gateway_v6_for_v4 == b->gateway_v6_for_v4;
 }
 
 /* Puts `in` (with the entry's prefixes and pref_src when given) into the
- * kernel, replacing what was there. */
+ * kernel, replacing what was there.  Takes over the reference to
+ * in->gateway. */
 static void put_in_kernel(struct route_entry *e, const struct installed_route *in,
                           const uint8_t *pref_src)
 {
-    if (e->installed && installed_eq(in, &e->inst))
+    if (e->installed && installed_eq(in, &e->inst)) {
+        addr_unintern(in->gateway);
         return;
+    }
     /* The kernel identifies a route by table, prefix and metric.  When those
      * stay, the route is replaced in place; when they change, the new one
      * goes in before the old one comes out: either way traffic never falls
@@ -183,10 +215,12 @@ static void put_in_kernel(struct route_entry *e, const struct installed_route *i
     if (kernel_route_replace(&kr) < 0) {
         char pb[PREFIX_STRLEN];
         log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
+        addr_unintern(in->gateway);
         return; /* what was installed, if anything, stays */
     }
     if (moved && kernel_route_del(&old) < 0 && errno != ESRCH)
         log_msg("removing a route from the kernel: %s", strerror(errno));
+    addr_unintern(e->inst.gateway);
     e->inst = *in;
     e->installed = true;
 }
@@ -232,15 +266,21 @@ static void install(struct route_entry *e)
         return;
     }
     struct installed_route in = {.ifindex = r->neigh->ifp->ifindex, .type = RTN_UNICAST_NUM};
+    uint8_t nh[16], gw[16];
+    memcpy(nh, addr_interned(r->nexthop), 16);
     if (prefix_is_v4(&e->prefix)) {
-        if (addr_is_v4(r->nexthop) && !addr_is_zero(r->nexthop)) {
-            memcpy(in.gateway, r->nexthop, 16);
+        if (addr_is_v4(nh) && !addr_is_zero(nh)) {
+            memcpy(gw, nh, 16);
         } else {
-            memcpy(in.gateway, r->neigh->addr, 16);
+            memcpy(gw, r->neigh->addr, 16);
             in.gateway_v6_for_v4 = true;
         }
     } else {
-        memcpy(in.gateway, addr_is_zero(r->nexthop) ? r->neigh->addr : r->nexthop, 16);
+        memcpy(gw, addr_is_zero(nh) ? r->neigh->addr : nh, 16);
+    }
+    if ((in.gateway = addr_intern(gw)) == ADDR_INTERN_FAILED) {
+        log_msg("installing a route: out of memory");
+        return; /* what was installed, if anything, stays */
     }
     in.metric = node.cfg.opt.kernel_priority +
                 (node.cfg.opt.reflect_kernel_metric ? route_metric(r) : 0);
@@ -253,7 +293,7 @@ static void notify_entry_routes(struct route_entry *e)
     if (!local_have_monitors())
         return;
     for (struct route *r = e->routes; r; r = r->next)
-        local_notify_route(r, LOCAL_CHANGE);
+        local_notify_route(e, r, LOCAL_CHANGE);
 }
 
 /* Starvation: routes exist but none is feasible.  Ask their originators
@@ -297,7 +337,7 @@ static void select_route(struct route_entry *e)
     if (best != cur) {
         e->selected = best;
         if (!best)
-            e->retracted_at = now_ms;
+            e->retracted_at = ms32_now();
         install(e);
         send_update(NULL, &e->prefix, &e->src_prefix, true);
         notify_entry_routes(e);
@@ -314,6 +354,29 @@ static void select_route(struct route_entry *e)
     } else if (any_unfeasible) {
         request_new_seqno(e);
     }
+}
+
+/* 3.5 times the announced interval (RFC 8966 appendix B); a minute when
+ * the update announced none. */
+static uint32_t hold_ms(const struct route *r)
+{
+    return r->interval_cs ? (uint32_t)r->interval_cs * 35 : 60000;
+}
+
+static void neighbour_link(struct neighbour *n, struct route *r)
+{
+    r->nnext = n->routes;
+    if (r->nnext)
+        r->nnext->npprev = &r->nnext;
+    r->npprev = &n->routes;
+    n->routes = r;
+}
+
+static void neighbour_unlink(struct route *r)
+{
+    *r->npprev = r->nnext;
+    if (r->nnext)
+        r->nnext->npprev = r->npprev;
 }
 
 static struct route *route_of(struct route_entry *e, const struct neighbour *n)
@@ -337,27 +400,36 @@ static void route_free(struct route_entry *e, struct route *r)
          * announce the successor that select_route will pick). */
         e->selected = NULL;
         make_unreachable(e);
-        e->retracted_at = now_ms;
+        e->retracted_at = ms32_now();
         send_update(NULL, &e->prefix, &e->src_prefix, true);
         ext_route_changed(e, EXT_FLUSH);
     }
-    local_notify_route(r, LOCAL_FLUSH);
+    local_notify_route(e, r, LOCAL_FLUSH);
+    neighbour_unlink(r);
     source_unref(r->src);
-    free(r);
+    addr_unintern(r->nexthop);
+    pool_free(&route_pool, r);
     nroutes--;
 }
 
-/* Drops an entry that holds nothing any more.  One we announced is kept a
- * while after its retraction was queued, so every interface's pending
- * update still finds what to retract. */
+/* Retires an entry that holds no route any more.  One we announced keeps
+ * announcing its retraction a while after it was queued, so every
+ * interface's pending update still finds what to retract.  Then it leaves
+ * the kernel and the entry goes once its feasibility distances have been
+ * garbage-collected (source.c): a route that comes back within that time
+ * is judged against them. */
 #define RETRACTION_KEEP_MS 10000
 static void entry_maybe_delete(struct route_entry *e)
 {
-    if (!e->routes && !e->selected &&
-        (!e->last_src || now_ms >= e->retracted_at + RETRACTION_KEEP_MS)) {
-        uninstall(e);
+    if (e->routes || e->selected)
+        return;
+    bool announced = route_entry_last_src(e) != NULL;
+    if (announced && !ms32_reached(e->retracted_at + RETRACTION_KEEP_MS))
+        return;
+    uninstall(e);
+    route_entry_set_last_src(e, NULL);
+    if (!e->sources)
         entry_delete(e);
-    }
 }
 
 void route_update(struct neighbour *n, const struct prefix *p, const struct prefix *src,
@@ -386,9 +458,15 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
     if (!r) {
         if (refmetric == BABEL_INFINITY)
             return; /* retraction of something we never had */
-        struct source *s = source_find(id, p, src, true, seqno);
-        if (!s)
+        /* A new destination has no source yet, hence no distance: the
+         * update is feasible, and the entry is needed to hold both. */
+        if (!e && !(e = entry_create(p, src)))
             return;
+        struct source *s = source_find(&e->sources, id, true, seqno);
+        if (!s) {
+            entry_maybe_delete(e);
+            return;
+        }
         if (!source_feasible(s, seqno, refmetric)) {
             /* Unfeasible: not stored.  If we have nothing better, ask the
              * originator for a newer seqno. */
@@ -397,13 +475,17 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
                 send_seqno_request(n, NULL, p, src, id, seqno_plus(s->seqno, 1), 127);
             return;
         }
-        if (!e && !(e = entry_create(p, src)))
+        uint32_t nh = addr_intern(nexthop);
+        r = nh == ADDR_INTERN_FAILED ? NULL : pool_alloc(&route_pool);
+        if (!r) {
+            addr_unintern(nh);
+            entry_maybe_delete(e);
             return;
-        r = calloc(1, sizeof(*r));
-        if (!r)
-            return;
-        r->entry = e;
+        }
+        r->nexthop = nh;
         r->neigh = n;
+        r->entry = e;
+        neighbour_link(n, r);
         r->src = s;
         source_ref(s);
         r->smoothed = BABEL_INFINITY;
@@ -413,32 +495,33 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         r->refmetric = refmetric;
         r->seqno = seqno;
         r->add_metric = add;
-        memcpy(r->nexthop, nexthop, 16);
-        local_notify_route(r, LOCAL_ADD);
+        local_notify_route(e, r, LOCAL_ADD);
     } else {
         if (refmetric != BABEL_INFINITY && memcmp(r->src->id, id, 8) != 0) {
-            struct source *s = source_find(id, p, src, true, seqno);
+            struct source *s = source_find(&e->sources, id, true, seqno);
             if (!s)
                 return;
             source_unref(r->src);
             r->src = s;
             source_ref(s);
         }
-        bool nh_changed = memcmp(r->nexthop, nexthop, 16) != 0;
+        uint32_t nh = addr_intern(nexthop);
+        if (nh == ADDR_INTERN_FAILED)
+            return;
+        bool nh_changed = nh != r->nexthop;
+        addr_unintern(r->nexthop);
+        r->nexthop = nh;
         r->refmetric = refmetric;
         if (refmetric != BABEL_INFINITY)
             r->seqno = seqno;
         r->add_metric = add;
-        memcpy(r->nexthop, nexthop, 16);
         if (nh_changed && e->selected == r)
             install(e);
-        local_notify_route(r, LOCAL_CHANGE);
+        local_notify_route(e, r, LOCAL_CHANGE);
     }
-    uint32_t interval_ms = (uint32_t)interval_cs * 10;
-    r->hold_ms = interval_ms ? interval_ms * 7 / 2 : 60000;
-    r->expires = now_ms + r->hold_ms;
-    /* Ask for a refresh a little before the route would expire. */
-    r->refresh_due = now_ms + r->hold_ms - (r->hold_ms / 7);
+    r->interval_cs = interval_cs;
+    r->expires = ms32_now() + hold_ms(r);
+    r->flags &= (uint8_t)~ROUTE_REFRESHED;
     select_route(e);
     if (refmetric != BABEL_INFINITY && !route_feasible(r) && e->selected != r) {
         if (!e->selected || route_metric(e->selected) > route_metric(r))
@@ -446,24 +529,27 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
     }
 }
 
+static unsigned long neighbour_visits;
+
+unsigned long route_neighbour_visits(void) { return neighbour_visits; }
+
+/* fn may free the route it is given (and its entry), never another route
+ * through n: an entry holds one route per neighbour. */
 static void for_each_route_of(struct neighbour *n, void (*fn)(struct route_entry *, struct route *))
 {
-    for (unsigned h = 0; h < ROUTE_BUCKETS; h++) {
-        struct route_entry *e = buckets[h];
-        while (e) {
-            struct route_entry *enext = e->hnext;
-            struct route *r = route_of(e, n);
-            if (r)
-                fn(e, r);
-            e = enext;
-        }
+    struct route *r = n->routes;
+    while (r) {
+        struct route *rnext = r->nnext;
+        neighbour_visits++;
+        fn(r->entry, r);
+        r = rnext;
     }
 }
 
 static void retract_one(struct route_entry *e, struct route *r)
 {
     r->refmetric = BABEL_INFINITY;
-    local_notify_route(r, LOCAL_CHANGE);
+    local_notify_route(e, r, LOCAL_CHANGE);
     select_route(e);
 }
 
@@ -483,7 +569,7 @@ void route_flush_neighbour(struct neighbour *n) { for_each_route_of(n, flush_one
 
 static void reselect_one(struct route_entry *e, struct route *r)
 {
-    local_notify_route(r, LOCAL_CHANGE);
+    local_notify_route(e, r, LOCAL_CHANGE);
     select_route(e);
 }
 
@@ -510,30 +596,32 @@ uint64_t route_tick(void)
             bool reselect = node.cfg.opt.smoothing_half_life && e->routes && e->routes->next;
             while (r) {
                 struct route *rnext = r->next;
-                if (r->expires <= now_ms) {
+                if (ms32_reached(r->expires)) {
                     if (r->refmetric != BABEL_INFINITY) {
                         /* Expired: keep it as a retraction for one more hold
                          * time, so a late update is judged against it. */
                         r->refmetric = BABEL_INFINITY;
-                        r->expires = now_ms + r->hold_ms;
-                        local_notify_route(r, LOCAL_CHANGE);
+                        r->expires = ms32_now() + hold_ms(r);
+                        local_notify_route(e, r, LOCAL_CHANGE);
                     } else {
                         route_free(e, r);
                     }
                     reselect = true;
-                } else if (e->selected == r && r->refresh_due && r->refresh_due <= now_ms) {
-                    r->refresh_due = 0;
+                } else if (e->selected == r && !(r->flags & ROUTE_REFRESHED) &&
+                           ms32_reached(r->expires - hold_ms(r) / 7)) {
+                    /* A little before the route would expire. */
+                    r->flags |= ROUTE_REFRESHED;
                     send_route_request(r->neigh, NULL, &e->prefix, &e->src_prefix);
                 }
                 r = rnext;
             }
             if (reselect)
                 select_route(e);
+            source_gc(&e->sources);
             entry_maybe_delete(e);
             e = enext;
         }
     }
-    source_gc();
     next_scan = now_ms + 1000;
     return next_scan;
 }

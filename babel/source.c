@@ -1,47 +1,36 @@
 #include "babel/source.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "babel/packet.h"
+#include "babel/pool.h"
 
 /* A source that no route uses is kept this long, so a route that comes
  * back soon is still held to its old feasibility distance. */
 #define SOURCE_GC_MS (200 * 1000)
-#define SOURCE_BUCKETS 4096
 
-static struct source *buckets[SOURCE_BUCKETS];
+static struct pool source_pool = POOL_INIT(sizeof(struct source));
 static unsigned nsources;
 
-static unsigned hash_key(const uint8_t id[8], const struct prefix *p, const struct prefix *src)
+struct source *source_find(struct source **list, const uint8_t id[8], bool create,
+                           uint16_t seqno)
 {
-    uint64_t seed;
-    memcpy(&seed, id, 8);
-    return prefix_pair_hash(p, src, seed) % SOURCE_BUCKETS;
-}
-
-struct source *source_find(const uint8_t id[8], const struct prefix *p, const struct prefix *src,
-                           bool create, uint16_t seqno)
-{
-    unsigned h = hash_key(id, p, src);
-    for (struct source *s = buckets[h]; s; s = s->hnext)
-        if (memcmp(s->id, id, 8) == 0 && prefix_eq(&s->prefix, p) && prefix_eq(&s->src_prefix, src))
+    for (struct source *s = *list; s; s = s->next)
+        if (memcmp(s->id, id, 8) == 0)
             return s;
     if (!create)
         return NULL;
-    struct source *s = calloc(1, sizeof(*s));
+    struct source *s = pool_alloc(&source_pool);
     if (!s)
         return NULL;
     memcpy(s->id, id, 8);
-    s->prefix = *p;
-    s->src_prefix = *src;
     /* An infinite metric at the first seqno seen: every finite update with
      * that seqno is feasible until we advertise something. */
     s->seqno = seqno;
     s->metric = BABEL_INFINITY;
-    s->time = now_ms;
-    s->hnext = buckets[h];
-    buckets[h] = s;
+    s->time = ms32_now();
+    s->next = *list;
+    *list = s;
     nsources++;
     return s;
 }
@@ -50,8 +39,8 @@ void source_ref(struct source *s) { s->refcount++; }
 
 void source_unref(struct source *s)
 {
-    if (s->refcount > 0)
-        s->refcount--;
+    if (s->refcount > 0 && --s->refcount == 0)
+        s->time = ms32_now();
 }
 
 bool source_feasible(const struct source *s, uint16_t seqno, uint16_t metric)
@@ -71,22 +60,19 @@ void source_advertised(struct source *s, uint16_t seqno, uint16_t metric)
         s->seqno = seqno;
         s->metric = metric;
     }
-    s->time = now_ms;
 }
 
-void source_gc(void)
+void source_gc(struct source **list)
 {
-    for (unsigned h = 0; h < SOURCE_BUCKETS; h++) {
-        struct source **pp = &buckets[h];
-        while (*pp) {
-            struct source *s = *pp;
-            if (s->refcount == 0 && s->time + SOURCE_GC_MS < now_ms) {
-                *pp = s->hnext;
-                free(s);
-                nsources--;
-            } else {
-                pp = &s->hnext;
-            }
+    struct source **pp = list;
+    while (*pp) {
+        struct source *s = *pp;
+        if (s->refcount == 0 && ms32_reached(s->time + SOURCE_GC_MS)) {
+            *pp = s->next;
+            pool_free(&source_pool, s);
+            nsources--;
+        } else {
+            pp = &s->next;
         }
     }
 }

@@ -66,6 +66,18 @@ static inline uint16_t seqno_plus(uint16_t s, int n) { return (uint16_t)(s + n);
  * iteration of the event loop, so all decisions in one iteration agree. */
 extern uint64_t now_ms;
 void clock_refresh(void);
+/* now_ms cut to 32 bits, for the per-route timers of the big tables: it
+ * wraps every 49.7 days, so such a timer must never be more than 24.8 days
+ * away (route timers are at most a few hold times, 38 minutes at worst)
+ * and is compared with ms32_reached, never with < or >. */
+static inline uint32_t ms32_now(void) { return (uint32_t)now_ms; }
+static inline bool ms32_reached(uint32_t t) { return (int32_t)(ms32_now() - t) >= 0; }
+/* Milliseconds from t to now (t in the past), or 0 if t is ahead. */
+static inline uint32_t ms32_since(uint32_t t)
+{
+    int32_t d = (int32_t)(ms32_now() - t);
+    return d > 0 ? (uint32_t)d : 0;
+}
 /* Microseconds, wrapping at 2^32, as the RTT timestamps carry them. */
 uint32_t clock_us32(void);
 

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "babel/addr_intern.h"
 #include "babel/metrics.h"
 #include "babel/neighbour.h"
 #include "babel/packet.h"
+#include "babel/pool.h"
 #include "babel/source.h"
 #include "babel/util.h"
 
@@ -26,15 +28,13 @@ END_TEST
 
 START_TEST(feasibility)
 {
-    struct prefix p, src;
-    ck_assert_int_eq(prefix_parse("10.1.0.0/16", &p), 0);
-    prefix_default_src(&p, &src);
+    struct source *list = NULL, *list2 = NULL;
     uint8_t id[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     /* No source entry: everything is feasible. */
     ck_assert(source_feasible(NULL, 5, 300));
-    struct source *s = source_find(id, &p, &src, true, 100);
+    struct source *s = source_find(&list, id, true, 100);
     ck_assert_ptr_nonnull(s);
-    ck_assert_ptr_eq(source_find(id, &p, &src, false, 0), s);
+    ck_assert_ptr_eq(source_find(&list, id, false, 0), s);
     /* A fresh source holds (100, infinity): any finite metric at 100 is fine. */
     ck_assert(source_feasible(s, 100, 1000));
     source_advertised(s, 100, 300);
@@ -53,11 +53,132 @@ START_TEST(feasibility)
     ck_assert_uint_eq(s->seqno, 102);
     ck_assert_uint_eq(s->metric, 900);
     /* Across the wrap. */
-    struct prefix p2;
-    ck_assert_int_eq(prefix_parse("10.2.0.0/16", &p2), 0);
-    struct source *w = source_find(id, &p2, &src, true, 65535);
+    struct source *w = source_find(&list2, id, true, 65535);
     source_advertised(w, 65535, 100);
     ck_assert(source_feasible(w, 0, 5000));
+    /* Another router-id for the same destination is another source. */
+    uint8_t id2[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    ck_assert_ptr_null(source_find(&list, id2, false, 0));
+    struct source *s2 = source_find(&list, id2, true, 7);
+    ck_assert_ptr_ne(s2, s);
+    ck_assert_ptr_eq(source_find(&list, id, false, 0), s);
+    ck_assert_ptr_eq(source_find(&list, id2, false, 0), s2);
+    /* Unreferenced, they go after the garbage-collection time. */
+    now_ms += 200001;
+    source_gc(&list);
+    source_gc(&list2);
+    ck_assert_ptr_null(list);
+    ck_assert_ptr_null(list2);
+    clock_refresh();
+}
+END_TEST
+
+/* A source outlives its last route by 200 s (its distance must still hold
+ * a route that comes back soon), counted from when the last reference
+ * went, and is never collected while referenced. */
+START_TEST(source_gc_time)
+{
+    struct source *list = NULL;
+    uint8_t id[8] = {1};
+    clock_refresh();
+    now_ms = 0xFFFFF000u; /* the 32-bit clock wraps in the middle */
+    unsigned base = source_count();
+    struct source *s = source_find(&list, id, true, 1);
+    source_ref(s);
+    now_ms += 500000;
+    source_gc(&list);
+    ck_assert_ptr_eq(list, s); /* referenced */
+    source_unref(s);
+    now_ms += 199999;
+    source_gc(&list);
+    ck_assert_ptr_eq(list, s);
+    now_ms += 2;
+    source_gc(&list);
+    ck_assert_ptr_null(list);
+    ck_assert_uint_eq(source_count(), base);
+    clock_refresh();
+}
+END_TEST
+
+/* Interned next hops: one handle per distinct address, counted, the zero
+ * address free; handles and addresses survive the table growing. */
+START_TEST(addr_interning)
+{
+    uint8_t zero[16] = {0}, a[16] = {0xfe, 0x80, [15] = 1}, b[16] = {0xfe, 0x80, [15] = 2};
+    unsigned base = addr_intern_count();
+    ck_assert_uint_eq(addr_intern(zero), ADDR_NONE);
+    ck_assert_mem_eq(addr_interned(ADDR_NONE), zero, 16);
+    uint32_t ha = addr_intern(a), hb = addr_intern(b);
+    ck_assert_uint_ne(ha, hb);
+    ck_assert_uint_ne(ha, ADDR_NONE);
+    ck_assert_uint_eq(addr_intern(a), ha);
+    ck_assert_uint_eq(addr_intern_count(), base + 2);
+    enum { N = 300 };
+    uint32_t h[N];
+    for (int i = 0; i < N; i++) {
+        uint8_t x[16] = {0x20, 0x01, [13] = 7, [14] = (uint8_t)(i >> 8), [15] = (uint8_t)i};
+        h[i] = addr_intern(x);
+        ck_assert_uint_ne(h[i], ADDR_INTERN_FAILED);
+    }
+    ck_assert_mem_eq(addr_interned(ha), a, 16);
+    ck_assert_mem_eq(addr_interned(hb), b, 16);
+    for (int i = 0; i < N; i++) {
+        uint8_t x[16] = {0x20, 0x01, [13] = 7, [14] = (uint8_t)(i >> 8), [15] = (uint8_t)i};
+        ck_assert_mem_eq(addr_interned(h[i]), x, 16);
+        addr_unintern(h[i]);
+    }
+    /* a was taken twice: one release keeps it. */
+    addr_unintern(ha);
+    ck_assert_uint_eq(addr_intern_count(), base + 2);
+    ck_assert_mem_eq(addr_interned(ha), a, 16);
+    addr_unintern(ha);
+    addr_unintern(hb);
+    ck_assert_uint_eq(addr_intern_count(), base);
+    /* A released slot is reused for the next address. */
+    uint32_t hc = addr_intern(b);
+    ck_assert_mem_eq(addr_interned(hc), b, 16);
+    addr_unintern(hc);
+    ck_assert_uint_eq(addr_intern_count(), base);
+}
+END_TEST
+
+/* Pools hand out distinct zeroed objects, reuse freed ones, and give whole
+ * blocks back once empty. */
+START_TEST(pool_objects)
+{
+    struct pool p = POOL_INIT(44);
+    ck_assert_uint_eq(p.size, 48);
+    enum { N = 5000 };
+    static unsigned char *o[N];
+    for (int i = 0; i < N; i++) {
+        o[i] = pool_alloc(&p);
+        ck_assert_ptr_nonnull(o[i]);
+        for (int j = 0; j < 48; j++)
+            ck_assert_uint_eq(o[i][j], 0);
+        memset(o[i], 0xA5, 48);
+        ck_assert_uint_eq((uintptr_t)o[i] % 8, 0);
+    }
+    ck_assert_uint_eq(p.live, N);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < i + 3 && j < N; j++)
+            ck_assert(o[i] + 48 <= o[j] || o[j] + 48 <= o[i]);
+    /* Free every other one, then take as many again: zeroed, no new block. */
+    size_t blocks = p.blocks;
+    for (int i = 0; i < N; i += 2)
+        pool_free(&p, o[i]);
+    for (int i = 0; i < N; i += 2) {
+        o[i] = pool_alloc(&p);
+        for (int j = 0; j < 48; j++)
+            ck_assert_uint_eq(o[i][j], 0);
+    }
+    ck_assert_uint_le(p.blocks, blocks);
+    for (int i = 0; i < N; i++)
+        pool_free(&p, o[i]);
+    ck_assert_uint_eq(p.live, 0);
+    ck_assert_uint_le(p.blocks, 1);
+    void *again = pool_alloc(&p);
+    ck_assert_ptr_nonnull(again);
+    pool_free(&p, again);
 }
 END_TEST
 
@@ -249,6 +370,9 @@ static Suite *core_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, seqno_arithmetic);
     tcase_add_test(tc, feasibility);
+    tcase_add_test(tc, source_gc_time);
+    tcase_add_test(tc, pool_objects);
+    tcase_add_test(tc, addr_interning);
     tcase_add_test(tc, cost_two_out_of_three);
     tcase_add_test(tc, cost_etx);
     tcase_add_test(tc, cost_rtt);

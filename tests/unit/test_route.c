@@ -3,6 +3,7 @@
  * selected; a worse route with the same seqno is unfeasible; a newer seqno
  * is always feasible.  The kernel is kept out with an "install deny" filter. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ static void make_neighbour(struct neighbour *n, uint8_t last, uint16_t txcost)
     n->mhello = (struct hello_history){.bits = 0xE000, .count = 3, .valid = true};
     n->txcost = txcost;
     n->ihu_deadline = now_ms + 60000;
+    sendbuf_init(&n->ubuf, 0, n->addr, 1400);
 }
 
 static void setup(void)
@@ -129,6 +131,102 @@ START_TEST(newer_seqno_feasible)
 }
 END_TEST
 
+/* Starvation (RFC 8966 3.8.2.1): when every route left is unfeasible, each
+ * neighbour that has one is asked for a newer seqno, not only the first:
+ * the duplicate suppression of seqno requests must tell them apart. */
+START_TEST(starvation_asks_every_neighbour)
+{
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    advertise(e); /* distance (7, 96) */
+    route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
+    ck_assert_ptr_nonnull(route_via(e, &n2));
+    route_update(&n1, &dst, &src, origin, 7, 200, 400, nh); /* n2 takes over */
+    ck_assert_ptr_eq(e->selected->neigh, &n2);
+    ck_assert(pkt_writer_empty(&n1.ubuf.w));
+    ck_assert(pkt_writer_empty(&n2.ubuf.w));
+    route_update(&n2, &dst, &src, origin, 7, 150, 400, nh); /* starved */
+    ck_assert_ptr_null(e->selected);
+    ck_assert(!pkt_writer_empty(&n1.ubuf.w));
+    ck_assert(!pkt_writer_empty(&n2.ubuf.w));
+    ck_assert_uint_ne(n1.ubuf.deadline, 0);
+    ck_assert_uint_ne(n2.ubuf.deadline, 0);
+}
+END_TEST
+
+/* A neighbour-wide operation (cost change, flush, wildcard retraction)
+ * looks only at that neighbour's routes, whatever else the table holds,
+ * and still reselects where they matter. */
+START_TEST(neighbour_operations_visit_its_routes_only)
+{
+    node.cfg.opt.smoothing_half_life = 0; /* no hysteresis on smoothed metrics */
+    for (int i = 0; i < 1000; i++) {
+        struct prefix p, ps;
+        char buf[32];
+        snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256, i % 256);
+        ck_assert_int_eq(prefix_parse(buf, &p), 0);
+        prefix_default_src(&p, &ps);
+        route_update(&n1, &p, &ps, origin, 7, 0, 400, nh);
+    }
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    route_update(&n2, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_uint_eq(route_count(), 1002);
+    ck_assert_ptr_eq(e->selected->neigh, &n1); /* 96 against 200 */
+
+    unsigned long v = route_neighbour_visits();
+    n2.txcost = 10;
+    route_neighbour_cost_changed(&n2);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1);
+    ck_assert_ptr_eq(e->selected->neigh, &n2);
+
+    v = route_neighbour_visits();
+    route_flush_neighbour(&n2);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1);
+    ck_assert_ptr_null(n2.routes);
+    ck_assert_ptr_null(route_via(e, &n2));
+    ck_assert_ptr_eq(e->selected->neigh, &n1);
+
+    v = route_neighbour_visits();
+    route_retract_neighbour(&n1);
+    ck_assert_uint_eq(route_neighbour_visits() - v, 1001);
+    ck_assert_ptr_null(e->selected);
+    route_flush_neighbour(&n1);
+    ck_assert_ptr_null(n1.routes);
+    ck_assert_uint_eq(route_count(), 0);
+}
+END_TEST
+
+/* Route timers are 32-bit milliseconds: a route learned just before the
+ * 32-bit clock wraps must not look expired right after (its expiry has
+ * wrapped, the clock not yet), and must still be refreshed and expire on
+ * time on the other side. */
+START_TEST(timers_across_the_wrap)
+{
+    now_ms = 0xFFFFF000u; /* 4.096 s before the wrap */
+    n1.ihu_deadline = now_ms + 600000;
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh); /* hold 14 s */
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_ptr_nonnull(e->selected);
+    now_ms += 1000;
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_uint_eq(e->selected->refmetric, 0);
+    now_ms += 10000; /* past the wrap, 11 s */
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert(pkt_writer_empty(&n1.ubuf.w));
+    now_ms += 1500; /* 12.5 s: within the last seventh, a route request goes out */
+    route_tick();
+    ck_assert_ptr_nonnull(e->selected);
+    ck_assert(!pkt_writer_empty(&n1.ubuf.w));
+    now_ms += 2000; /* 14.5 s: expired */
+    route_tick();
+    ck_assert_ptr_null(e->selected);
+    clock_refresh();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route");
@@ -137,6 +235,9 @@ int main(void)
     tcase_add_test(tc, refresh_keeps_selection);
     tcase_add_test(tc, worse_route_unfeasible);
     tcase_add_test(tc, newer_seqno_feasible);
+    tcase_add_test(tc, starvation_asks_every_neighbour);
+    tcase_add_test(tc, neighbour_operations_visit_its_routes_only);
+    tcase_add_test(tc, timers_across_the_wrap);
     tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
