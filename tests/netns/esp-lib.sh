@@ -105,7 +105,7 @@ esp_scenario() {
     dump GA | grep -q "$KEY_AB\|$KEY_BA\|a0a1a2a3" && soft_fail "key material in GA's dump"
 
     step "ping and UDP from HA (10.1.0.2) to HB (10.2.0.2) through the tunnel"
-    ip netns exec "$NSR" tcpdump -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
+    ip netns exec "$NSR" tcpdump -B 32768 -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on R's r-ga" grep -q "listening on" "$T/tcpdump.out"
     ip netns exec "$NSHB" socat -u UDP-RECV:5555 OPEN:"$T/hb.udp",creat,append >"$T/socat.out" 2>&1 &
@@ -302,7 +302,7 @@ esp_babel_scenario() {
         -C "esp-sa peer ga dir out spi $SPI_BA key $KEY_BA" -C "esp-sa peer ga dir in spi $SPI_AB key $KEY_AB" \
         -C "interface ipsec0 type tunnel" -C "redistribute ip 10.2.0.0/24 allow" \
         -C "redistribute local deny" gb-hb
-    ip netns exec "$NSR" tcpdump -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
+    ip netns exec "$NSR" tcpdump -B 32768 -i r-ga -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on R's r-ga" grep -q "listening on" "$T/tcpdump.out"
     waited_for 20 "GA's Babel route to 10.2.0.0/24 through ipsec0" route_via_ipsec0 "$NSGA" 10.2.0.0/24
@@ -358,7 +358,7 @@ NFT
     wait_for 5 "GB's ipsec0 up" link_up "$NSGB" ipsec0
     ip -n "$NSGA" route add 10.2.0.0/24 dev ipsec0 && ip -n "$NSGB" route add 10.1.0.0/24 dev ipsec0 ||
         fail "routes into ipsec0"
-    ip netns exec "$NSR" tcpdump -i r-gb -n -U --immediate-mode -w "$T/wan.pcap" >"$T/tcpdump.out" 2>&1 &
+    ip netns exec "$NSR" tcpdump -B 32768 -i r-gb -n -U --immediate-mode -w "$T/wan.pcap" >"$T/tcpdump.out" 2>&1 &
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on R's r-gb" grep -q "listening on" "$T/tcpdump.out"
 

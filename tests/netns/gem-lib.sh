@@ -160,7 +160,7 @@ gem_esp_scenario() {   # ENCAP [stock]
     fi
 
     step "1000 datagrams through the ESP tunnel ($encap); the internet router sees only $only"
-    ip netns exec "$NSI" tcpdump -i i-b -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
+    ip netns exec "$NSI" tcpdump -B 32768 -i i-b -n -U --immediate-mode -w "$T/internet.pcap" >"$T/tcpdump.out" 2>&1 &
     local cap=$!; BM_EXTRA_PIDS+=("$cap")
     wait_for 5 "tcpdump listening on I's i-b" grep -q "listening on" "$T/tcpdump.out"
     gem_recv r1 1000

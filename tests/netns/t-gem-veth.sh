@@ -58,11 +58,11 @@ mon_start m B
 mon_send m monitor
 
 step "1. 1000 datagrams through the bridge, encrypted on the wire"
-ip netns exec "$NSU" tcpdump -i br0 -n -U -w "$T/bridge.pcap" udp >"$T/tcpdump.out" 2>&1 &
+ip netns exec "$NSU" tcpdump -B 32768 -i br0 -n -U -w "$T/bridge.pcap" udp >"$T/tcpdump.out" 2>&1 &
 BM_EXTRA_PIDS+=("$!"); TCPDUMP=$!
 wait_for 5 "tcpdump listening" grep -q "listening on" "$T/tcpdump.out"
 # What B re-emits, as R's link carries it, for tshark's checks below.
-ip netns exec "$NSR" tcpdump -i r-b -n -U -w "$T/out.pcap" "udp port 5000" >"$T/tcpdump-r.out" 2>&1 &
+ip netns exec "$NSR" tcpdump -B 32768 -i r-b -n -U -w "$T/out.pcap" "udp port 5000" >"$T/tcpdump-r.out" 2>&1 &
 BM_EXTRA_PIDS+=("$!"); TCPDUMP_R=$!
 wait_for 5 "tcpdump on r-b listening" grep -q "listening on" "$T/tcpdump-r.out"
 gem_recv r1 1000
