@@ -127,6 +127,26 @@ int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour)
     return 0;
 }
 
+static bool (*fwd_filter)(unsigned ifindex, unsigned origins, void *ctx);
+static void *fwd_ctx;
+
+void mrib_set_forward_filter(bool (*fn)(unsigned ifindex, unsigned origins, void *ctx), void *ctx)
+{
+    fwd_filter = fn;
+    fwd_ctx = ctx;
+}
+
+bool mrib_forwards(unsigned ifindex, unsigned origins)
+{
+    return !fwd_filter || fwd_filter(ifindex, origins, fwd_ctx);
+}
+
+void mrib_forwarding_changed(void)
+{
+    if (started)
+        mroute_routes_changed();
+}
+
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx)
 {
     rp_lookup = fn;

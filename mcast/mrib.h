@@ -52,6 +52,16 @@ bool mrib_is_local_addr(struct in_addr a);
  * entries have no RPF toward an RP. */
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx);
 
+/* Which oifs the kernel forwards on: by default every oif of an entry.
+ * PIM may narrow it (an IGMP-only oif counts only where we are the DR,
+ * RFC 7761 4.1.6): fn gets the oif and its origin bits and says whether to
+ * forward there.  Call mrib_forwarding_changed() when fn's answers change
+ * (a DR election), so the kernel's entries are rebuilt.  (Added by the
+ * IGMP/MRIB side.) */
+void mrib_set_forward_filter(bool (*fn)(unsigned ifindex, unsigned origins, void *ctx), void *ctx);
+bool mrib_forwards(unsigned ifindex, unsigned origins);
+void mrib_forwarding_changed(void);
+
 /* 0, or -1 when there is no such entry. */
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
 void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);

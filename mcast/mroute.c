@@ -194,7 +194,8 @@ static bool kmfc_sync(struct kmfc *k)
     const struct mrib_view *views[2] = {have_sg ? &sg : NULL, have_star ? &star : NULL};
     for (int w = 0; w < 2; w++)
         for (unsigned i = 0; views[w] && i < views[w]->noifs; i++) {
-            if (views[w]->oifs[i] == iif)
+            if (views[w]->oifs[i] == iif ||
+                !mrib_forwards(views[w]->oifs[i], views[w]->oif_origins[i]))
                 continue;
             int ov = vif_add(views[w]->oifs[i]);
             if (ov >= 0)
