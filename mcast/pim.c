@@ -82,6 +82,16 @@ int pim_rp_of(struct in_addr g, struct in_addr *rp)
 
 static int rp_lookup(struct in_addr g, struct in_addr *rp, void *ctx) { return pim_rp_of(g, rp); }
 
+/* 4.1.6: receivers heard by IGMP on a link with other PIM routers are
+ * served by the DR alone (a join from a router there is its own business). */
+static bool forward_filter(unsigned ifindex, unsigned origins, void *ctx)
+{
+    if (origins & MRIB_FROM_PIM)
+        return true;
+    struct pim_if *p = pim_if_by_index(ifindex);
+    return !p || !p->addr.s_addr || p->dr.s_addr == p->addr.s_addr;
+}
+
 struct pim_if *pim_if_first(void) { return ifs; }
 
 struct pim_if *pim_if_by_index(unsigned ifindex)
@@ -332,7 +342,9 @@ static void elect_dr(struct pim_if *pif)
         log_debug(1, "pim: DR on %s is now %s", pif->name, pim_ip(dr, a));
         pif->dr = dr;
         notify_if(pif, "change");
-        pim_jp_rp_changed(); /* who joins for IGMP receivers changed */
+        /* Who joins and forwards for IGMP receivers changed. */
+        pim_jp_rp_changed();
+        mrib_forwarding_changed();
     }
 }
 
@@ -616,6 +628,7 @@ static void poll_interfaces(void)
          * is 0 on a new interface). */
         send_hello(p, hello_holdtime());
         notify_if(p, "add");
+        mrib_forwarding_changed();
     }
     freeifaddrs(all);
 }
@@ -735,7 +748,9 @@ static uint64_t on_tick(void *ctx)
 
 /* ---- directives ------------------------------------------------------------ */
 
-static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+/* words: pim-rp ADDRESS [group PREFIX] (after "flush" too) */
+static int parse_rp(char **words, int nwords, struct in_addr *rp_out, struct in_addr *pfx_out,
+                    unsigned *plen_out, char *err, size_t errlen)
 {
     struct in_addr rp, pfx;
     unsigned plen = 4;
@@ -774,6 +789,18 @@ static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
             return -1;
         }
     }
+    *rp_out = rp;
+    *pfx_out = pfx;
+    *plen_out = plen;
+    return 0;
+}
+
+static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct in_addr rp, pfx;
+    unsigned plen;
+    if (parse_rp(words, nwords, &rp, &pfx, &plen, err, errlen) < 0)
+        return -1;
     unsigned i;
     for (i = 0; i < nrps; i++)
         if (rps[i].prefix.s_addr == pfx.s_addr && rps[i].plen == plen)
@@ -791,6 +818,24 @@ static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
     if (ext_running())
         pim_jp_rp_changed();
     return 0;
+}
+
+static int flush_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct in_addr rp, pfx;
+    unsigned plen;
+    if (parse_rp(words, nwords, &rp, &pfx, &plen, err, errlen) < 0)
+        return -1;
+    for (unsigned i = 0; i < nrps; i++)
+        if (rps[i].prefix.s_addr == pfx.s_addr && rps[i].plen == plen &&
+            rps[i].rp.s_addr == rp.s_addr) {
+            rps[i] = rps[--nrps];
+            if (ext_running())
+                pim_jp_rp_changed();
+            return 0;
+        }
+    snprintf(err, errlen, "no such pim-rp");
+    return -1;
 }
 
 static int dir_seconds(char **words, int nwords, char *err, size_t errlen, unsigned *out,
@@ -829,5 +874,7 @@ void pim_register(void)
     ext_on_lifecycle(on_start, on_stop, NULL);
     event_add_tick(on_tick, NULL);
     mcif_on_change(on_mcif, NULL);
+    ext_register_flush("pim-rp", flush_rp, NULL);
     mrib_set_rp_lookup(rp_lookup, NULL);
+    mrib_set_forward_filter(forward_filter, NULL);
 }

@@ -106,6 +106,22 @@ waited_for 10 "pimd no longer says it is the DR on p-l" _pimd_not_dr
 wait_for 5 "pimd's log shows A's priority 10" grep -q 'PIM DR PRIORITY from 10.0.1.1 is 10' "$T/P.pimd.out"
 pass "both agree A is the DR"
 
+# ---- pim-rp at run time ---------------------------------------------------------------
+step "pim-rp and flush pim-rp at run time; refusals change nothing"
+_reply() { lc A "$1" | sed -n '/^>>> /{n;p}' | tail -1; }
+[ "$(_reply 'pim-rp 10.0.1.2 group 239.5.0.0/16')" = ok ] || fail "pim-rp refused"
+dump_has A '^add pim-rp 10\.0\.1\.2 group 239\.5\.0\.0/16$' || fail "no pim-rp record"
+r=$(_reply 'pim-rp 10.0.1.2 group 232.1.0.0/16')
+case $r in "no "*SSM*) ;; *) fail "an RP for part of 232/8 was answered '$r'" ;; esac
+r=$(_reply 'pim-rp 224.1.1.1')
+case $r in "no "*) ;; *) fail "a multicast RP was answered '$r'" ;; esac
+dump_lacks A 'pim-rp .*232\.1\.0\.0|pim-rp 224\.1\.1\.1' || fail "a refused pim-rp changed the table"
+[ "$(_reply 'flush pim-rp 10.0.1.2 group 239.5.0.0/16')" = ok ] || fail "flush pim-rp refused"
+dump_lacks A '^add pim-rp ' || fail "pim-rp still there after its flush"
+r=$(_reply 'flush pim-rp 10.0.1.2 group 239.5.0.0/16')
+case $r in "no "*) ;; *) fail "flushing a missing pim-rp was answered '$r'" ;; esac
+pass "pim-rp added, refused, flushed"
+
 # ---- bad input ----------------------------------------------------------------------
 step "X (no Hello ever) sends bad and unwelcome PIM messages"
 JP='230000000100'"0a000101"'000100d2'"01000020e8010102"'00010000'"010004200a000302"
