@@ -56,6 +56,7 @@ struct igmp_if {
     struct mcif_conf conf;
     unsigned ifindex;
     struct in_addr addr, mask; /* our first IPv4 address there */
+    struct in_addr peer;       /* the far end of a point-to-point link */
     bool joined;
     bool querier;
     struct in_addr querier_addr;
@@ -593,6 +594,8 @@ static bool on_link(const struct igmp_if *i, struct in_addr a)
         return true; /* a host without an address yet may report (4.2.13) */
     if (!i->addr.s_addr)
         return true; /* unnumbered: nothing to compare with */
+    if (i->peer.s_addr && a.s_addr == i->peer.s_addr)
+        return true;
     return (a.s_addr & i->mask.s_addr) == (i->addr.s_addr & i->mask.s_addr);
 }
 
@@ -750,17 +753,21 @@ static void on_packet(unsigned ifindex, const uint8_t *pkt, size_t len, void *ct
 static void if_read_addr(struct igmp_if *i)
 {
     struct ifaddrs *ifa0;
-    struct in_addr a = {INADDR_ANY}, mk = {INADDR_ANY};
+    struct in_addr a = {INADDR_ANY}, mk = {INADDR_ANY}, peer = {INADDR_ANY};
     if (getifaddrs(&ifa0) == 0) {
         for (struct ifaddrs *ifa = ifa0; ifa; ifa = ifa->ifa_next)
             if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET && ifa->ifa_netmask &&
                 strcmp(ifa->ifa_name, i->conf.name) == 0) {
                 a = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
                 mk = ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr;
+                if ((ifa->ifa_flags & IFF_POINTOPOINT) && ifa->ifa_dstaddr &&
+                    ifa->ifa_dstaddr->sa_family == AF_INET)
+                    peer = ((struct sockaddr_in *)ifa->ifa_dstaddr)->sin_addr;
                 break;
             }
         freeifaddrs(ifa0);
     }
+    i->peer = peer;
     if (a.s_addr == i->addr.s_addr)
         return;
     i->addr = a;

@@ -21,6 +21,7 @@
 #include "babel/kernel.h"
 #include "babel/kernel_watch.h"
 #include "babel/util.h"
+#include "mcast/autoher.h"
 #include "mcast/mcif.h"
 
 #define VIF_SYNC_MS 5000
@@ -194,7 +195,7 @@ static bool kmfc_sync(struct kmfc *k)
     const struct mrib_view *views[2] = {have_sg ? &sg : NULL, have_star ? &star : NULL};
     for (int w = 0; w < 2; w++)
         for (unsigned i = 0; views[w] && i < views[w]->noifs; i++) {
-            if (views[w]->oifs[i] == iif ||
+            if (views[w]->oifs[i] == iif || autoher_owns(views[w]->oifs[i]) ||
                 !mrib_forwards(views[w]->oifs[i], views[w]->oif_origins[i]))
                 continue;
             int ov = vif_add(views[w]->oifs[i]);
