@@ -371,7 +371,8 @@ static void nbr_free(struct pim_if *pif, struct pim_nbr *n, bool tell)
 static void receive_hello(struct pim_if *pif, struct in_addr from, const struct pim_hello *h)
 {
     struct pim_nbr *n = pim_nbr_find(pif, from);
-    uint16_t hold = h->has_holdtime ? h->holdtime : hello_holdtime();
+    /* Without the option, the default Hello_Holdtime (4.11): 105 s. */
+    uint16_t hold = h->has_holdtime ? h->holdtime : 105;
     if (hold == 0) { /* goodbye */
         if (n)
             nbr_free(pif, n, true);
