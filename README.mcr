@@ -293,6 +293,171 @@ the kernel's rate but lost 4-7 % at the sender's full rate (`ring-drops` in the
 mcast-input record: the worker fell behind) and once 1 % at 80 %.  The local interface
 answered `dump` within 1.4 to 17 ms throughout the full-rate runs.
 
+IGMP and the MRIB
+-----------------
+
+Which interfaces take part in IPv4 multicast routing, and how:
+
+    mcast-interface IF [igmp true|false] [pim true|false] [igmp-version 2|3]
+                       [dr-priority N] [auto-her true|false]
+                       [igmp-robustness N] [igmp-query-interval S]
+                       [igmp-query-response-interval S]
+                       [igmp-last-member-query-interval S]
+
+Defaults: igmp true, pim true (see PIM-SM), igmp-version 3, dr-priority 1, auto-her
+false, robustness 2, query interval 125 s, query response interval 10 s, last member
+query interval 1 s (the last two in seconds with one decimal, 0.1 to 3174.4; the
+response interval must be below the query interval).  The line works in babeld.conf,
+with -C and on a read-write local socket, where a later line for the same IF replaces
+its settings and `flush mcast-interface IF` removes it.  A bad value (`igmp-version 4`,
+`igmp-robustness 0`, an unknown keyword, a value missing) is refused with the reason
+(`no <reason>` at run time, FILE:LINE: reason and exit status 1 at start-up) and
+changes nothing.  An interface that does not exist yet is accepted and taken up when
+it appears (checked every second and on netlink notifications).
+
+IGMP (RFC 2236, RFC 3376), router side, on every mcast-interface with `igmp true`:
+
+- Querier election (6.6.2): each router starts as the querier and sends its Startup
+  Queries (robustness of them, a quarter of the query interval apart), then a General
+  Query every query interval.  A query from a lower address makes us a non-querier
+  until the Other Querier Present Interval (robustness x query interval + half the
+  response interval) passes without one; a non-querier adopts the querier's QRV and
+  QQIC (4.1.6, 4.1.7).
+- Queries go to 224.0.0.1 (general) or to the group (specific) with TTL 1 and the
+  Router Alert option, from the interface's address, as version 3 (RFC 3376 4.1), or as
+  version 2 when configured so or while an IGMPv2 querier is heard (and version 1 while
+  an IGMPv1 querier is heard: Older Version Querier Present, 7.3.1).
+- Membership per (interface, group): INCLUDE or EXCLUDE filter mode, source records with
+  their timers, a group timer in EXCLUDE mode, following the tables of 6.4.1 (current
+  state records) and 6.4.2 (state changes) exactly: Q(G) and Q(G,S) lower the group and
+  source timers to the Last Member Query Time and are sent robustness times, a Last
+  Member Query Interval apart, with the S flag set for the sources (or the group) whose
+  timers are still above it (6.6.3).  A source timer that runs out deletes the source
+  in INCLUDE mode and moves it to the excluded list in EXCLUDE mode; the group timer
+  running out turns EXCLUDE into INCLUDE of the sources still running (6.5).  A
+  non-querier lowers its timers when it hears a specific query with the S flag clear
+  (6.6.1), so every router on a link forgets a group at about the same time.
+- IGMPv1 and IGMPv2 hosts (7.3.2): a v1 or v2 report starts the group's Older Host
+  Present timer and counts as IS_EX({}); a v2 leave as TO_IN({}).  While the group is in
+  v2 mode, BLOCK records are ignored and TO_EX(x) counts as TO_EX({}); in v1 mode leaves
+  and TO_IN are ignored too, so the group lasts until its membership interval runs out.
+- Reports are taken only from hosts on the interface's subnet (or 0.0.0.0, 4.2.13);
+  groups in 224.0.0.0/24 are never tracked.  Malformed, truncated, wrongly checksummed
+  messages and unknown types are counted by reason (igmp-stats) and dropped; unknown
+  group record types are skipped and counted (4.2.12).
+
+Timers (RFC 3376 section 8; S = seconds; defaults in brackets):
+
+    Robustness Variable (RV)           igmp-robustness                [2]
+    Query Interval (QI)                igmp-query-interval            [125 s]
+    Query Response Interval (QRI)      igmp-query-response-interval   [10 s]
+    Group Membership Interval          RV x QI + QRI                  [260 s]
+    Other Querier Present Interval     RV x QI + QRI / 2              [255 s]
+    Startup Query Interval / Count     QI / 4, RV                     [31.25 s, 2]
+    Last Member Query Interval (LMQI)  igmp-last-member-query-interval [1 s]
+    Last Member Query Count / Time     RV, RV x LMQI                  [2, 2 s]
+    Older Host Present Interval        RV x QI + QRI                  [260 s]
+
+The MRIB (mcast/mrib.h) holds (*,G) and (S,G) entries.  Each has an incoming interface
+and RPF neighbour toward S (toward the RP for (*,G), when PIM knows one): the longest
+match among the router's connected subnets and Babel's selected routes, a connected
+subnet winning a tie (the source is on-link, no neighbour).  Babel's route changes are
+followed in the same pass of the event loop (metrics_on_route): the entry's iif moves,
+subscribers (PIM) hear of it and the kernel's entries are rewritten at once.  Its
+outgoing interfaces come from IGMP (an EXCLUDE-mode group is (*,G) on the interface, an
+INCLUDE-mode group one (S,G) per source whose timer runs) and from PIM joins; an entry
+goes when its last outgoing interface goes.
+
+Routable traffic is forwarded by the kernel: the daemon opens the namespace's raw IGMP
+socket with MRT_INIT once the first mcast-interface exists (a router without one never
+takes it, so smcrouted or pimd may), makes every mcast-interface (and any interface an
+entry uses) a virtual interface (VIFF_USE_IFINDEX, TTL threshold 1; the kernel has 32),
+and keeps the kernel's forwarding cache in step:
+
+- an (S,G) MRIB entry is an MFC entry at once: iif its RPF interface, oifs its own and
+  those of (*,G), less the iif;
+- a (*,G) entry becomes (S,G) MFC entries when the kernel reports traffic from S that
+  it has no entry for (IGMPMSG_NOCACHE): iif the RPF interface toward S, oifs those of
+  (*,G).  Such an entry follows Babel's route toward S, goes with its (*,G), and goes
+  when its packet count has not moved for 210 s (RFC 7761's keepalive period).
+  Traffic from a source with no route gets an entry with no oifs, so the kernel stops
+  asking;
+- PIM may narrow which oifs forward (mrib_set_forward_filter: an IGMP-only oif only
+  where we are the DR);
+- at exit every MFC entry and vif is removed (MRT_DONE).
+
+`auto-her true` on an interface whose link has no IFF_MULTICAST (a TUN, a tunnel):
+downstream state there (IGMP members, PIM joins) becomes unicast replication to the
+link's far end.  For each MRIB entry with such an oif the daemon keeps a normalizer rule
+(see "The mcast normalizer") named `her-SSSSSSSSGGGGGGGG-IFINDEX` (S and G in hex, S
+zero for (*,G)) that captures the group (from S, or any source) on the entry's
+incoming interface (for a (*,G) without an RP: on every other multicast-capable
+mcast-interface) and sends it out of the oif, which the normalizer does as unicast UDP
+to the point-to-point peer address, byte for byte, from the interface's address; the
+kernel's MFC entries leave that oif out.  The rule comes and goes with the entry, and
+shows as `mcast-rule`/`mcast-output` records:
+
+    add mcast-rule her-00000000ef070707-2 in r-s group 239.7.7.7 port 0 source any resource none outputs 1 packets 100 bytes 50000 drops 0 state active
+    add mcast-output her-00000000ef070707-2/0 rule her-00000000ef070707-2 if r-tun mode unicast dest 10.9.0.2 port 0 ttl 64 state up-unicast packets 100 bytes 50000 drops 0
+
+IGMP reports from the point-to-point peer address are accepted there.  Links that gain
+or lose IFF_MULTICAST are re-checked every second.  Downstream state does not yet add
+outputs to the user's own mcast-rules, nor to GEM.
+
+Excluded sources of an EXCLUDE-mode group are kept and shown but not carved out of
+forwarding (the (*,G) entry forwards them too).  IGMP messages arrive on the same
+socket as the kernel's upcalls (an upcall is a struct igmpmsg whose protocol byte is 0);
+the daemon joins 224.0.0.22 (IGMPv3 reports) and 224.0.0.2 (leaves) on each IGMP
+interface, and queries leave by that socket with IP_PKTINFO naming the interface.
+
+Records (dump; monitors get add/change/flush as interfaces, groups and entries come,
+change or go; timer countdowns alone do not make a change line):
+
+    add mcast-interface r-h igmp true pim false igmp-version 3 dr-priority 1 auto-her false igmp-robustness 2 igmp-query-interval 125 igmp-query-response-interval 10.0 igmp-last-member-query-interval 1.0
+    add igmp-interface r-h address 10.0.2.1 querier 10.0.2.1 self true version 3 robustness 2 query-interval 125 groups 2
+    add igmp-interface r2-l address 10.0.2.3 querier 10.0.2.1 self false version 3 robustness 2 query-interval 125 groups 0 other-querier-expires 251
+    add igmp-group 239.1.2.3 if r-h mode exclude version 3 expires 258 reporter 10.0.2.2
+    add igmp-group 239.1.2.4 if r-h mode exclude version 3 expires 258 excluded 10.0.1.9 reporter 10.0.2.2
+    add igmp-group 232.1.1.1 if r-h mode include version 3 sources 10.0.1.2:259 reporter 10.0.2.2
+    add igmp-stats received 24 queries 0 v1-reports 1 v2-reports 1 v3-reports 13 leaves 1 truncated 1 bad-checksum 1 malformed 1 unknown-type 1 not-on-link 0 unknown-records 0 queries-sent 23 send-errors 0
+    add mroute * 239.1.2.3 iif - oifs r-h igmp-oifs r-h
+    add mroute 10.0.1.2 232.1.1.1 iif r-s oifs r-h igmp-oifs r-h
+    add mroute 10.0.1.2 232.5.5.5 iif r-u1 rpf-neighbour 10.0.11.1 oifs r-h igmp-oifs r-h
+    add mroute 10.0.1.2 239.1.2.3 iif r-s oifs r-h from *
+
+`igmp-interface`: our address there, the querier's, whether we are it, the version we
+query with, the robustness and query interval in use (adopted from the querier when we
+are not it), the number of groups, and when we are not the querier the seconds until we
+take over.  `igmp-group G if IF`: filter mode, the group's compatibility mode
+(`version` 1, 2 or 3), the group timer (`expires`, seconds, EXCLUDE mode), the sources
+traffic is wanted from with their timers (`sources S:SECONDS,...`), the EXCLUDE mode's
+excluded sources, and the last reporter.  `mroute S G` (`*` for (*,G)): `iif -` when
+there is no RPF (no route; or, for (*,G), no RP), `rpf-neighbour` when the next hop is
+not the source itself, `oifs` all outgoing interfaces (`-` for none) and, by origin,
+`igmp-oifs` and `pim-oifs`; an (S,G) the kernel asked about for a (*,G) is shown with
+`from *` and the oifs it forwards on.  `igmp-stats` appears once the daemon has
+received or sent an IGMP message (a router without multicast dumps what babeld
+dumps).
+
+tests/netns/t-igmp: a Linux host's IGMPv3 join and leave, with and without a source
+list, in and out of the records; a stream from a source across our router to the host
+through the MFC entries we install (200 of 200 datagrams), the entries gone after the
+leave and at exit; exclude lists; IGMPv2 and IGMPv1 hosts (force_igmp_version): their
+compatibility modes, a v2 leave honoured, a v1 group expiring after the membership
+interval; bad messages counted by reason.  With a last member query interval of 0.5 s
+a leave empties the group in 0.9 s (two group-specific queries, then the 1 s Last
+Member Query Time).  tests/netns/t-igmp-querier: two of ours on a bridged link, the
+lower address wins, the non-querier forgets a group with the querier (within 30 ms of
+it) rather than at its own membership interval, follows an IGMPv2 querier, and takes
+over 4.3 s after the querier stops (Other Querier Present Interval 4.5 s).
+tests/netns/t-igmp-rpf: the link under Babel's route toward the source fails while
+(S,G) and (*,G)-derived streams flow: Babel's route moved within 25 ms, the MFC
+entries' iif within 100 ms of the link going down (polled every 0.2 s; noisy on this
+shared machine), and no datagram was lost (the upstream router sends on both links).
+tests/netns/t-igmp-her: a join sent into a TUN without IFF_MULTICAST makes the auto-her
+rule, 100 of 100 datagrams reach the far end as unicast, none by the kernel; the leave
+removes the rule.
+
 PIM-SM
 ------
 
@@ -457,6 +622,15 @@ Works today:
   joins toward the sources of the SA table, and the pim-* records; interoperates with
   Debian's pimd 2.3.2 (neighbours, DR, its joins) and dissects cleanly in tshark
   (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan).
+- IGMP (mcast/igmp*.c, RFC 2236 and 3376, router side) on every mcast-interface:
+  querier election, general, group-specific and group-and-source-specific queries,
+  INCLUDE/EXCLUDE state with source lists and every RFC 3376 timer, IGMPv1/v2 host and
+  querier compatibility, bad messages counted by reason; the MRIB (mcast/mrib.c) with
+  RPF from connected subnets and Babel's routes, moved in the same event-loop pass as
+  the route; the kernel's multicast routing (mcast/mroute.c: MRT_INIT, vifs, MFC entries
+  from (S,G) entries and from NOCACHE upcalls for (*,G)); auto-her (mcast/autoher.c)
+  through normalizer rules; the mcast-interface, igmp-interface, igmp-group, igmp-stats
+  and mroute records (tests/netns/t-igmp, t-igmp-querier, t-igmp-rpf, t-igmp-her).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -477,7 +651,12 @@ Not yet:
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
   no (*,G) Asserts; asserts are not yet started by the kernel's WRONGVIF upcall; joins
   are not redirected to an assert winner; one entry per Join/Prune ("PIM", Not done).
-- No IGMP, MRIB, GEM or policy engine yet.
+- IGMP/MRIB: no MLD (IPv6); excluded sources of an EXCLUDE-mode group still flow (the
+  (*,G) MFC entry is not split per source); IGMP- or PIM-learned downstream does not
+  add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at
+  most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the daemon cannot
+  share one with smcrouted or pimd once a mcast-interface is configured.
+- No GEM or policy engine yet.
 - SAs are originated only by `sa-announce`: a normalizer rule with a VIP does not yet
   announce SA(VIP, G) while packets flow, nor does a native source on an
   mcast-interface (which needs IGMP/PIM).  PIM uses them: (*,G) interest becomes (S,G)
