@@ -97,7 +97,7 @@ struct pim_if *pim_if_first(void) { return ifs; }
 struct pim_if *pim_if_by_index(unsigned ifindex)
 {
     for (struct pim_if *p = ifs; p; p = p->next)
-        if (p->ifindex == ifindex && ifindex && !p->gone)
+        if (p->ifindex == ifindex && ifindex)
             return p;
     return NULL;
 }
@@ -248,8 +248,6 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
         emit(buf, out);
     }
     for (struct pim_if *p = ifs; p; p = p->next) {
-        if (p->gone)
-            continue;
         format_if(buf, sizeof(buf), "add", p);
         emit(buf, out);
         for (struct pim_nbr *n = p->nbrs; n; n = n->next) {
@@ -601,8 +599,6 @@ static void poll_interfaces(void)
     if (getifaddrs(&all) < 0)
         return;
     for (struct pim_if *p = ifs; p; p = p->next) {
-        if (p->gone)
-            continue;
         unsigned idx = if_nametoindex(p->name);
         struct in_addr a = {0};
         for (struct ifaddrs *i = all; i && idx; i = i->ifa_next)
@@ -708,7 +704,7 @@ static void on_stop(void *ctx)
         return;
     pim_jp_stop(); /* prunes upstream */
     for (struct pim_if *p = ifs; p; p = p->next)
-        if (p->ifindex && p->addr.s_addr && !p->gone)
+        if (p->ifindex && p->addr.s_addr)
             send_hello(p, 0);
     while (ifs) {
         struct pim_if *p = ifs;

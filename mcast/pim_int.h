@@ -46,7 +46,6 @@ struct pim_if {
     struct pim_nbr *nbrs;
     unsigned nnbrs;
     struct in_addr dr;
-    bool gone; /* removed from the configuration: goodbye sent */
 };
 
 struct pim_stats {

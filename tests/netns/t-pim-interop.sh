@@ -148,7 +148,7 @@ pass "counted by reason, nothing changed"
 # ---- goodbye --------------------------------------------------------------------------
 step "A stops: its goodbye Hello (holdtime 0) makes pimd forget it at once"
 t0=$(_now_ms)
-stop_daemon A
+pim_stop_checked A
 _pimd_forgot_a() { ! _pimd_sees_a; }
 wait_for 2 "pimd forgets A within 2 s of its SIGTERM (holdtime 7 s)" _pimd_forgot_a
 pass "pimd forgot A $(( $(_now_ms) - t0 )) ms after SIGTERM"

@@ -140,4 +140,5 @@ pass "asserts lost and won, forwarding follows"
 kill "$SPID" 2>/dev/null
 kill "${LPID[v2]}" 2>/dev/null; wait "${LPID[v2]}" 2>/dev/null
 note "V2: $(cat "$T/v2.res" 2>/dev/null)"
+pim_stop_checked U D1 D2
 finish

@@ -23,6 +23,9 @@
 #   4. Static RP: `pim-rp 10.0.10.1 group 239.2.0.0/16` everywhere; V joins
 #      239.2.2.2: (*,G) joins go R3 -> R4 -> R1 (the RP) and the stream
 #      arrives along the shared tree.
+#   5. R4 is killed: R1 drops it as a neighbour after its Hello holdtime and
+#      its join state after the J/P holdtime (pim-join-prune-interval 2, so
+#      joins are refreshed every 2 s, checked in 1., and held 7 s).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pim-lib.sh"
 need_root; need_ours
@@ -46,7 +49,7 @@ ip -n "$NSS" route add default via 10.0.10.1 || fail "route on S"
 ip -n "$NSV" route add default via 10.0.30.3 || fail "route on V"
 ip netns exec "$NSV" sysctl -qw net.ipv4.conf.all.force_igmp_version=3
 RP='pim-rp 10.0.10.1 group 239.2.0.0/16'
-COMMON=(-C 'pim-hello-interval 1' -C "$RP")
+COMMON=(-C 'pim-hello-interval 1' -C 'pim-join-prune-interval 2' -C "$RP")
 start_babeld R1 "$N1" "$OURS" "${COMMON[@]}" -C 'redistribute ip 10.0.10.0/24 proto 2 allow' \
     -C 'interface 1-4 rxcost 512' \
     -C 'mcast-interface 1-s' -C 'mcast-interface 1-2' -C 'mcast-interface 1-4' 1-2 1-4
@@ -97,7 +100,12 @@ wait_for 2 "R1's kernel forwards (10.0.10.2,232.1.1.1) from 1-s to 1-2" _mroute_
 wait_for 2 "R2's kernel forwards it from 2-1 to 2-3" _mroute_has "$N2" '10\.0\.10\.2, *232\.1\.1\.1' 'Iif: 2-1.*Oifs:.*2-3'
 wait_for 2 "R3's kernel forwards it from 3-2 to 3-v" _mroute_has "$N3" '10\.0\.10\.2, *232\.1\.1\.1' 'Iif: 3-2.*Oifs:.*3-v'
 note "R1: $(ip -n "$N1" mroute show | tr -s ' ' | grep 232.1.1.1)"
-pass "joined hop by hop along Babel's route; kernels forward"
+j0=$(pim_stat R3 joins-out)
+_refreshed() { [ "$(pim_stat R3 joins-out)" -ge $((j0 + 2)) ]; }
+wait_for 6 "R3 refreshes its join every t_periodic (2 s): joins-out $j0 grows by 2" _refreshed
+dump_has R2 '^add pim-downstream \(10\.0\.10\.2,232\.1\.1\.1\)%2-3 if 2-3 expires [1-7] state join' \
+    || fail "R2's state for R3's join is not held 7 s (3.5 x 2 s) from the last refresh"
+pass "joined hop by hop along Babel's route, refreshed; kernels forward"
 
 # ---- 2. failover ---------------------------------------------------------------------
 step "R1-R2 goes down while the stream flows"
@@ -173,4 +181,14 @@ send 239.2.2.2 2000
 waited_for 10 "the shared-tree stream reaches V (100 datagrams)" _progress rp 100
 kill "$SPID" "$LPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 pass "(*,G) along the shared tree"
+
+# ---- 5. expiry ------------------------------------------------------------------------
+step "R4 dies without a word (SIGKILL): R1 forgets it and its joins when their holdtimes end"
+stop_daemon R4 KILL
+t0=$(_now_ms)
+waited_for 6 "R1's neighbour R4 expires (holdtime 3 s)" dump_lacks R1 '^add pim-neighbour 10\.0\.14\.4 '
+waited_for 10 "R1's join state from R4 expires (J/P holdtime 7 s)" dump_lacks R1 '^add pim-downstream [^ ]*%1-4 '
+note "R1 dropped R4's join state $(( $(_now_ms) - t0 )) ms after R4's death"
+pass "neighbour and join state expire"
+pim_stop_checked R1 R2 R3
 finish
