@@ -144,7 +144,7 @@ bool mrib_forwards(unsigned ifindex, unsigned origins)
 void mrib_forwarding_changed(void)
 {
     if (started)
-        mroute_routes_changed();
+        mroute_routes_changed(NULL);
 }
 
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx)
@@ -376,13 +376,29 @@ static void mrib_recompute_rpf(void)
 /* Babel's selected route toward a destination moved: every entry whose
  * source (or RP) it may cover is looked at again now, in the same pass of
  * the event loop, so that joins and the kernel's iif follow at once. */
+static bool covers(const struct prefix *p, struct in_addr a)
+{
+    struct prefix host;
+    addr_from_v4(host.addr, (const uint8_t *)&a.s_addr);
+    host.plen = 128;
+    return prefix_within(&host, p);
+}
+
 static void on_route(const struct route_metrics *m, void *ctx)
 {
     if (!prefix_is_v4(&m->prefix))
         return;
-    mrib_recompute_rpf();
+    /* Only a route that covers the target can change its best match. */
+    for (struct mrib_entry *e = entries; e; e = e->next) {
+        struct in_addr t = e->v.source;
+        if (t.s_addr == INADDR_ANY &&
+            !(rp_lookup && rp_lookup(e->v.group, &t, rp_ctx) == 0 && t.s_addr != INADDR_ANY))
+            continue;
+        if (covers(&m->prefix, t) && compute_rpf(e))
+            changed(e, EXT_CHANGE);
+    }
     if (started)
-        mroute_routes_changed();
+        mroute_routes_changed(&m->prefix);
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)

@@ -265,12 +265,19 @@ void mroute_entry_changed(const struct mrib_view *v, enum ext_change what)
     sync_group(v->group);
 }
 
-void mroute_routes_changed(void)
+void mroute_routes_changed(const struct prefix *p)
 {
     if (fd < 0)
         return;
     for (struct kmfc *k = kmfcs, *next; k; k = next) {
         next = k->next;
+        if (p) {
+            struct prefix host;
+            addr_from_v4(host.addr, (const uint8_t *)&k->s.s_addr);
+            host.plen = 128;
+            if (!prefix_within(&host, p))
+                continue;
+        }
         if (!kmfc_sync(k))
             kmfc_free(k);
     }
@@ -418,7 +425,7 @@ static void vif_sync(void)
     bool added = false;
     mcif_foreach(vif_sync_one, &added);
     if (added)
-        mroute_routes_changed();
+        mroute_routes_changed(NULL);
 }
 
 static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
@@ -430,7 +437,7 @@ static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
         int v = vif_of(if_nametoindex(c->name));
         if (v >= 0) {
             vif_del(v);
-            mroute_routes_changed();
+            mroute_routes_changed(NULL);
         }
     }
 }

@@ -12,6 +12,16 @@
 # away.  Without auto-her on r-tun the same join gives no rule.
 . "$(dirname "$0")/lib.sh"
 need_root; need_ours
+# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
+clean_exit() {
+    local n
+    for n; do
+        alive "$n" && stop_daemon "$n"
+        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
+        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
+    done
+    return 0
+}
 command -v python3 >/dev/null || fail "python3 not found"
 TUN="$BM_REPO/tests/tools/tun_igmp.py"
 SEND="$BM_REPO/tests/tools/mcast_stream.py"
@@ -68,4 +78,5 @@ wait_for 5 "igmp-group $G on r-tun again" dump_has R "^add igmp-group $G if r-tu
 sleep 1.5 # auto-her re-checks every second: give it the chance to be wrong
 dump_lacks R "^add mcast-rule her-" || soft_fail "an auto-her rule without auto-her"
 pass "no rule without auto-her"
+clean_exit R
 finish

@@ -15,6 +15,16 @@
 #    Interval (2*2+0.5 s) has passed.
 . "$(dirname "$0")/lib.sh"
 need_root; need_ours
+# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
+clean_exit() {
+    local n
+    for n; do
+        alive "$n" && stop_daemon "$n"
+        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
+        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
+    done
+    return 0
+}
 command -v python3 >/dev/null || fail "python3 not found"
 HOST="$BM_REPO/tests/tools/igmp_host.py"
 
@@ -73,4 +83,5 @@ stop_daemon R1
 waited_for 8 "R2 becomes the querier (Other Querier Present Interval 4.5 s)" dump_has R2 \
     '^add igmp-interface r2-l address 10\.0\.2\.3 querier 10\.0\.2\.3 self true '
 pass "R2 is the querier again"
+clean_exit R1 R2
 finish
