@@ -383,7 +383,8 @@ and keeps the kernel's forwarding cache in step:
   Traffic from a source with no route gets an entry with no oifs, so the kernel stops
   asking;
 - PIM may narrow which oifs forward (mrib_set_forward_filter: an IGMP-only oif only
-  where we are the DR);
+  where we are the DR), and may ask for the kernel's WRONGVIF upcalls (traffic arriving
+  on an oif: mrib_on_wrong_iif turns MRT_ASSERT on) to start Asserts;
 - at exit every MFC entry and vif is removed (MRT_DONE).
 
 `auto-her true` on an interface whose link has no IFF_MULTICAST (a TUN, a tunnel):
@@ -424,6 +425,7 @@ change or go; timer countdowns alone do not make a change line):
     add mroute 10.0.1.2 232.1.1.1 iif r-s oifs r-h igmp-oifs r-h
     add mroute 10.0.1.2 232.5.5.5 iif r-u1 rpf-neighbour 10.0.11.1 oifs r-h igmp-oifs r-h
     add mroute 10.0.1.2 239.1.2.3 iif r-s oifs r-h from *
+    add mroute-stats vifs 2 entries 1 nocache 1 wrongvif 0 wholepkt 0 installs 2 removals 0 failures 0
 
 `igmp-interface`: our address there, the querier's, whether we are it, the version we
 query with, the robustness and query interval in use (adopted from the querier when we
@@ -435,7 +437,9 @@ excluded sources, and the last reporter.  `mroute S G` (`*` for (*,G)): `iif -` 
 there is no RPF (no route; or, for (*,G), no RP), `rpf-neighbour` when the next hop is
 not the source itself, `oifs` all outgoing interfaces (`-` for none) and, by origin,
 `igmp-oifs` and `pim-oifs`; an (S,G) the kernel asked about for a (*,G) is shown with
-`from *` and the oifs it forwards on.  `igmp-stats` appears once the daemon has
+`from *` and the oifs it forwards on.  `mroute-stats` (once the MRT socket is open): vifs in use,
+(S,G) entries we keep in the kernel, the kernel's upcalls by kind (NOCACHE, WRONGVIF,
+WHOLEPKT), MFC entries written and removed, and writes the kernel refused.  `igmp-stats` appears once the daemon has
 received or sent an IGMP message (a router without multicast dumps what babeld
 dumps).
 

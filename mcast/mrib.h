@@ -62,6 +62,14 @@ void mrib_set_forward_filter(bool (*fn)(unsigned ifindex, unsigned origins, void
 bool mrib_forwards(unsigned ifindex, unsigned origins);
 void mrib_forwarding_changed(void);
 
+/* The kernel saw (S,G) traffic arrive on one of the entry's outgoing
+ * interfaces (IGMPMSG_WRONGVIF): another router forwards onto that link,
+ * and PIM may start an Assert there (RFC 7761 4.6).  Setting fn turns the
+ * kernel's MRT_ASSERT on; the kernel reports at most one per entry every
+ * 3 s.  (Added by the IGMP/MRIB side.) */
+void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx),
+                       void *ctx);
+
 /* 0, or -1 when there is no such entry. */
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
 void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);

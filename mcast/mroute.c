@@ -58,12 +58,29 @@ static int vif_ifindex[MAXVIFS]; /* 0: free */
 static struct kmfc *kmfcs;
 static unsigned nkmfc;
 static mroute_igmp_fn igmp_fn;
+static void (*wrong_fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx);
+static void *wrong_ctx;
 static void *igmp_ctx;
 static bool vif_dirty;
 static uint64_t next_vif_sync, next_idle_check;
 static struct {
     unsigned long nocache, wrongvif, wholepkt, installs, removals, failures;
 } stats;
+
+static void set_assert(void)
+{
+    int on = wrong_fn != NULL;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_IP, MRT_ASSERT, &on, sizeof(on));
+}
+
+void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx),
+                       void *ctx)
+{
+    wrong_fn = fn;
+    wrong_ctx = ctx;
+    set_assert();
+}
 
 void mroute_on_igmp(mroute_igmp_fn fn, void *ctx)
 {
@@ -354,8 +371,11 @@ static void on_readable(int sfd, short revents, void *ctx)
             int vif = im.im_vif | (im.im_vif_hi << 8);
             if (im.im_msgtype == IGMPMSG_NOCACHE)
                 on_nocache(im.im_src, im.im_dst, vif);
-            else if (im.im_msgtype == IGMPMSG_WRONGVIF)
+            else if (im.im_msgtype == IGMPMSG_WRONGVIF) {
                 stats.wrongvif++;
+                if (wrong_fn && vif >= 0 && vif < MAXVIFS && vif_ifindex[vif])
+                    wrong_fn(im.im_src, im.im_dst, (unsigned)vif_ifindex[vif], wrong_ctx);
+            }
             else if (im.im_msgtype == IGMPMSG_WHOLEPKT)
                 stats.wholepkt++;
             continue;
@@ -492,6 +512,7 @@ static int open_socket(void)
     setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+    set_assert();
     event_add_fd(fd, POLLIN, on_readable, NULL);
     memset(vif_ifindex, 0, sizeof(vif_ifindex));
     vif_dirty = true;
@@ -517,9 +538,18 @@ void mroute_stop(void)
 
 void mroute_dump(void (*emit)(const char *line, void *out), void *out)
 {
-    if (fd < 0 || (!kmfcs && !stats.nocache))
+    if (fd < 0)
         return;
     char buf[1024];
+    unsigned nvifs = 0;
+    for (int v = 0; v < MAXVIFS; v++)
+        nvifs += vif_ifindex[v] != 0;
+    snprintf(buf, sizeof(buf),
+             "add mroute-stats vifs %u entries %u nocache %lu wrongvif %lu wholepkt %lu "
+             "installs %lu removals %lu failures %lu\n",
+             nvifs, nkmfc, stats.nocache, stats.wrongvif, stats.wholepkt, stats.installs,
+             stats.removals, stats.failures);
+    emit(buf, out);
     for (struct kmfc *k = kmfcs; k; k = k->next) {
         if (!k->derived || !k->installed)
             continue;

@@ -93,6 +93,8 @@ ip netns exec "$NSS" python3 "$SEND" send --dest $G1 --port 5000 --ifname s-r --
     --rate 200 --ttl 8 || fail "sender failed"
 wait_for 5 "kernel MFC (10.0.1.2,$G1) iif r-s oifs r-h" mfc_has "\(10\.0\.1\.2,$G1\) +Iif: r-s +Oifs: r-h"
 wait_for 5 "derived mroute record" dump_has R "^add mroute 10\.0\.1\.2 $G1 iif r-s oifs r-h from \*$"
+wait_for 2 "mroute-stats: the kernel asked (NOCACHE) and we installed" dump_has R \
+    "^add mroute-stats vifs 2 entries 1 nocache [1-9][0-9]* wrongvif 0 wholepkt 0 installs [1-9][0-9]* removals [0-9]+ failures 0$"
 note "$(ip -n "$NSR" mroute show)"
 leave j1
 n=$(received j1)
