@@ -516,7 +516,10 @@ What it does:
   interface's PIM contribution leaves the MRIB for Assert_Time (180 s) or until the
   winner goes or loses; a worse one is answered with our own Assert and we stay the
   winner (re-asserted every 177 s).  Our metric: preference 0 and metric 0 for an
-  on-link source, else preference 120 and Babel's route metric.  `pim_assert_data_on_oif`
+  on-link source, else preference 120 and Babel's route metric.  A router downstream
+  on the link (it is its RPF interface) takes the winner as RPF' and sends its joins
+  there (4.5.7) until the winner's state times out, the winner goes, or it asserts
+  worse than it did.  `pim_assert_data_on_oif`
   (mcast/pim.h) is the hook for the kernel's WRONGVIF upcall that starts an assert.
 - Bad input: a message with a bad checksum, version, truncated or with impossible
   contents is counted by reason and dropped; Join/Prune and Assert from a router that sent
@@ -545,12 +548,14 @@ Records (dump, and monitor for all but pim-stats and pim-rp):
     add pim-neighbour 10.0.1.2 if a-l dr-priority 5 holdtime 105 genid 542e1fe3 expires 100 dr true uptime 6
     add pim-upstream (10.0.10.2,232.1.1.1) group 232.1.1.1 if 3-2 neighbour 10.0.23.2 rp none next-join 59
     add pim-downstream (10.0.10.2,232.1.1.1)%1-2 if 1-2 expires 210 state join
-    add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l winner 10.0.5.9 preference 0 metric 0 lost true
+    add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l role forwarder winner 10.0.5.9 preference 0 metric 0 lost true
     add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 asserts-out 0 assert-won 0 assert-lost 0
 
 `dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
 holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
-`prune-pending`; `(*,G)` entries read `(*,239.2.2.2)` and have `rp ADDRESS` in
+`prune-pending`.  `pim-assert` has `role forwarder` where we forward onto the link
+(`lost` says whether we stopped) or `role downstream` on our RPF interface (the winner
+is where our joins go).  `(*,G)` entries read `(*,239.2.2.2)` and have `rp ADDRESS` in
 pim-upstream.  A router without PIM interfaces or RPs prints none of these.
 
 Timers: Hello_Period 30 s (pim-hello-interval), Hello holdtime 3.5 x that, t_periodic
@@ -575,8 +580,7 @@ report.
 
 Not done: Registers (a source reaches (*,G) receivers only when its first-hop router is
 the RP or through an SA), (S,G,rpt) prunes and SPT switchover (counted as rpt-ignored),
-BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), Asserts for (*,G), and downstream routers
-do not redirect their joins to an assert winner (they keep joining Babel's next hop).
+BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), and Asserts for (*,G).
 The kernel's WRONGVIF upcall is not yet wired to `pim_assert_data_on_oif` (mcast/
 mroute.c, with MRT_ASSERT), so asserts start only when another router asserts.  Each
 Join/Prune carries one entry (no bundling).  A `pim-rp` given or flushed at run time
@@ -653,8 +657,8 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
-  no (*,G) Asserts; asserts are not yet started by the kernel's WRONGVIF upcall; joins
-  are not redirected to an assert winner; one entry per Join/Prune ("PIM", Not done).
+  no (*,G) Asserts; asserts are not yet started by the kernel's WRONGVIF upcall; one
+  entry per Join/Prune ("PIM-SM", Not done).
 - IGMP/MRIB: no MLD (IPv6); excluded sources of an EXCLUDE-mode group still flow (the
   (*,G) MFC entry is not split per source); IGMP- or PIM-learned downstream does not
   add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at

@@ -50,7 +50,8 @@ struct upstream {
     struct upstream *next;
     struct in_addr s, g, rp;
     unsigned iif;
-    struct in_addr nbr;
+    struct in_addr rpf; /* Babel's next hop */
+    struct in_addr nbr; /* where joins go: RPF' (the assert winner, or rpf) */
     uint64_t next_join;
     bool mark;
 };
@@ -59,6 +60,10 @@ struct assert_state {
     struct assert_state *next;
     struct in_addr s, g;
     unsigned ifindex;
+    /* A forwarder's state (we forward onto ifindex): lost or won.  A
+     * downstream router's (ifindex is our RPF interface): who won, our
+     * RPF' (4.5.7). */
+    bool downstream;
     bool lost;
     struct in_addr winner;
     uint32_t pref, metric;
@@ -151,6 +156,8 @@ static struct contrib *contrib_set(struct in_addr s, struct in_addr g, unsigned 
     return still ? c : NULL;
 }
 
+static struct assert_state *assert_find(struct in_addr s, struct in_addr g, unsigned ifindex);
+
 /* ---- sending joins and prunes --------------------------------------------- */
 
 static void send_jp(unsigned iif, struct in_addr nbr, struct in_addr s, struct in_addr g,
@@ -224,6 +231,14 @@ static void up_remove(struct upstream *u, bool prune)
     free(u);
 }
 
+/* RPF'(S,G) (4.5.7): the winner of an assert on the RPF interface, else
+ * Babel's next hop. */
+static struct in_addr rpf_prime(const struct upstream *u)
+{
+    struct assert_state *a = assert_find(u->s, u->g, u->iif);
+    return a && a->downstream ? a->winner : u->rpf;
+}
+
 /* JoinDesired: downstream interest on an interface other than the one
  * toward the source or RP, and an upstream router to join. */
 static void up_sync(const struct mrib_view *v, bool gone)
@@ -253,7 +268,7 @@ static void up_sync(const struct mrib_view *v, bool gone)
             up_remove(u, true);
         return;
     }
-    if (u && u->iif == v->iif && u->nbr.s_addr == v->rpf_neighbour.s_addr &&
+    if (u && u->iif == v->iif && u->rpf.s_addr == v->rpf_neighbour.s_addr &&
         u->rp.s_addr == rp.s_addr)
         return;
     if (u) {
@@ -274,9 +289,24 @@ static void up_sync(const struct mrib_view *v, bool gone)
         ups = u;
     }
     u->iif = v->iif;
-    u->nbr = v->rpf_neighbour;
+    u->rpf = v->rpf_neighbour;
+    u->nbr = rpf_prime(u);
     u->rp = rp;
     notify_up(u, "add");
+    up_send_join(u);
+}
+
+/* An assert on our RPF interface changed who we join toward. */
+static void up_retarget(struct in_addr s, struct in_addr g)
+{
+    struct upstream *u = up_find(s, g);
+    if (!u)
+        return;
+    struct in_addr t = rpf_prime(u);
+    if (t.s_addr == u->nbr.s_addr)
+        return;
+    u->nbr = t;
+    notify_up(u, "change");
     up_send_join(u);
 }
 
@@ -652,22 +682,67 @@ static void assert_set_lost(struct assert_state *a, bool lost)
         contrib_apply(c);
 }
 
+static bool assert_better(uint32_t pa, uint32_t ma, struct in_addr a, uint32_t pb, uint32_t mb,
+                          struct in_addr b)
+{
+    /* 4.6.3: lower preference, then lower metric, then the higher address. */
+    if (pa != pb)
+        return pa < pb;
+    if (ma != mb)
+        return ma < mb;
+    return ntohl(a.s_addr) > ntohl(b.s_addr);
+}
+
+/* An assert on the link toward our upstream: its winner is where our
+ * joins go (4.5.7, 4.6.1 for a router that cannot assert there). */
+static void assert_downstream(struct pim_if *pif, struct in_addr from, const struct pim_assert *in)
+{
+    struct upstream *u = up_find(in->source, in->group);
+    if (!u || u->iif != pif->ifindex)
+        return;
+    struct assert_state *a = assert_find(in->source, in->group, pif->ifindex);
+    if (a && !a->downstream)
+        return;
+    if (a && a->winner.s_addr == from.s_addr &&
+        assert_better(a->pref, a->metric, a->winner, in->preference, in->metric, from)) {
+        /* the winner asserts worse than it did: no winner until the next
+         * assert (its state goes, RPF' is Babel's next hop again) */
+        a->expires = now_ms;
+        a->winner = u->rpf;
+        a->downstream = false;
+        a->lost = false;
+        up_retarget(in->source, in->group);
+        return;
+    }
+    if (a && a->winner.s_addr != from.s_addr &&
+        !assert_better(in->preference, in->metric, from, a->pref, a->metric, a->winner))
+        return;
+    if (!a && !(a = assert_get(in->source, in->group, pif->ifindex)))
+        return;
+    a->downstream = true;
+    a->winner = from;
+    a->pref = in->preference;
+    a->metric = in->metric;
+    a->expires = now_ms + PIM_ASSERT_TIME;
+    up_retarget(in->source, in->group);
+}
+
 void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pim_assert *in)
 {
     if (in->rpt || is_star(in->source) || in->group_masklen != 32)
         return; /* (*,G) asserts: no shared-tree forwarding to arbitrate */
     uint32_t pref, metric;
-    if (!forwarding_on(in->source, in->group, pif->ifindex) ||
-        !our_metric(in->source, &pref, &metric))
+    if (!forwarding_on(in->source, in->group, pif->ifindex)) {
+        assert_downstream(pif, from, in);
         return;
-    /* 4.6.3: lower preference, then lower metric, then the higher address
-     * wins. */
-    bool they_win = in->preference != pref ? in->preference < pref
-                    : in->metric != metric ? in->metric < metric
-                                           : ntohl(from.s_addr) > ntohl(pif->addr.s_addr);
+    }
+    if (!our_metric(in->source, &pref, &metric))
+        return;
+    bool they_win = assert_better(in->preference, in->metric, from, pref, metric, pif->addr);
     struct assert_state *a = assert_get(in->source, in->group, pif->ifindex);
     if (!a)
         return;
+    a->downstream = false;
     char e[64], w[INET_ADDRSTRLEN];
     entry_name(e, sizeof(e), in->source, in->group);
     if (they_win) {
@@ -698,7 +773,7 @@ void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex
     if (!pif || is_star(s) || !our_metric(s, &pref, &metric))
         return;
     struct assert_state *a = assert_get(s, g, ifindex);
-    if (!a || a->lost || now_ms < a->last_sent + 1000)
+    if (!a || a->lost || a->downstream || now_ms < a->last_sent + 1000)
         return;
     a->last_sent = now_ms;
     a->winner = pif->addr;
@@ -717,15 +792,18 @@ static uint64_t assert_tick(void)
         struct pim_if *pif = pim_if_by_index(a->ifindex);
         if (a->expires <= now_ms || !pif) {
             *pp = a->next;
-            bool was_lost = a->lost;
+            bool was_lost = a->lost, was_down = a->downstream;
+            struct in_addr s = a->s, g = a->g;
             a->lost = false;
             struct contrib *c = was_lost ? contrib_find(a->s, a->g, a->ifindex) : NULL;
             free(a);
             if (c)
                 contrib_apply(c);
+            if (was_down)
+                up_retarget(s, g);
             continue;
         }
-        if (!a->lost) {
+        if (!a->lost && !a->downstream) {
             /* The winner re-asserts before the losers' timers run out. */
             uint64_t due = a->last_sent + PIM_ASSERT_TIME - PIM_ASSERT_OVERRIDE;
             if (due <= now_ms) {
@@ -763,7 +841,8 @@ void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr)
     /* Downstream state lives until its holdtime (4.5.2); asserts won by
      * the router that went are void (4.6.1). */
     for (struct assert_state *a = asserts; a; a = a->next)
-        if (a->ifindex == pif->ifindex && a->lost && a->winner.s_addr == addr.s_addr)
+        if (a->ifindex == pif->ifindex && (a->lost || a->downstream) &&
+            a->winner.s_addr == addr.s_addr)
             a->expires = now_ms;
 }
 
@@ -883,9 +962,9 @@ void pim_jp_dump(void (*emit)(const char *line, void *out), void *out)
     for (struct assert_state *as = asserts; as; as = as->next) {
         entry_name(e, sizeof(e), as->s, as->g);
         snprintf(buf, sizeof(buf),
-                 "add pim-assert %s%%%s if %s winner %s preference %u metric %u lost %s\n", e,
-                 ifname(as->ifindex, i), i, pim_ip(as->winner, a), as->pref, as->metric,
-                 as->lost ? "true" : "false");
+                 "add pim-assert %s%%%s if %s role %s winner %s preference %u metric %u lost %s\n",
+                 e, ifname(as->ifindex, i), i, as->downstream ? "downstream" : "forwarder",
+                 pim_ip(as->winner, a), as->pref, as->metric, as->lost ? "true" : "false");
         emit(buf, out);
     }
 }

@@ -17,8 +17,9 @@
 #   3. X becomes a neighbour (a Hello) and asserts (S,G) with a better
 #      metric (preference 0, metric 0, higher address): U loses, stops
 #      forwarding onto the link (pim-assert lost, no u-l in its MFC entry)
-#      and V2's stream stops.  X then asserts with preference 200: U wins,
-#      answers with its own Assert and forwards again.
+#      and V2's stream stops; D2 (downstream) makes X its RPF' and joins
+#      toward it.  X then asserts with preference 200: U wins, answers with
+#      its own Assert and forwards again, and D2 joins toward U again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pim-lib.sh"
 need_root; need_ours
@@ -122,8 +123,12 @@ pim_inject "$NX" x-l 224.0.0.13 '20000000000100020069001300040000000100140004000
 wait_for 5 "U lists X as a neighbour" dump_has U '^add pim-neighbour 10\.0\.5\.9 if u-l '
 pim_inject "$NX" x-l 224.0.0.13 '2500000001000020e801010101000a0006020000000000000000' fix
 waited_for 5 "U has lost the assert to X" \
-    dump_has U '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%u-l if u-l winner 10\.0\.5\.9 preference 0 metric 0 lost true'
+    dump_has U '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%u-l if u-l role forwarder winner 10\.0\.5\.9 preference 0 metric 0 lost true'
 wait_for 5 "U's kernel no longer forwards onto u-l" _u_no_oif
+wait_for 5 "D2 (downstream) takes the winner X as its RPF' and joins toward it" \
+    dump_has D2 '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if d2-l neighbour 10\.0\.5\.9 '
+dump_has D2 '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%d2-l if d2-l role downstream winner 10\.0\.5\.9 ' \
+    || fail "D2 has no downstream assert state naming X"
 n1=$(cat "$T/v2.progress"); sleep 1; n2=$(cat "$T/v2.progress")
 # the progress file moves every 50 datagrams: 200/s would move it 4 times a second
 [ "$((n2 - n1))" -le 50 ] || fail "V2 still receives after U lost the assert ($n1 -> $n2)"
@@ -131,8 +136,10 @@ step "X asserts with preference 200: U wins, answers with its own Assert, forwar
 out0=$(pim_stat U asserts-out)
 pim_inject "$NX" x-l 224.0.0.13 '2500000001000020e801010101000a000602000000c800000400' fix
 waited_for 5 "U has won the assert" \
-    dump_has U '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%u-l if u-l winner 10\.0\.5\.1 preference 0 metric 0 lost false'
+    dump_has U '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%u-l if u-l role forwarder winner 10\.0\.5\.1 preference 0 metric 0 lost false'
 wait_for 5 "U's kernel forwards onto u-l again" _u_oif
+wait_for 5 "D2 joins toward U again (X asserted worse, U asserted)" \
+    dump_has D2 '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if d2-l neighbour 10\.0\.5\.1 '
 [ "$(pim_stat U asserts-out)" -gt "$out0" ] || fail "U did not send its own Assert"
 n1=$(cat "$T/v2.progress")
 wait_for 5 "V2 receives again" _progress v2 $((n1 + 200))
