@@ -511,7 +511,10 @@ What it does:
   (S,G) (outside the SSM range) and every (*,G) entry with downstream interfaces, those
   interfaces become (S,G) interest (origin PIM), so (S,G) joins go toward each active
   source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.
-- Asserts (4.6) for (S,G) on the link where we forward: an Assert better than ours
+- Asserts (4.6) for (S,G) on the link where we forward.  When the kernel sees (S,G)
+  arrive on one of the entry's outgoing interfaces (MRT_ASSERT's WRONGVIF upcall, at
+  most one per entry every 3 s) another router forwards there too, and we assert.  An
+  Assert better than ours
   (lower preference, then lower metric, then higher address) makes us a loser, and the
   interface's PIM contribution leaves the MRIB for Assert_Time (180 s) or until the
   winner goes or loses; a worse one is answered with our own Assert and we stay the
@@ -519,8 +522,7 @@ What it does:
   on-link source, else preference 120 and Babel's route metric.  A router downstream
   on the link (it is its RPF interface) takes the winner as RPF' and sends its joins
   there (4.5.7) until the winner's state times out, the winner goes, or it asserts
-  worse than it did.  `pim_assert_data_on_oif`
-  (mcast/pim.h) is the hook for the kernel's WRONGVIF upcall that starts an assert.
+  worse than it did.
 - Bad input: a message with a bad checksum, version, truncated or with impossible
   contents is counted by reason and dropped; Join/Prune and Assert from a router that sent
   no Hello, and anything received on an interface without PIM, are ignored and counted.
@@ -575,14 +577,15 @@ hops from the receiver's router, 200 datagrams/s; the link on the path goes down
 moved the route at the receiver's router after 3083 ms and the receiver's longest gap was
 3065 ms (t-pim-stream requires gap <= convergence + 1 s); a prune overridden on a
 three-router link left the other receiver's stream with a 15 ms longest gap
-(t-pim-lan); a join reaches the first-hop router about 30 ms after the receiver's IGMP
+(t-pim-lan); two forwarders on one link asserted and one stopped within 300 ms of the
+first datagram, after which each receiver got every datagram once (t-pim-assert); a join reaches the first-hop router about 30 ms after the receiver's IGMP
 report.
 
 Not done: Registers (a source reaches (*,G) receivers only when its first-hop router is
 the RP or through an SA), (S,G,rpt) prunes and SPT switchover (counted as rpt-ignored),
-BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), and Asserts for (*,G).
-The kernel's WRONGVIF upcall is not yet wired to `pim_assert_data_on_oif` (mcast/
-mroute.c, with MRT_ASSERT), so asserts start only when another router asserts.  Each
+BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), and Asserts for (*,G).  Losing an assert
+takes away our PIM joins' interface, not an IGMP-only one (that forwards only where we
+are the DR anyway, so two routers forward onto one link only through PIM joins).  Each
 Join/Prune carries one entry (no bundling).  A `pim-rp` given or flushed at run time
 reaches existing (*,G) entries only at their next RPF change.  The
 RPF neighbour is Babel's IPv4 next hop: with v4-via-v6 routes there is none to join.
@@ -629,7 +632,7 @@ Works today:
   multi-access links, Asserts, static RP (`pim-rp`), SSM 232/8 with (S,G) only, (S,G)
   joins toward the sources of the SA table, and the pim-* records; interoperates with
   Debian's pimd 2.3.2 (neighbours, DR, its joins) and dissects cleanly in tshark
-  (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan).
+  (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan, t-pim-assert).
 - IGMP (mcast/igmp*.c, RFC 2236 and 3376, router side) on every mcast-interface:
   querier election, general, group-specific and group-and-source-specific queries,
   INCLUDE/EXCLUDE state with source lists and every RFC 3376 timer, IGMPv1/v2 host and
@@ -657,8 +660,7 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
-  no (*,G) Asserts; asserts are not yet started by the kernel's WRONGVIF upcall; one
-  entry per Join/Prune ("PIM-SM", Not done).
+  no (*,G) Asserts; one entry per Join/Prune ("PIM-SM", Not done).
 - IGMP/MRIB: no MLD (IPv6); excluded sources of an EXCLUDE-mode group still flow (the
   (*,G) MFC entry is not split per source); IGMP- or PIM-learned downstream does not
   add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at

@@ -82,6 +82,14 @@ int pim_rp_of(struct in_addr g, struct in_addr *rp)
 
 static int rp_lookup(struct in_addr g, struct in_addr *rp, void *ctx) { return pim_rp_of(g, rp); }
 
+/* The kernel saw (S,G) arrive on one of its outgoing interfaces: another
+ * router forwards onto that link too, and an Assert decides (4.6.1). */
+static void on_wrong_iif(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx)
+{
+    if (started)
+        pim_assert_data_on_oif(s, g, ifindex);
+}
+
 /* 4.1.6: receivers heard by IGMP on a link with other PIM routers are
  * served by the DR alone (a join from a router there is its own business). */
 static bool forward_filter(unsigned ifindex, unsigned origins, void *ctx)
@@ -874,4 +882,5 @@ void pim_register(void)
     ext_register_flush("pim-rp", flush_rp, NULL);
     mrib_set_rp_lookup(rp_lookup, NULL);
     mrib_set_forward_filter(forward_filter, NULL);
+    mrib_on_wrong_iif(on_wrong_iif, NULL);
 }

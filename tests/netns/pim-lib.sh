@@ -65,3 +65,12 @@ pim_stop_checked() {
         [ "${BM_RC[$name]:-0}" = 0 ] || fail "$name exited with status ${BM_RC[$name]}"
     done
 }
+
+# pim_count NAME [unique]: datagrams a pim_tool listener NAME received so far
+# (or how many distinct ones); pim_progress NAME N: at least N received.
+pim_count() {
+    local r u
+    read -r r u <"$T/$1.progress" 2>/dev/null || { echo 0; return; }
+    if [ "${2:-}" = unique ]; then echo "${u:-0}"; else echo "${r:-0}"; fi
+}
+pim_progress() { [ "$(pim_count "$1")" -ge "$2" ]; }

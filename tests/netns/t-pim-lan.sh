@@ -59,7 +59,6 @@ waited_for 20 "D1 and D2 reach S's subnet through U" eval '_route "$N1" && _rout
 waited_for 10 "U has PIM neighbours D1 and D2" \
     eval 'dump_has U "^add pim-neighbour 10\.0\.5\.11 if u-l " && dump_has U "^add pim-neighbour 10\.0\.5\.12 if u-l "'
 
-_progress() { local n; n=$(cat "$T/$1.progress" 2>/dev/null) && [ "${n:-0}" -ge "$2" ]; }
 listen() {   # listen NAME NS IF
     rm -f "$T/$1.ready" "$T/$1.res" "$T/$1.progress"
     ip netns exec "$2" python3 "$PIM_TOOL" listen --group 232.1.1.1 --source 10.0.6.2 --ifname "$3" \
@@ -88,7 +87,7 @@ ip netns exec "$NSS" python3 "$BM_REPO/tests/tools/mcast_stream.py" send --dest 
     --ifname s-u --count 8000 --rate 200 --size 200 >"$T/send.out" 2>&1 &
 BM_EXTRA_PIDS+=("$!")
 SPID=$!
-waited_for 10 "the stream reaches V1 and V2" eval '_progress v1 100 && _progress v2 100'
+waited_for 10 "the stream reaches V1 and V2" eval 'pim_progress v1 100 && pim_progress v2 100'
 pass "both receivers get the stream"
 
 # ---- 2. prune override ------------------------------------------------------------------
@@ -104,8 +103,8 @@ dump_has U '^add pim-downstream \(10\.0\.6\.2,232\.1\.1\.1\)%u-l .* state join' 
 grep -Eq '^flush pim-downstream \(10\.0\.6\.2,232\.1\.1\.1\)%u-l' "$T/m.mon" && fail "U removed u-l's state"
 jo=$(dump D2 | awk '$2 == "pim-stats" {for (i = 3; i < NF; i++) if ($i == "joins-out") print $(i + 1)}')
 note "D2 joins-out $jo; U: $(dump U | grep '^add pim-stats' | grep -o 'prunes-in [0-9]*')"
-before=$(cat "$T/v2.progress")
-wait_for 5 "V2 still receives" _progress v2 $((before + 200))
+before=$(pim_count v2)
+wait_for 5 "V2 still receives" pim_progress v2 $((before + 200))
 _u_oif || fail "U's MFC entry lost u-l"
 kill "${LPID[v2]}" 2>/dev/null; wait "${LPID[v2]}" 2>/dev/null
 wait_for 5 "V2's summary" test -s "$T/v2.res"
@@ -115,7 +114,7 @@ note "V2 through the prune and its override: $res"
 [ "$gap" -lt 500 ] || fail "V2's stream stopped for $gap ms around D1's prune"
 pass "prune overridden; V2's longest gap $gap ms"
 listen v2 "$NV2" v2-d
-wait_for 5 "V2 receives again" _progress v2 100
+wait_for 5 "V2 receives again" pim_progress v2 100
 
 # ---- 3. Asserts ------------------------------------------------------------------------
 step "X becomes a neighbour and asserts a better route to S: U stops forwarding"
@@ -129,7 +128,7 @@ wait_for 5 "D2 (downstream) takes the winner X as its RPF' and joins toward it" 
     dump_has D2 '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if d2-l neighbour 10\.0\.5\.9 '
 dump_has D2 '^add pim-assert \(10\.0\.6\.2,232\.1\.1\.1\)%d2-l if d2-l role downstream winner 10\.0\.5\.9 ' \
     || fail "D2 has no downstream assert state naming X"
-n1=$(cat "$T/v2.progress"); sleep 1; n2=$(cat "$T/v2.progress")
+n1=$(pim_count v2); sleep 1; n2=$(pim_count v2)
 # the progress file moves every 50 datagrams: 200/s would move it 4 times a second
 [ "$((n2 - n1))" -le 50 ] || fail "V2 still receives after U lost the assert ($n1 -> $n2)"
 step "X asserts with preference 200: U wins, answers with its own Assert, forwards again"
@@ -141,8 +140,8 @@ wait_for 5 "U's kernel forwards onto u-l again" _u_oif
 wait_for 5 "D2 joins toward U again (X asserted worse, U asserted)" \
     dump_has D2 '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if d2-l neighbour 10\.0\.5\.1 '
 [ "$(pim_stat U asserts-out)" -gt "$out0" ] || fail "U did not send its own Assert"
-n1=$(cat "$T/v2.progress")
-wait_for 5 "V2 receives again" _progress v2 $((n1 + 200))
+n1=$(pim_count v2)
+wait_for 5 "V2 receives again" pim_progress v2 $((n1 + 200))
 pass "asserts lost and won, forwarding follows"
 kill "$SPID" 2>/dev/null
 kill "${LPID[v2]}" 2>/dev/null; wait "${LPID[v2]}" 2>/dev/null

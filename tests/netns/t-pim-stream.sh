@@ -64,7 +64,6 @@ waited_for 20 "R3 reaches S's subnet through R2 (10.0.23.2)" _route_via 10.0.23.
 waited_for 10 "R3 has PIM neighbours R2 and R4" \
     eval 'dump_has R3 "^add pim-neighbour 10\.0\.23\.2 if 3-2 " && dump_has R3 "^add pim-neighbour 10\.0\.34\.4 if 3-4 "'
 
-_progress() { local n; n=$(cat "$T/$1.progress" 2>/dev/null) && [ "${n:-0}" -ge "$2" ]; }
 # listen NAME DURATION GROUP [SOURCE]
 listen() {
     rm -f "$T/$1.ready" "$T/$1.res" "$T/$1.progress"
@@ -95,7 +94,7 @@ waited_for 10 "R3 joins (10.0.10.2,232.1.1.1) toward R2" \
     dump_has R3 '^add pim-upstream \(10\.0\.10\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if 3-2 neighbour 10\.0\.23\.2 '
 waited_for 5 "R1 holds R2's join on 1-2" dump_has R1 '^add pim-downstream \(10\.0\.10\.2,232\.1\.1\.1\)%1-2 '
 send 232.1.1.1 5000
-waited_for 10 "the stream reaches V (100 datagrams)" _progress ssm 100
+waited_for 10 "the stream reaches V (100 datagrams)" pim_progress ssm 100
 wait_for 2 "R1's kernel forwards (10.0.10.2,232.1.1.1) from 1-s to 1-2" _mroute_has "$N1" '10\.0\.10\.2, *232\.1\.1\.1' 'Iif: 1-s.*Oifs:.*1-2'
 wait_for 2 "R2's kernel forwards it from 2-1 to 2-3" _mroute_has "$N2" '10\.0\.10\.2, *232\.1\.1\.1' 'Iif: 2-1.*Oifs:.*2-3'
 wait_for 2 "R3's kernel forwards it from 3-2 to 3-v" _mroute_has "$N3" '10\.0\.10\.2, *232\.1\.1\.1' 'Iif: 3-2.*Oifs:.*3-v'
@@ -109,7 +108,7 @@ pass "joined hop by hop along Babel's route, refreshed; kernels forward"
 
 # ---- 2. failover ---------------------------------------------------------------------
 step "R1-R2 goes down while the stream flows"
-before=$(cat "$T/ssm.progress")
+before=$(pim_count ssm)
 t_fail=$(_now_ms)
 ip -n "$N1" link set 1-2 down || fail "link down"
 t_conv=
@@ -125,7 +124,7 @@ waited_for 1 "R3's join moves to R4 within a second of Babel's route" \
     dump_has R3 '^add pim-upstream \(10\.0\.10\.2,232\.1\.1\.1\) group 232\.1\.1\.1 if 3-4 neighbour 10\.0\.34\.4 '
 waited_for 2 "R1 holds R4's join on 1-4" dump_has R1 '^add pim-downstream \(10\.0\.10\.2,232\.1\.1\.1\)%1-4 '
 note "joins reached R1 over R4 $(( $(_now_ms) - t_conv )) ms after R3's route moved"
-waited_for 10 "the stream resumes at V (200 more datagrams)" _progress ssm $((before + 400))
+waited_for 10 "the stream resumes at V (200 more datagrams)" pim_progress ssm $((before + 400))
 kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 kill "$LPID" 2>/dev/null
 wait_for 5 "receiver summary" test -s "$T/ssm.res"
@@ -166,7 +165,7 @@ waited_for 10 "R3 joins (10.0.10.2,239.1.1.1) toward R4 from (*,G) interest" \
     dump_has R3 '^add pim-upstream \(10\.0\.10\.2,239\.1\.1\.1\) group 239\.1\.1\.1 if 3-4 neighbour 10\.0\.34\.4 '
 dump_lacks R3 '^add pim-upstream \(\*,239\.1\.1\.1\)' || fail "R3 joined (*,239.1.1.1), which has no RP"
 send 239.1.1.1 2000
-waited_for 10 "the SA-driven stream reaches V (100 datagrams)" _progress sa 100
+waited_for 10 "the SA-driven stream reaches V (100 datagrams)" pim_progress sa 100
 kill "$SPID" "$LPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 pass "(*,G) interest became an (S,G) join toward the SA's source"
 
@@ -179,7 +178,7 @@ wait_for 5 "R4 joins (*,239.2.2.2) toward R1" \
     dump_has R4 '^add pim-upstream \(\*,239\.2\.2\.2\) group 239\.2\.2\.2 if 4-1 neighbour 10\.0\.14\.1 rp 10\.0\.10\.1 '
 wait_for 5 "R1 (the RP) holds the (*,G) join on 1-4" dump_has R1 '^add pim-downstream \(\*,239\.2\.2\.2\)%1-4 '
 send 239.2.2.2 2000
-waited_for 10 "the shared-tree stream reaches V (100 datagrams)" _progress rp 100
+waited_for 10 "the shared-tree stream reaches V (100 datagrams)" pim_progress rp 100
 kill "$SPID" "$LPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 pass "(*,G) along the shared tree"
 
