@@ -783,7 +783,8 @@ static void if_join(struct igmp_if *i, bool join)
     struct in_addr g22, g2;
     inet_pton(AF_INET, "224.0.0.22", &g22);
     inet_pton(AF_INET, "224.0.0.2", &g2);
-    mroute_want_vif(i->ifindex);
+    if (join)
+        mroute_want_vif(i->ifindex);
     mroute_join(i->ifindex, g22, join);
     mroute_join(i->ifindex, g2, join);
     i->joined = join;

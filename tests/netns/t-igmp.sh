@@ -180,6 +180,22 @@ dump_lacks R "^add igmp-group 10\.9\.9\.9 " || soft_fail "a bad message created 
 note "$(dump R | grep '^add igmp-stats')"
 pass "truncated, bad checksum, malformed and unknown messages counted, no state"
 
+step "5b. flush mcast-interface at run time"
+vif_has() { ip netns exec "$NSR" cat /proc/net/ip_mr_vif | grep -q " $1 "; }
+vif_has r-s || fail "r-s is not a vif"
+out=$(lc R "flush mcast-interface r-s")
+printf '%s\n' "$out" | grep -qx ok || fail "flush mcast-interface refused: $out"
+wait_for 2 "igmp-interface r-s gone" dump_lacks R "^add igmp-interface r-s "
+wait_for 2 "vif r-s gone" sh -c "! ip netns exec $NSR cat /proc/net/ip_mr_vif | grep -q ' r-s '"
+dump_lacks R "^add mcast-interface r-s " || fail "mcast-interface r-s still dumped"
+out=$(lc R "flush mcast-interface r-s")
+printf '%s\n' "$out" | grep -qx 'no r-s is not a mcast-interface' || fail "second flush not refused: $out"
+out=$(lc R "mcast-interface r-s pim false $TIMERS")
+printf '%s\n' "$out" | grep -qx ok || fail "mcast-interface r-s refused: $out"
+wait_for 3 "r-s back as querier and vif" sh -c "ip netns exec $NSR cat /proc/net/ip_mr_vif | grep -q ' r-s '"
+wait_for 3 "igmp-interface r-s back" dump_has R "^add igmp-interface r-s address 10\.0\.1\.1 querier 10\.0\.1\.1 self true "
+pass "flush removes the interface, its vif and its record; a second flush is refused; re-adding works"
+
 step "6. exit: no MFC entry, no vif left"
 member j6 $G1
 wait_for 5 "igmp-group $G1 again" dump_has R "^add igmp-group $G1 if r-h mode exclude"
