@@ -405,8 +405,9 @@ IGMP reports from the point-to-point peer address are accepted there.  Links tha
 or lose IFF_MULTICAST are re-checked every second.  Downstream state does not yet add
 outputs to the user's own mcast-rules, nor to GEM.
 
-Excluded sources of an EXCLUDE-mode group are kept and shown but not carved out of
-forwarding (the (*,G) entry forwards them too).  IGMP messages arrive on the same
+The excluded sources of an EXCLUDE-mode group are carved out of forwarding: the (S,G)
+entries the kernel gets for such a source leave that interface out, unless PIM's (*,G)
+or an (S,G) entry wants it there.  IGMP messages arrive on the same
 socket as the kernel's upcalls (an upcall is a struct igmpmsg whose protocol byte is 0);
 the daemon joins 224.0.0.22 (IGMPv3 reports) and 224.0.0.2 (leaves) on each IGMP
 interface, and queries leave by that socket with IP_PKTINFO naming the interface.
@@ -446,7 +447,7 @@ dumps).
 tests/netns/t-igmp: a Linux host's IGMPv3 join and leave, with and without a source
 list, in and out of the records; a stream from a source across our router to the host
 through the MFC entries we install (200 of 200 datagrams), the entries gone after the
-leave and at exit; exclude lists; IGMPv2 and IGMPv1 hosts (force_igmp_version): their
+leave and at exit; a blocked source's traffic not forwarded (exclude lists); IGMPv2 and IGMPv1 hosts (force_igmp_version): their
 compatibility modes, a v2 leave honoured, a v1 group expiring after the membership
 interval; bad messages counted by reason.  With a last member query interval of 0.5 s
 a leave empties the group in 0.9 s (two group-specific queries, then the 1 s Last
@@ -661,8 +662,7 @@ Not yet:
   source port is an ephemeral one, not the original.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
   no (*,G) Asserts; one entry per Join/Prune ("PIM-SM", Not done).
-- IGMP/MRIB: no MLD (IPv6); excluded sources of an EXCLUDE-mode group still flow (the
-  (*,G) MFC entry is not split per source); IGMP- or PIM-learned downstream does not
+- IGMP/MRIB: no MLD (IPv6); IGMP- or PIM-learned downstream does not
   add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at
   most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the daemon cannot
   share one with smcrouted or pimd once a mcast-interface is configured.

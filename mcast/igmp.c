@@ -48,6 +48,8 @@ struct igmp_group {
     bool applied_star;
     unsigned napplied;
     struct in_addr *applied;
+    unsigned nexcl; /* excluded sources given to the MRIB */
+    struct in_addr *excl;
     char shown[512]; /* the record as monitors last saw it (without timers) */
 };
 
@@ -216,8 +218,42 @@ static void if_shown(struct igmp_if *i)
 /* EXCLUDE mode: (*,G) on the interface (excluded sources are kept and
  * shown, but not carved out of forwarding).  INCLUDE mode: (S,G) for each
  * source whose timer runs. */
+static struct igmp_source *src_find(struct igmp_group *g, struct in_addr a);
+
+/* EXCLUDE mode's excluded sources (timer 0) as MRIB exclusions. */
+static void group_sync_excluded(struct igmp_if *i, struct igmp_group *g, bool gone)
+{
+    unsigned k = 0;
+    for (unsigned j = 0; j < g->nexcl; j++) {
+        struct igmp_source *s = gone || !g->exclude ? NULL : src_find(g, g->excl[j]);
+        if (s && !s->timer)
+            g->excl[k++] = g->excl[j];
+        else
+            mrib_set_excluded(g->excl[j], g->g, i->ifindex, false);
+    }
+    g->nexcl = k;
+    if (gone || !g->exclude)
+        return;
+    for (struct igmp_source *s = g->sources; s; s = s->next) {
+        if (s->timer)
+            continue;
+        bool have = false;
+        for (unsigned j = 0; j < g->nexcl && !have; j++)
+            have = g->excl[j].s_addr == s->addr.s_addr;
+        if (have)
+            continue;
+        struct in_addr *n = realloc(g->excl, (g->nexcl + 1) * sizeof(*n));
+        if (!n)
+            return;
+        g->excl = n;
+        if (mrib_set_excluded(s->addr, g->g, i->ifindex, true) == 0)
+            g->excl[g->nexcl++] = s->addr;
+    }
+}
+
 static void group_sync_mrib(struct igmp_if *i, struct igmp_group *g, bool gone)
 {
+    group_sync_excluded(i, g, gone);
     struct in_addr any = {INADDR_ANY};
     bool want_star = !gone && g->exclude;
     if (want_star && !g->applied_star)
@@ -334,6 +370,7 @@ static void group_free(struct igmp_if *i, struct igmp_group *g)
     while (g->sources)
         src_del(g, g->sources);
     free(g->applied);
+    free(g->excl);
     free(g);
 }
 

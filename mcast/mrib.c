@@ -342,6 +342,59 @@ int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned 
     return 0;
 }
 
+/* Excluded (S,G,oif) triples: few (what hosts block), so a list. */
+#define MAX_EXCLUDED 4096
+struct excl {
+    struct excl *next;
+    struct in_addr s, g;
+    unsigned ifindex;
+};
+static struct excl *excls;
+static unsigned nexcls;
+
+bool mrib_is_excluded(struct in_addr s, struct in_addr g, unsigned ifindex)
+{
+    for (struct excl *x = excls; x; x = x->next)
+        if (x->s.s_addr == s.s_addr && x->g.s_addr == g.s_addr && x->ifindex == ifindex)
+            return true;
+    return false;
+}
+
+int mrib_set_excluded(struct in_addr s, struct in_addr g, unsigned ifindex, bool excluded)
+{
+    if (!valid_group(g) || !valid_source(s) || s.s_addr == INADDR_ANY || !ifindex)
+        return -1;
+    for (struct excl **pp = &excls; *pp; pp = &(*pp)->next) {
+        struct excl *x = *pp;
+        if (x->s.s_addr != s.s_addr || x->g.s_addr != g.s_addr || x->ifindex != ifindex)
+            continue;
+        if (excluded)
+            return 0;
+        *pp = x->next;
+        free(x);
+        nexcls--;
+        if (started)
+            mroute_sync_group(g);
+        return 0;
+    }
+    if (!excluded)
+        return 0;
+    if (nexcls >= MAX_EXCLUDED)
+        return -1;
+    struct excl *x = calloc(1, sizeof(*x));
+    if (!x)
+        return -1;
+    x->s = s;
+    x->g = g;
+    x->ifindex = ifindex;
+    x->next = excls;
+    excls = x;
+    nexcls++;
+    if (started)
+        mroute_sync_group(g);
+    return 0;
+}
+
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out)
 {
     struct mrib_entry *e = find(s, g);

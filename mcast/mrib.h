@@ -40,6 +40,13 @@ void mrib_register(void);
 int mrib_add_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
 int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
 
+/* IGMP's EXCLUDE mode: (*,G) traffic from S is not forwarded on ifindex,
+ * unless PIM's (*,G) state or an (S,G) entry wants that oif there too.
+ * Idempotent; 0, or -1 on bad arguments or when the table is full.
+ * (Added by the IGMP/MRIB side.) */
+int mrib_set_excluded(struct in_addr s, struct in_addr g, unsigned ifindex, bool excluded);
+bool mrib_is_excluded(struct in_addr s, struct in_addr g, unsigned ifindex);
+
 /* RPF toward an address, from Babel's selected route (babel/metrics.h):
  * the interface and the next hop (INADDR_ANY when on-link or ours).
  * 0, or -1 when there is no route. */

@@ -215,6 +215,11 @@ static bool kmfc_sync(struct kmfc *k)
             if (views[w]->oifs[i] == iif || autoher_owns(views[w]->oifs[i]) ||
                 !mrib_forwards(views[w]->oifs[i], views[w]->oif_origins[i]))
                 continue;
+            /* An IGMP-only (*,G) oif whose hosts exclude S (EXCLUDE mode);
+             * an (S,G) oif there, seen first, has already been taken. */
+            if (w == 1 && views[w]->oif_origins[i] == MRIB_FROM_IGMP &&
+                mrib_is_excluded(k->s, k->g, views[w]->oifs[i]))
+                continue;
             int ov = vif_add(views[w]->oifs[i]);
             if (ov >= 0)
                 mask |= 1u << ov;
@@ -249,7 +254,7 @@ static bool kmfc_sync(struct kmfc *k)
     return true;
 }
 
-static void sync_group(struct in_addr g)
+void mroute_sync_group(struct in_addr g)
 {
     for (struct kmfc *k = kmfcs, *next; k; k = next) {
         next = k->next;
@@ -279,7 +284,7 @@ void mroute_entry_changed(const struct mrib_view *v, enum ext_change what)
         if (k && mrib_get(any, v->group, &star) < 0)
             kmfc_free(k);
     }
-    sync_group(v->group);
+    mroute_sync_group(v->group);
 }
 
 void mroute_routes_changed(const struct prefix *p)

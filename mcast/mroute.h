@@ -29,6 +29,8 @@ void mroute_entry_changed(const struct mrib_view *v, enum ext_change what);
  * whose source it covers look at their RPF again. */
 struct prefix;
 void mroute_routes_changed(const struct prefix *p);
+/* Rewrites the kernel's entries of one group (after an exclusion changed). */
+void mroute_sync_group(struct in_addr g);
 uint64_t mroute_tick(void);
 void mroute_dump(void (*emit)(const char *line, void *out), void *out);
 

@@ -12,7 +12,8 @@
 # 2. A source-specific join (IP_ADD_SOURCE_MEMBERSHIP) makes an include-mode
 #    record with the source, and an (S,G) MFC entry from the MRIB at once;
 #    the leave (BLOCK) takes them away.
-# 3. Exclude mode with a blocked source: the source shows as excluded.
+# 3. Exclude mode with a blocked source: the source shows as excluded, and
+#    R's kernel does not forward its traffic to H's link.
 # 4. IGMPv2 and IGMPv1 hosts (force_igmp_version): the group's compatibility
 #    mode shows version 2 / 1; a v2 leave removes the group, a v1 host's group
 #    (v1 has no leave) expires after the Group Membership Interval.
@@ -126,11 +127,18 @@ wait_for 2 "MFC (10.0.1.2,$G2) gone" mfc_lacks "$G2"
 wait_for 2 "mroute (10.0.1.2,$G2) gone" dump_lacks R "^add mroute [^ ]+ $G2 "
 pass "source-specific join: include record, (S,G) MFC from the MRIB, $n datagrams, leave"
 
-step "3. exclude mode with a blocked source"
+step "3. exclude mode with a blocked source: its traffic is not forwarded to r-h"
 G3=239.1.2.4
-member j3 $G3 --block 10.0.1.9
-wait_for 5 "igmp-group $G3 exclude mode, 10.0.1.9 excluded" dump_has R \
-    "^add igmp-group $G3 if r-h mode exclude version 3 expires [0-9]+ excluded 10\.0\.1\.9 reporter 10\.0\.2\.2$"
+member j3 $G3 --block 10.0.1.2
+wait_for 5 "igmp-group $G3 exclude mode, 10.0.1.2 excluded" dump_has R \
+    "^add igmp-group $G3 if r-h mode exclude version 3 expires [0-9]+ excluded 10\.0\.1\.2 reporter 10\.0\.2\.2$"
+wait_for 5 "mroute (*,$G3) oif r-h" dump_has R "^add mroute \* $G3 iif - oifs r-h igmp-oifs r-h$"
+ip netns exec "$NSS" python3 "$SEND" send --dest $G3 --port 5000 --ifname s-r --count 20 \
+    --rate 200 --ttl 8 || fail "sender failed"
+wait_for 5 "MFC (10.0.1.2,$G3) from r-s, forwarding nowhere" \
+    sh -c "ip -n $NSR mroute show | grep -Eq '^\(10\.0\.1\.2,$G3\) +Iif: r-s +State: resolved'"
+ip -n "$NSR" mroute show | grep "$G3" | grep -q "Oifs:" && soft_fail "excluded source forwarded: $(ip -n "$NSR" mroute show)"
+wait_for 2 "derived record with no oifs" dump_has R "^add mroute 10\.0\.1\.2 $G3 iif r-s oifs - from \*$"
 leave j3
 wait_for 3 "group $G3 gone after the leave" dump_lacks R "^add igmp-group $G3 "
 pass "exclude mode with an excluded source"

@@ -112,6 +112,24 @@ START_TEST(refusals)
 }
 END_TEST
 
+START_TEST(exclusions)
+{
+    struct in_addr s = ip("10.0.1.2"), g = ip("239.1.2.3"), any = {INADDR_ANY};
+    ck_assert(!mrib_is_excluded(s, g, 4));
+    ck_assert_int_eq(mrib_set_excluded(s, g, 4, true), 0);
+    ck_assert_int_eq(mrib_set_excluded(s, g, 4, true), 0);
+    ck_assert(mrib_is_excluded(s, g, 4));
+    ck_assert(!mrib_is_excluded(s, g, 5));
+    ck_assert(!mrib_is_excluded(ip("10.0.1.3"), g, 4));
+    ck_assert_int_eq(mrib_set_excluded(s, g, 4, false), 0);
+    ck_assert(!mrib_is_excluded(s, g, 4));
+    ck_assert_int_eq(mrib_set_excluded(s, g, 4, false), 0);
+    ck_assert_int_eq(mrib_set_excluded(any, g, 4, true), -1);
+    ck_assert_int_eq(mrib_set_excluded(s, ip("224.0.0.9"), 4, true), -1);
+    ck_assert_int_eq(mrib_set_excluded(s, g, 0, true), -1);
+}
+END_TEST
+
 static int fixed_rp(struct in_addr g, struct in_addr *rp, void *ctx)
 {
     *rp = ip("10.5.0.9");
@@ -217,6 +235,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, oifs_by_origin);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, exclusions);
     tcase_add_test(tc, rpf_connected);
     tcase_add_test(tc, directive);
     suite_add_tcase(s, tc);
