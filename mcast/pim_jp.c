@@ -77,6 +77,13 @@ static struct upstream *ups;
 static struct assert_state *asserts;
 static bool sa_dirty;
 static bool jp_started;
+/* When the tick next has work.  The tick computes it after a full pass;
+ * every entry point from outside (a message, an MRIB or SA change, a
+ * neighbour, a timer set from outside) calls wake(), so the tick never
+ * scans the tables when nothing can be due. */
+static uint64_t jp_due = EVENT_NEVER;
+
+static void wake(void) { jp_due = 0; }
 
 static bool is_star(struct in_addr s) { return s.s_addr == INADDR_ANY; }
 
@@ -312,6 +319,7 @@ static void up_retarget(struct in_addr s, struct in_addr g)
 
 static void on_mrib(const struct mrib_view *v, enum ext_change what, void *ctx)
 {
+    wake();
     if (!jp_started)
         return;
     up_sync(v, what == EXT_FLUSH);
@@ -417,7 +425,11 @@ static void sa_recompute(void)
     }
 }
 
-static void on_sa(const struct sa_info *sa, enum ext_change what, void *ctx) { sa_dirty = true; }
+static void on_sa(const struct sa_info *sa, enum ext_change what, void *ctx)
+{
+    sa_dirty = true;
+    wake();
+}
 
 /* ---- downstream state ------------------------------------------------------ */
 
@@ -548,6 +560,7 @@ static void seen_other(struct pim_if *pif, struct in_addr upstream, struct in_ad
 
 void pim_jp_receive(struct pim_if *pif, struct in_addr from, const struct pim_jp *jp)
 {
+    wake();
     bool ours = jp->upstream.s_addr == pif->addr.s_addr;
     if (!ours)
         pim_stats.jp_not_ours++;
@@ -729,6 +742,7 @@ static void assert_downstream(struct pim_if *pif, struct in_addr from, const str
 
 void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pim_assert *in)
 {
+    wake();
     if (in->rpt || is_star(in->source) || in->group_masklen != 32)
         return; /* (*,G) asserts: no shared-tree forwarding to arbitrate */
     uint32_t pref, metric;
@@ -768,6 +782,7 @@ void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pi
 
 void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex)
 {
+    wake();
     struct pim_if *pif = pim_if_by_index(ifindex);
     uint32_t pref, metric;
     if (!pif || is_star(s) || !our_metric(s, &pref, &metric))
@@ -826,6 +841,7 @@ static uint64_t assert_tick(void)
 
 void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n)
 {
+    wake();
     /* 4.5.7: a new or restarted upstream neighbour hears our joins within
      * a short random delay (after the Hello it needs to accept them). */
     for (struct upstream *u = ups; u; u = u->next)
@@ -838,6 +854,7 @@ void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n)
 
 void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr)
 {
+    wake();
     /* Downstream state lives until its holdtime (4.5.2); asserts won by
      * the router that went are void (4.6.1). */
     for (struct assert_state *a = asserts; a; a = a->next)
@@ -848,6 +865,7 @@ void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr)
 
 void pim_jp_if_down(struct pim_if *pif)
 {
+    wake();
     struct downstream *d = downs;
     while (d) {
         struct downstream *nx = d->next;
@@ -867,6 +885,8 @@ uint64_t pim_jp_tick(void)
 {
     if (!jp_started)
         return EVENT_NEVER;
+    if (jp_due > now_ms)
+        return jp_due;
     if (sa_dirty)
         sa_recompute();
     uint64_t next = EVENT_NEVER;
@@ -890,11 +910,13 @@ uint64_t pim_jp_tick(void)
             next = u->next_join;
     }
     uint64_t t = assert_tick();
-    return t < next ? t : next;
+    jp_due = t < next ? t : next;
+    return jp_due;
 }
 
 void pim_jp_start(void)
 {
+    wake();
     static bool subscribed;
     if (!subscribed) {
         mrib_on_change(on_mrib, NULL);
@@ -930,6 +952,7 @@ void pim_jp_stop(void)
 
 void pim_jp_rp_changed(void)
 {
+    wake();
     if (jp_started)
         up_resync();
 }
