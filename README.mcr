@@ -449,7 +449,9 @@ list, in and out of the records; a stream from a source across our router to the
 through the MFC entries we install (200 of 200 datagrams), the entries gone after the
 leave and at exit; a blocked source's traffic not forwarded (exclude lists); IGMPv2 and IGMPv1 hosts (force_igmp_version): their
 compatibility modes, a v2 leave honoured, a v1 group expiring after the membership
-interval; bad messages counted by reason.  With a last member query interval of 0.5 s
+interval; bad messages counted by reason; our general, group-specific and
+group-and-source-specific queries dissected by tshark (IGMPv3, Router Alert, TTL 1,
+checksums good, nothing malformed).  With a last member query interval of 0.5 s
 a leave empties the group in 0.9 s (two group-specific queries, then the 1 s Last
 Member Query Time).  tests/netns/t-igmp-querier: two of ours on a bridged link, the
 lower address wins, the non-querier forgets a group with the querier (within 30 ms of

@@ -50,6 +50,11 @@ ip -n "$NSH" route add default via 10.0.2.1
 # Group Membership Interval 2*4+1 = 9 s, Last Member Query Time 1 s, so a
 # group that goes within 3 s of a leave went because of the leave.
 TIMERS="igmp-query-interval 4 igmp-query-response-interval 1 igmp-last-member-query-interval 0.5"
+# What R sends H, for tshark's dissector (step 2b).
+ip netns exec "$NSH" tcpdump -i h-r -U -w "$T/h.pcap" igmp >"$T/tcpdump.out" 2>&1 &
+TCPDUMP=$!
+BM_EXTRA_PIDS+=($TCPDUMP)
+wait_for 5 "tcpdump listening" grep -q listening "$T/tcpdump.out"
 start_babeld R "$NSR" "$OURS" -C "mcast-interface r-h pim false $TIMERS" \
     -C "mcast-interface r-s pim false $TIMERS" r-s r-h
 mon_start m R
@@ -126,6 +131,28 @@ waited_for 2 "group $G2 gone after the leave (BLOCK, source-specific queries)" \
 wait_for 2 "MFC (10.0.1.2,$G2) gone" mfc_lacks "$G2"
 wait_for 2 "mroute (10.0.1.2,$G2) gone" dump_lacks R "^add mroute [^ ]+ $G2 "
 pass "source-specific join: include record, (S,G) MFC from the MRIB, $n datagrams, leave"
+
+step "2b. tshark dissects our queries: general, group-specific and group-and-source-specific"
+kill -INT $TCPDUMP; wait $TCPDUMP 2>/dev/null
+if ! command -v tshark >/dev/null; then
+    [ -n "${CI:-}" ] && fail "tshark missing on CI (tools/install-deps installs it)"
+    note "SKIPPED (visible): tshark not installed here; tools/install-deps installs it"
+else
+    v=$(tshark -r "$T/h.pcap" -V -Y 'ip.src == 10.0.2.1 && igmp.type == 0x11' 2>&1)
+    printf '%s\n' "$v" >"$T/h.tshark"
+    n=$(grep -c '^Frame ' <<<"$v")
+    grep -qi 'malformed\|Checksum Status: Bad\|\[Checksum: .*incorrect' <<<"$v" \
+        && fail "tshark reports malformed IGMP or a bad checksum (see h.tshark)"
+    grep -q 'Type: Membership Query (0x11)' <<<"$v" || fail "no Membership Query dissected"
+    grep -q '\[IGMP Version: 3\]' <<<"$v" || fail "no IGMPv3 query dissected"
+    grep -q 'Router Alert' <<<"$v" || fail "our queries carry no Router Alert option"
+    grep -q 'Time to Live: 1$' <<<"$v" || fail "our queries do not have TTL 1"
+    grep -Eq 'Multicast Address: 239\.1\.2\.3$' <<<"$v" || fail "no group-specific query for $G1"
+    grep -Eq 'Source Address: 10\.0\.1\.2' <<<"$v" || fail "no group-and-source-specific query for (10.0.1.2, $G2)"
+    grep -q 'Checksum Status: Good' <<<"$v" || fail "tshark verified no checksum"
+    [ "$(grep -c 'Checksum Status: Good' <<<"$v")" -ge "$n" ] || fail "not every checksum verified good ($n frames)"
+    pass "tshark dissects $n of our queries cleanly (v3, Router Alert, TTL 1, checksums good)"
+fi
 
 step "3. exclude mode with a blocked source: its traffic is not forwarded to r-h"
 G3=239.1.2.4
