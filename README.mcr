@@ -498,7 +498,9 @@ What it does:
   interface where we are the DR: on a link with other PIM routers only the DR joins and
   forwards for IGMP receivers, through the MRIB's forwarding filter) on an interface other than its RPF interface makes a
   Join toward its RPF neighbour, sent at once and every t_periodic, holdtime 3.5 x
-  t_periodic.  When Babel's route moves, the MRIB says so in the same pass of the event
+  t_periodic.  Periodic joins to one neighbour go together (those due within half a
+  period are sent early, so they fall into step), as few messages of at most 1400
+  bytes as they fit in, each group once per message.  When Babel's route moves, the MRIB says so in the same pass of the event
   loop and the old neighbour gets a Prune, the new one a Join, immediately.  Another
   router's Join for the same entry to the same neighbour suppresses ours (4.5.7); its
   Prune makes us override it with a Join within the override interval.  No Join when
@@ -541,9 +543,10 @@ Hello, byte by byte:
    18  00 13 00 04 PP PP PP PP         DR priority
    26  00 14 00 04 GG GG GG GG         generation id
 
-and a Join/Prune carries one entry: upstream neighbour (01 00 + 4 bytes), reserved, one
-group, holdtime; the group (01 00 00 20 + 4 bytes), 1 joined and 0 pruned (or 0 and 1),
-the source (01 00 04 20 + S for (S,G); 01 00 07 20 + RP for (*,G)).  tests/unit/
+and a triggered Join/Prune carries one entry: upstream neighbour (01 00 + 4 bytes),
+reserved, one group, holdtime; the group (01 00 00 20 + 4 bytes), 1 joined and 0 pruned
+(or 0 and 1), the source (01 00 04 20 + S for (S,G); 01 00 07 20 + RP for (*,G)); a
+periodic one has every group joined toward that neighbour, each with its sources.  tests/unit/
 test_pim_codec.c has golden bytes for Hello, (S,G) and (*,G) Join/Prune and Assert.
 
 Records (dump, and monitor for all but pim-stats and pim-rp):
@@ -554,7 +557,7 @@ Records (dump, and monitor for all but pim-stats and pim-rp):
     add pim-upstream (10.0.10.2,232.1.1.1) group 232.1.1.1 if 3-2 neighbour 10.0.23.2 rp none next-join 59
     add pim-downstream (10.0.10.2,232.1.1.1)%1-2 if 1-2 expires 210 state join
     add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l role forwarder winner 10.0.5.9 preference 0 metric 0 lost true
-    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 asserts-out 0 assert-won 0 assert-lost 0
+    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 jp-messages-out 0 asserts-out 0 assert-won 0 assert-lost 0
 
 `dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
 holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
@@ -588,8 +591,8 @@ Not done: Registers (a source reaches (*,G) receivers only when its first-hop ro
 the RP or through an SA), (S,G,rpt) prunes and SPT switchover (counted as rpt-ignored),
 BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), and Asserts for (*,G).  Losing an assert
 takes away our PIM joins' interface, not an IGMP-only one (that forwards only where we
-are the DR anyway, so two routers forward onto one link only through PIM joins).  Each
-Join/Prune carries one entry (no bundling).  A `pim-rp` given or flushed at run time
+are the DR anyway, so two routers forward onto one link only through PIM joins).  Prunes and
+triggered joins go one entry per message.  A `pim-rp` given or flushed at run time
 reaches existing (*,G) entries only at their next RPF change.  The
 RPF neighbour is Babel's IPv4 next hop: with v4-via-v6 routes there is none to join.
 
@@ -663,7 +666,7 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
-  no (*,G) Asserts; one entry per Join/Prune ("PIM-SM", Not done).
+  no (*,G) Asserts ("PIM-SM", Not done).
 - IGMP/MRIB: no MLD (IPv6); IGMP- or PIM-learned downstream does not
   add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at
   most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the daemon cannot

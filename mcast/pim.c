@@ -38,6 +38,7 @@ static struct pim_if *ifs;
 static int fd = -1;
 static bool started;
 static uint64_t next_if_poll;
+static uint64_t nbr_due; /* the earliest neighbour expiry */
 
 static struct {
     struct in_addr rp;
@@ -225,7 +226,8 @@ static void format_stats(char *buf, size_t len)
              "assert %llu other %llu truncated %llu bad-checksum %llu bad-version %llu "
              "malformed %llu too-many %llu no-pim-interface %llu not-neighbour %llu own %llu "
              "jp-not-ours %llu rp-mismatch %llu ssm-star %llu rpt-ignored %llu bad-entry %llu "
-             "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu asserts-out %llu "
+             "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu jp-messages-out %llu "
+             "asserts-out %llu "
              "assert-won %llu assert-lost %llu\n",
              (unsigned long long)s->received, (unsigned long long)s->sent,
              (unsigned long long)s->send_errors, (unsigned long long)s->hello_in,
@@ -239,7 +241,7 @@ static void format_stats(char *buf, size_t len)
              (unsigned long long)s->rpt_ignored, (unsigned long long)s->bad_entry,
              (unsigned long long)s->joins_in, (unsigned long long)s->prunes_in,
              (unsigned long long)s->joins_out, (unsigned long long)s->prunes_out,
-             (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
+             (unsigned long long)s->jp_msgs_out, (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
              (unsigned long long)s->assert_lost);
 }
 
@@ -412,6 +414,8 @@ static void receive_hello(struct pim_if *pif, struct in_addr from, const struct 
     n->propagation_delay = h->propagation_delay;
     n->override_interval = h->override_interval;
     n->expires = hold == 0xffff ? EVENT_NEVER : now_ms + (uint64_t)hold * 1000;
+    if (n->expires < nbr_due)
+        nbr_due = n->expires;
     if (changed)
         notify_nbr(pif, n, fresh ? "add" : "change");
     if (fresh || restarted) {
@@ -744,10 +748,11 @@ static uint64_t on_tick(void *ctx)
         if (p->next_hello < next)
             next = p->next_hello;
     }
-    uint64_t t = expire_nbrs();
-    if (t < next)
-        next = t;
-    t = pim_jp_tick();
+    if (nbr_due <= now_ms)
+        nbr_due = expire_nbrs();
+    if (nbr_due < next)
+        next = nbr_due;
+    uint64_t t = pim_jp_tick();
     return t < next ? t : next;
 }
 

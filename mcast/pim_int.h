@@ -62,6 +62,7 @@ struct pim_stats {
     uint64_t rpt_ignored;  /* (S,G,rpt) entries (no shared-tree pruning) */
     uint64_t bad_entry;    /* impossible group or source in a J/P */
     uint64_t joins_in, prunes_in, joins_out, prunes_out;
+    uint64_t jp_msgs_out; /* Join/Prune messages (a periodic one carries many entries) */
     uint64_t asserts_out, assert_lost, assert_won;
 };
 

@@ -191,10 +191,66 @@ static void send_jp(unsigned iif, struct in_addr nbr, struct in_addr s, struct i
     uint8_t buf[64];
     size_t len = pim_encode_jp(buf, sizeof(buf), &jp);
     if (len && pim_send(pif, buf, len) == 0) {
+        pim_stats.jp_msgs_out++;
         if (join)
             pim_stats.joins_out++;
         else
             pim_stats.prunes_out++;
+    }
+}
+
+/* Periodic joins to one neighbour go together, as few messages as fit in
+ * JP_MAX_BYTES, each group once per message (4.5.7 lets a router bundle). */
+#define JP_MAX_BYTES 1400
+
+static int up_cmp(const void *a, const void *b)
+{
+    const struct upstream *x = *(struct upstream *const *)a, *y = *(struct upstream *const *)b;
+    uint32_t gx = ntohl(x->g.s_addr), gy = ntohl(y->g.s_addr);
+    if (gx != gy)
+        return gx < gy ? -1 : 1;
+    uint32_t sx = ntohl(x->s.s_addr), sy = ntohl(y->s.s_addr);
+    return sx < sy ? -1 : sx > sy;
+}
+
+static void send_bundle(struct pim_if *pif, struct in_addr nbr, struct upstream **v, size_t n)
+{
+    static struct pim_jp jp;
+    static uint8_t buf[JP_MAX_BYTES + 64];
+    qsort(v, n, sizeof(*v), up_cmp);
+    size_t i = 0;
+    while (i < n) {
+        jp.upstream = nbr;
+        jp.holdtime = (uint16_t)jp_holdtime();
+        jp.ngroups = 0;
+        jp.nsources = 0;
+        size_t bytes = PIM_JP_FIXED_LEN, first = i;
+        while (i < n && jp.nsources < PIM_JP_MAX_SOURCES) {
+            struct upstream *u = v[i];
+            struct pim_jp_group *gr = jp.ngroups ? &jp.groups[jp.ngroups - 1] : NULL;
+            bool same = gr && gr->group.s_addr == u->g.s_addr;
+            size_t more = same ? 8 : pim_jp_group_len(1, 0);
+            if (bytes + more > JP_MAX_BYTES || (!same && jp.ngroups == PIM_JP_MAX_GROUPS))
+                break;
+            if (!same) {
+                gr = &jp.groups[jp.ngroups++];
+                memset(gr, 0, sizeof(*gr));
+                gr->group = u->g;
+                gr->masklen = 32;
+                gr->first = jp.nsources;
+            }
+            gr->njoin++;
+            jp.sources[jp.nsources++] =
+                is_star(u->s) ? (struct pim_jp_source){u->rp, 32, PIM_SRC_S | PIM_SRC_W | PIM_SRC_R}
+                              : (struct pim_jp_source){u->s, 32, PIM_SRC_S};
+            bytes += more;
+            i++;
+        }
+        size_t len = pim_encode_jp(buf, sizeof(buf), &jp);
+        if (len && pim_send(pif, buf, len) == 0) {
+            pim_stats.jp_msgs_out++;
+            pim_stats.joins_out += i - first;
+        }
     }
 }
 
@@ -881,6 +937,43 @@ void pim_jp_if_down(struct pim_if *pif)
             u->next_join = now_ms; /* goes nowhere until the MRIB moves it */
 }
 
+/* Every upstream entry whose join is due goes, with those to the same
+ * neighbour due within half a period (so that the entries toward one
+ * neighbour fall into step and share messages). */
+static void periodic_joins(void)
+{
+    static struct upstream **v;
+    static size_t cap;
+    uint64_t half = (uint64_t)pim_jp_interval_s * 500;
+    for (struct upstream *u = ups; u; u = u->next)
+        u->mark = false;
+    for (struct upstream *u = ups; u; u = u->next) {
+        if (u->mark || u->next_join > now_ms)
+            continue;
+        size_t n = 0;
+        for (struct upstream *w = ups; w; w = w->next) {
+            if (w->mark || w->iif != u->iif || w->nbr.s_addr != u->nbr.s_addr ||
+                w->next_join > now_ms + half)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                struct upstream **nv = realloc(v, nc * sizeof(*nv));
+                if (!nv)
+                    break;
+                v = nv;
+                cap = nc;
+            }
+            w->mark = true;
+            v[n++] = w;
+        }
+        struct pim_if *pif = pim_if_by_index(u->iif);
+        if (pif && n)
+            send_bundle(pif, u->nbr, v, n);
+        for (size_t k = 0; k < n; k++)
+            v[k]->next_join = now_ms + jitter_ms((uint64_t)pim_jp_interval_s * 1000);
+    }
+}
+
 uint64_t pim_jp_tick(void)
 {
     if (!jp_started)
@@ -903,12 +996,10 @@ uint64_t pim_jp_tick(void)
         }
         d = nx;
     }
-    for (struct upstream *u = ups; u; u = u->next) {
-        if (u->next_join <= now_ms)
-            up_send_join(u);
+    periodic_joins();
+    for (struct upstream *u = ups; u; u = u->next)
         if (u->next_join < next)
             next = u->next_join;
-    }
     uint64_t t = assert_tick();
     jp_due = t < next ? t : next;
     return jp_due;
