@@ -13,6 +13,10 @@
 #    IGMPv2 queries and falls back to version 2 (older querier present).
 # 4. R1 stops: R2 becomes the querier once the Other Querier Present
 #    Interval (2*2+0.5 s) has passed.
+# 5. The Linux bridge's own IGMPv3 querier (a kernel querier) on a lower
+#    address: R2 yields to it and adopts its query interval.  (Not checked:
+#    the takeover when the bridge stops; its querier sends erratically after
+#    its startup queries on this kernel.)
 . "$(dirname "$0")/lib.sh"
 need_root; need_ours
 # A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
@@ -83,5 +87,16 @@ stop_daemon R1
 waited_for 8 "R2 becomes the querier (Other Querier Present Interval 4.5 s)" dump_has R2 \
     '^add igmp-interface r2-l address 10\.0\.2\.3 querier 10\.0\.2\.3 self true '
 pass "R2 is the querier again"
+
+step "5. against the kernel's own querier: the Linux bridge, from a lower address"
+ip -n "$NSL" addr add 10.0.2.1/24 dev br0
+ip -n "$NSL" link set br0 type bridge mcast_snooping 1 mcast_igmp_version 3 \
+    mcast_query_interval 200 mcast_query_response_interval 100 mcast_querier 1 \
+    mcast_query_use_ifaddr 1 || fail "bridge querier settings"
+# The bridge starts its querier when it comes up with its address.
+ip -n "$NSL" link set br0 down; ip -n "$NSL" link set br0 up
+waited_for 10 "R2 yields to the bridge (10.0.2.1) and adopts its 2 s query interval" dump_has R2 \
+    '^add igmp-interface r2-l address 10\.0\.2\.3 querier 10\.0\.2\.1 self false version 3 robustness 2 query-interval 2 '
+pass "the kernel's bridge querier wins with its lower address; R2 adopts its QQIC"
 clean_exit R1 R2
 finish
