@@ -47,6 +47,7 @@ static bool started;
  * once a second otherwise. */
 static struct {
     uint32_t addr, mask; /* network order */
+    uint32_t peer;       /* the far end of a point-to-point link, or 0 */
     unsigned ifindex;
     int plen;
 } conn[ADDR_CACHE_MAX];
@@ -74,6 +75,10 @@ static void conn_refresh(void)
         uint32_t m = ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr;
         conn[nconn].addr = a;
         conn[nconn].mask = m;
+        conn[nconn].peer = (ifa->ifa_flags & IFF_POINTOPOINT) && ifa->ifa_dstaddr &&
+                                   ifa->ifa_dstaddr->sa_family == AF_INET
+                               ? ((struct sockaddr_in *)ifa->ifa_dstaddr)->sin_addr.s_addr
+                               : 0;
         conn[nconn].ifindex = idx;
         conn[nconn].plen = __builtin_popcount(m);
         nconn++;
@@ -103,12 +108,19 @@ int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour)
     conn_refresh();
     int best_plen = -1;
     unsigned best_if = 0;
-    for (unsigned i = 0; i < nconn; i++)
+    for (unsigned i = 0; i < nconn; i++) {
+        /* The far end of a point-to-point link is on-link too. */
+        if (conn[i].peer && conn[i].peer == addr.s_addr) {
+            best_plen = 32;
+            best_if = conn[i].ifindex;
+            break;
+        }
         if ((addr.s_addr & conn[i].mask) == (conn[i].addr & conn[i].mask) &&
             conn[i].plen > best_plen && conn[i].plen < 32) {
             best_plen = conn[i].plen;
             best_if = conn[i].ifindex;
         }
+    }
     uint8_t a16[16];
     addr_from_v4(a16, (const uint8_t *)&addr.s_addr);
     struct route_metrics m;

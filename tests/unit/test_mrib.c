@@ -143,14 +143,21 @@ START_TEST(rpf_connected)
     if (rc == 77)
         return; /* not root: nothing to check here */
     ck_assert_int_eq(system("ip link add mt0 type veth peer name mt1 && ip link set mt0 up && "
-                            "ip addr add 10.5.0.1/24 dev mt0"),
+                            "ip addr add 10.5.0.1/24 dev mt0 && ip tuntap add mode tun mtun0 && "
+                            "ip addr add 10.8.0.1 peer 10.8.0.2/32 dev mtun0"),
                      0);
+    /* (the MRIB reads addresses once a second or when netlink says they
+     * changed: all of them are in place before the first lookup) */
     unsigned idx = if_nametoindex("mt0"), got = 0;
     struct in_addr nb = ip("1.2.3.4");
     ck_assert_int_eq(mrib_rpf(ip("10.5.0.7"), &got, &nb), 0);
     ck_assert_uint_eq(got, idx);
     ck_assert_uint_eq(nb.s_addr, INADDR_ANY);
     ck_assert_int_eq(mrib_rpf(ip("10.6.0.1"), &got, &nb), -1);
+    /* the far end of a point-to-point link (a TUN with a /32 and a peer) */
+    ck_assert_int_eq(mrib_rpf(ip("10.8.0.2"), &got, &nb), 0);
+    ck_assert_uint_eq(got, if_nametoindex("mtun0"));
+    ck_assert_uint_eq(nb.s_addr, INADDR_ANY);
     ck_assert(mrib_is_local_addr(ip("10.5.0.1")));
     ck_assert(!mrib_is_local_addr(ip("10.5.0.7")));
     mrib_set_rp_lookup(fixed_rp, NULL);
