@@ -585,7 +585,8 @@ hops from the receiver's router, 200 datagrams/s; the link on the path goes down
 moved the route at the receiver's router after 3083 ms and the receiver's longest gap was
 3065 ms (t-pim-stream requires gap <= convergence + 1 s); a prune overridden on a
 three-router link left the other receiver's stream with a 15 ms longest gap
-(t-pim-lan); two forwarders on one link asserted and one stopped within 300 ms of the
+(t-pim-lan); a DR hand-over at run time on a receiver's link left an 8 ms longest gap
+and no duplicates (t-pim-dr); two forwarders on one link asserted and one stopped within 300 ms of the
 first datagram, after which each receiver got every datagram once (t-pim-assert); a join reaches the first-hop router about 30 ms after the receiver's IGMP
 report.
 
@@ -640,7 +641,7 @@ Works today:
   multi-access links, Asserts, static RP (`pim-rp`), SSM 232/8 with (S,G) only, (S,G)
   joins toward the sources of the SA table, and the pim-* records; interoperates with
   Debian's pimd 2.3.2 (neighbours, DR, its joins) and dissects cleanly in tshark
-  (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan, t-pim-assert).
+  (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan, t-pim-assert, t-pim-dr).
 - IGMP (mcast/igmp*.c, RFC 2236 and 3376, router side) on every mcast-interface:
   querier election, general, group-specific and group-and-source-specific queries,
   INCLUDE/EXCLUDE state with source lists and every RFC 3376 timer, IGMPv1/v2 host and
