@@ -14,6 +14,7 @@
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/util.h"
+#include "mcast/genrule.h"
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
 #include "mcast/rule.h"
@@ -58,16 +59,11 @@ static void rule_name(char *buf, size_t len, struct in_addr s, struct in_addr g,
     snprintf(buf, len, PREFIX "%08x%08x-%u", ntohl(s.s_addr), ntohl(g.s_addr), in);
 }
 
-/* The names this pass wants; the others of ours go afterwards. */
-#define MAX_WANTED 1024
-static char wanted[MAX_WANTED][RULE_NAME_MAX];
-static unsigned nwanted;
-
 static void want_rule(const struct mrib_view *v, unsigned in, const unsigned *outs, unsigned nout)
 {
     struct rule_conf c;
-    memset(&c, 0, sizeof(c));
-    if (!if_indextoname(in, c.in_if) || nwanted == MAX_WANTED)
+    memset(&c, 0, sizeof(c)); /* compared with memcmp */
+    if (!if_indextoname(in, c.in_if))
         return;
     rule_name(c.name, sizeof(c.name), v->source, v->group, in);
     c.group = v->group.s_addr;
@@ -75,14 +71,8 @@ static void want_rule(const struct mrib_view *v, unsigned in, const unsigned *ou
     for (unsigned i = 0; i < nout && c.nout < RULE_MAX_OUTPUTS; i++)
         if (outs[i] != in && if_indextoname(outs[i], c.out[c.nout].ifname))
             c.nout++;
-    if (!c.nout)
-        return;
-    strlcpy_safe(wanted[nwanted++], c.name, RULE_NAME_MAX);
-    struct rule *r = rule_find(c.name);
-    if (r && memcmp(&r->c, &c, sizeof(c)) == 0)
-        return;
-    if (!rule_upsert(&c, NULL))
-        log_msg("auto-her: cannot add rule %s", c.name);
+    if (c.nout)
+        genrule_want(GENRULE_AUTOHER, &c);
 }
 
 struct inputs {
@@ -121,25 +111,20 @@ static void sync_entry(const struct mrib_view *v, void *ctx)
 
 static void resync(void)
 {
-    nwanted = 0;
+    genrule_begin(GENRULE_AUTOHER);
     if (started)
         mrib_foreach(sync_entry, NULL);
-    for (struct rule *r = rules, *nx; r; r = nx) {
-        nx = r->next;
-        if (strncmp(r->c.name, PREFIX, strlen(PREFIX)) != 0)
-            continue;
-        bool keep = false;
-        for (unsigned k = 0; k < nwanted && !keep; k++)
-            keep = strcmp(wanted[k], r->c.name) == 0;
-        if (!keep)
-            rule_remove(r->c.name);
-    }
+    genrule_end(GENRULE_AUTOHER);
 }
+
+static bool dirty;
 
 static void on_mrib(const struct mrib_view *v, enum ext_change what, void *ctx)
 {
-    /* Cheap at this scale, and never wrong: rebuild from the whole MRIB. */
-    resync();
+    /* Rebuilt from the whole MRIB (cheap at this scale, never wrong) at the
+     * next tick, not from inside the change: a rule change may put a VIP on
+     * a link, a netlink request the MRIB's caller may not allow. */
+    dirty = true;
 }
 
 static uint64_t on_tick(void *ctx)
@@ -150,6 +135,10 @@ static uint64_t on_tick(void *ctx)
         next_check = now_ms + RECHECK_MS;
         /* Links gain or lose IFF_MULTICAST, interfaces come and go. */
         mrib_forwarding_changed();
+        dirty = true;
+    }
+    if (dirty) {
+        dirty = false;
         resync();
     }
     return next_check;

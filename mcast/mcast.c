@@ -1,4 +1,5 @@
 #include "mcast/mcast.h"
+#include "mcast/attach.h"
 #include "mcast/autoher.h"
 #include "mcast/igmp.h"
 #include "mcast/mcif.h"
@@ -18,4 +19,5 @@ void mcast_init(void)
     pim_register();
     norm_init();
     autoher_register();
+    attach_register();
 }
