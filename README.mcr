@@ -402,8 +402,17 @@ shows as `mcast-rule`/`mcast-output` records:
     add mcast-output her-00000000ef070707-2/0 rule her-00000000ef070707-2 if r-tun mode unicast dest 10.9.0.2 port 0 ttl 64 state up-unicast packets 100 bytes 50000 drops 0
 
 IGMP reports from the point-to-point peer address are accepted there.  Links that gain
-or lose IFF_MULTICAST are re-checked every second.  Downstream state does not yet add
-outputs to the user's own mcast-rules, nor to GEM.
+or lose IFF_MULTICAST are re-checked every second.
+
+Downstream state also attaches to the user's normalizer rules: when IGMP members or PIM
+joins want a group that an `mcast-rule NAME` publishes (an output's group, from the
+rule's VIP or from any source) on an interface the rule does not already serve, the
+daemon keeps a companion rule `mrib-NAME` with the same input, match and VIP whose
+outputs are those interfaces (same port and TTL as the user's output), so the
+normalized stream reaches them; it follows the MRIB (at the next tick) and goes when
+they go.  Rules the daemon makes (`her-...`, `mrib-...`) show in the dump like any
+other; a user's rule that already has such a name is never replaced or removed (the
+companion is then not made).  GEM outputs do not exist yet.
 
 The excluded sources of an EXCLUDE-mode group are carved out of forwarding: the (S,G)
 entries the kernel gets for such a source leave that interface out, unless PIM's (*,G)
@@ -463,6 +472,9 @@ tests/netns/t-igmp-rpf: the link under Babel's route toward the source fails whi
 (S,G) and (*,G)-derived streams flow: Babel's route moved within 25 ms, the MFC
 entries' iif within 100 ms of the link going down (polled every 0.2 s; noisy on this
 shared machine), and no datagram was lost (the upstream router sends on both links).
+tests/netns/t-igmp-norm: a host joins the group a user's rule republishes from its VIP:
+`mrib-NAME` appears within 20 ms of the report and the host gets 200 of 200 datagrams
+byte for byte from the VIP; it goes 1.1 s after the host leaves.
 tests/netns/t-igmp-her: a join sent into a TUN without IFF_MULTICAST makes the auto-her
 rule, 100 of 100 datagrams reach the far end as unicast, none by the kernel; the leave
 removes the rule.
@@ -649,8 +661,10 @@ Works today:
   RPF from connected subnets and Babel's routes, moved in the same event-loop pass as
   the route; the kernel's multicast routing (mcast/mroute.c: MRT_INIT, vifs, MFC entries
   from (S,G) entries and from NOCACHE upcalls for (*,G)); auto-her (mcast/autoher.c)
-  through normalizer rules; the mcast-interface, igmp-interface, igmp-group, igmp-stats
-  and mroute records (tests/netns/t-igmp, t-igmp-querier, t-igmp-rpf, t-igmp-her).
+  and downstream state attached to the user's normalizer rules (mcast/attach.c) through
+  rules the daemon makes; the mcast-interface, igmp-interface, igmp-group, igmp-stats
+  and mroute records (tests/netns/t-igmp, t-igmp-querier, t-igmp-rpf, t-igmp-her,
+  t-igmp-norm).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -670,10 +684,9 @@ Not yet:
   source port is an ephemeral one, not the original.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
   no (*,G) Asserts ("PIM-SM", Not done).
-- IGMP/MRIB: no MLD (IPv6); IGMP- or PIM-learned downstream does not
-  add outputs to the user's own mcast-rules or to GEM (only auto-her makes rules); at
-  most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the daemon cannot
-  share one with smcrouted or pimd once a mcast-interface is configured.
+- IGMP/MRIB: no MLD (IPv6); no GEM outputs (GEM does not exist yet); at most 32 vifs
+  (the kernel's MAXVIFS); one MRT socket per namespace, so the daemon cannot share one
+  with smcrouted or pimd once a mcast-interface is configured.
 - No GEM or policy engine yet.
 - SAs are originated only by `sa-announce`: a normalizer rule with a VIP does not yet
   announce SA(VIP, G) while packets flow, nor does a native source on an
