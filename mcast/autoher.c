@@ -48,10 +48,21 @@ static bool owns_name(const char *name)
     return f && !(f & IFF_MULTICAST);
 }
 
+/* Whether any mcast-interface asks for auto-her: when none does (the usual
+ * case) nothing here costs a system call. */
+static bool any_configured;
+
+static void note_configured(const struct mcif_conf *c, void *ctx)
+{
+    if (c->auto_her)
+        *(bool *)ctx = true;
+}
+
 bool autoher_owns(unsigned ifindex)
 {
     char name[IF_NAMESIZE];
-    return started && ifindex && if_indextoname(ifindex, name) && owns_name(name);
+    return started && any_configured && ifindex && if_indextoname(ifindex, name) &&
+           owns_name(name);
 }
 
 static void rule_name(char *buf, size_t len, struct in_addr s, struct in_addr g, unsigned in)
@@ -133,9 +144,13 @@ static uint64_t on_tick(void *ctx)
         return EVENT_NEVER;
     if (now_ms >= next_check) {
         next_check = now_ms + RECHECK_MS;
+        bool was = any_configured;
+        any_configured = false;
+        mcif_foreach(note_configured, &any_configured);
         /* Links gain or lose IFF_MULTICAST, interfaces come and go. */
-        mrib_forwarding_changed();
-        dirty = true;
+        if (any_configured || was)
+            mrib_forwarding_changed();
+        dirty = any_configured || was;
     }
     if (dirty) {
         dirty = false;
