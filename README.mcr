@@ -590,8 +590,11 @@ With Debian's pimd 2.3.2 (tests/netns/t-pim-interop, on a bridged link): each li
 other as a neighbour with the other's holdtime and DR priority, both elect the same DR
 (in our dump and in `pimd -r`'s VIF flags), also after our dr-priority changes at run
 time; pimd's (S,G) join for an IGMPv3 receiver behind it is applied by us and the stream
-flows through our kernel's MFC and pimd to the receiver; our goodbye makes pimd forget
-us at once.  tshark 4.0 dissects our Hello and Join/Prune with every checksum correct.
+flows through our kernel's MFC and pimd to the receiver; our (S,G) join and prune toward
+pimd (Babel's route to the source learnt from Debian's babeld beside it) appear decoded in
+pimd's log; our goodbye makes pimd forget us at once.  pimd 2.3.2 as a source's
+first-hop router built no forwarding state from (S,G) joins in our trials, whether ours
+or another pimd's, so the stream in that direction is not part of the check.  tshark 4.0 dissects our Hello and Join/Prune with every checksum correct.
 
 Figures (tests/netns, two cores shared with other jobs, so noisy): a source two Babel
 hops from the receiver's router, 200 datagrams/s; the link on the path goes down; Babel

@@ -18,13 +18,20 @@
 #     PIM version 1, a Hello with a malformed option, and a Hello on a-x
 #     where A runs no PIM: each is counted under its reason and changes
 #     nothing (no neighbour X, no join state, pimd still a neighbour).
+#   - R2 (behind A) joins (10.0.6.2, 232.1.1.3), a source S2 behind pimd's
+#     router; Debian's babeld beside pimd announces S2's subnet, so A's
+#     join goes to pimd, whose log shows it (and the prune after R2
+#     leaves) decoded.  (pimd 2.3.2 as the source's first-hop router builds
+#     no forwarding from an (S,G) join, another pimd's included, so the
+#     stream itself is not checked in that direction.)
 #   - A's SIGTERM sends a goodbye Hello: pimd forgets A within 2 s (its
 #     holdtime is 7 s).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pim-lib.sh"
-need_root; need_ours; need_pimd
+need_root; need_ours; need_stock; need_pimd
 
 ns_new NSS S; ns_new NSA A; ns_new NSL L; ns_new NSP P; ns_new NSR R; ns_new NSX X
+ns_new NS2 S2; ns_new NR2 R2
 ip -n "$NSL" link add br0 type bridge mcast_snooping 0 || fail "bridge in L"
 ip -n "$NSL" link set br0 up || fail "br0 up"
 for pair in "$NSA a-l la" "$NSP p-l lp" "$NSX x-l lx"; do
@@ -35,6 +42,15 @@ done
 veth "$NSS" s-a "$NSA" a-s
 veth "$NSP" p-r "$NSR" r-p
 veth "$NSA" a-x "$NSX" x-a
+veth "$NS2" s2-p "$NSP" p-s2
+veth "$NSA" a-r2 "$NR2" r2-a
+ip -n "$NS2" addr add 10.0.6.2/24 dev s2-p || fail addr
+ip -n "$NSP" addr add 10.0.6.1/24 dev p-s2 || fail addr
+ip -n "$NSA" addr add 10.0.8.1/24 dev a-r2 || fail addr
+ip -n "$NR2" addr add 10.0.8.2/24 dev r2-a || fail addr
+ip -n "$NS2" route add default via 10.0.6.1 || fail "route on S2"
+ip -n "$NR2" route add default via 10.0.8.1 || fail "route on R2"
+ip netns exec "$NR2" sysctl -qw net.ipv4.conf.all.force_igmp_version=3
 ip -n "$NSA" addr add 10.0.1.1/24 dev a-l || fail addr
 ip -n "$NSP" addr add 10.0.1.2/24 dev p-l || fail addr
 ip -n "$NSX" addr add 10.0.1.9/24 dev x-l || fail addr
@@ -52,10 +68,14 @@ ip netns exec "$NSR" sysctl -qw net.ipv4.conf.all.force_igmp_version=3
 cat >"$T/p.conf" <<EOF
 phyint p-l enable dr-priority 5
 phyint p-r enable igmpv3
+phyint p-s2 enable
 EOF
 pimd_start P "$NSP" "$T/p.conf"
+# Debian's babeld beside pimd announces S2's subnet to A (A's RPF toward S2).
+start_babeld PB "$NSP" "$STOCK" -C 'redistribute ip 10.0.6.0/24 proto 2 allow' \
+    -C 'redistribute local deny' p-l
 start_babeld A "$NSA" "$OURS" -C 'pim-hello-interval 2' \
-    -C 'mcast-interface a-l dr-priority 3' -C 'mcast-interface a-s' a-l
+    -C 'mcast-interface a-l dr-priority 3' -C 'mcast-interface a-s' -C 'mcast-interface a-r2' a-l
 
 # ---- neighbours and DR -------------------------------------------------------
 step "A and pimd become neighbours; both elect pimd (priority 5 > 3)"
@@ -96,6 +116,25 @@ note "R: $res"
 n=$(printf '%s\n' "$res" | awk '{print $2}')
 [ "${n:-0}" -ge 250 ] || fail "R received ${n:-0} of 300 datagrams through A and pimd"
 pass "pimd's join applied by A: $n of 300 datagrams at R"
+
+# ---- A joins toward pimd ------------------------------------------------------------
+step "R2 joins (10.0.6.2, 232.1.1.3) behind A; A's (S,G) join goes to pimd, which reads it"
+waited_for 20 "A has Babel's route to S2's subnet via pimd's router (10.0.1.2)" \
+    eval 'ip -n "$NSA" -4 route show 10.0.6.0/24 proto babel | grep -q "via 10.0.1.2 "'
+ip netns exec "$NR2" python3 "$PIM_TOOL" listen --group 232.1.1.3 --source 10.0.6.2 \
+    --ifname r2-a --port 5000 --duration 60 --ready "$T/r2.ready" --out "$T/r2.res" \
+    >"$T/r2.out" 2>&1 &
+BM_EXTRA_PIDS+=("$!")
+R2PID=$!
+wait_for 5 "R2's receiver ready" test -e "$T/r2.ready"
+waited_for 10 "A joins (10.0.6.2,232.1.1.3) toward pimd" \
+    dump_has A '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.3\) group 232\.1\.1\.3 if a-l neighbour 10\.0\.1\.2 '
+wait_for 5 "pimd's log shows A's join decoded" \
+    grep -q 'Received PIM JOIN from 10.0.1.1 to group 232.1.1.3 for multicast source 10.0.6.2 on p-l' "$T/P.pimd.out"
+kill "$R2PID" 2>/dev/null; wait "$R2PID" 2>/dev/null
+waited_for 10 "A prunes when R2 leaves, and pimd's log shows the prune decoded" \
+    grep -q 'Received PIM PRUNE from 10.0.1.1 to group 232.1.1.3 for multicast source 10.0.6.2 on p-l' "$T/P.pimd.out"
+pass "pimd decodes A's join and prune"
 
 # ---- DR priority at run time ---------------------------------------------------------
 step "A's dr-priority 10 at run time: both elect A"
@@ -149,6 +188,7 @@ pass "counted by reason, nothing changed"
 step "A stops: its goodbye Hello (holdtime 0) makes pimd forget it at once"
 t0=$(_now_ms)
 pim_stop_checked A
+stop_daemon PB
 _pimd_forgot_a() { ! _pimd_sees_a; }
 wait_for 2 "pimd forgets A within 2 s of its SIGTERM (holdtime 7 s)" _pimd_forgot_a
 pass "pimd forgot A $(( $(_now_ms) - t0 )) ms after SIGTERM"
