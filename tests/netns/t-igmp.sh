@@ -46,6 +46,19 @@ ip -n "$NSH" addr add 10.0.2.2/24 dev h-r
 ip -n "$NSS" route add default via 10.0.1.1
 ip -n "$NSH" route add default via 10.0.2.1
 
+step "a bad mcast-interface line in the configuration file: refused at start-up"
+printf '%s\n' 'default hello-interval 1' 'mcast-interface r-h igmp-robustness 9' >"$T/bad.conf"
+BM_EXPECT_EXIT=1 start_raw bad "$NSR" "$OURS" -I "$T/bad.pid" -L "$T/bad.log" -S "$T/bad.state" \
+    -G "$BM_PORT" -c "$T/bad.conf" r-s r-h
+wait_for 2 "the daemon with a bad configuration exits" _not_alive bad
+wait_exit bad
+[ "${BM_RC[bad]}" != 0 ] || fail "exit status 0 with a bad mcast-interface line"
+grep -q "bad.conf:2: .*igmp-robustness is 1 to 7" "$T/bad.out" \
+    || fail "the error does not name file, line and reason: $(cat "$T/bad.out")"
+[ "$(ip netns exec "$NSR" sh -c 'tail -n +2 /proc/net/ip_mr_vif' | wc -l)" = 0 ] \
+    || fail "a refused configuration left vifs"
+pass "refused with file, line and reason; nothing touched"
+
 # Short IGMP timers: query interval 4 s, response 1 s, last member 0.5 s:
 # Group Membership Interval 2*4+1 = 9 s, Last Member Query Time 1 s, so a
 # group that goes within 3 s of a leave went because of the leave.
