@@ -17,8 +17,8 @@
 # 4. IGMPv2 and IGMPv1 hosts (force_igmp_version): the group's compatibility
 #    mode shows version 2 / 1; a v2 leave removes the group, a v1 host's group
 #    (v1 has no leave) expires after the Group Membership Interval.
-# 5. Truncated, wrongly checksummed, malformed and unknown IGMP messages are
-#    counted by reason and change nothing.
+# 5. Truncated, wrongly checksummed, malformed and unknown IGMP messages, and
+#    reports from off the link, are counted by reason and change nothing.
 # 6. At exit no MFC entry and no vif is left in R's namespace.
 . "$(dirname "$0")/lib.sh"
 need_root; need_ours
@@ -219,10 +219,15 @@ raw --fix-checksum --hex 220000000000000202000000ef090909
 raw --fix-checksum --hex 2200000000000001020000000a090909
 # an unknown type
 raw --fix-checksum --hex 3300000000000000
+# a well-formed join for 239.9.9.8 from an address not on the link
+b_link=$(stats_field not-on-link)
+raw --fix-checksum --src 10.9.9.9 --hex 220000000000000104000000ef090908
 wait_for 3 "bad-checksum counted" stat_above bad-checksum "$b_sum"
 wait_for 3 "truncated report counted" stat_above truncated "$b_trunc"
 wait_for 3 "report for a non-multicast group counted as malformed" stat_above malformed "$b_mal"
 wait_for 3 "unknown type counted" stat_above unknown-type "$b_unk"
+wait_for 3 "a report from off the link counted" stat_above not-on-link "$b_link"
+dump_lacks R "^add igmp-group 239\.9\.9\.8 " || soft_fail "a report from off the link created a group"
 dump_lacks R "^add igmp-group 239\.9\.9\.9 " || soft_fail "a bad message created group state"
 dump_lacks R "^add igmp-group 10\.9\.9\.9 " || soft_fail "a bad message created group state"
 note "$(dump R | grep '^add igmp-stats')"

@@ -13,7 +13,7 @@ fuzz:   sends COUNT random IGMP messages (random types among the known
         the protocol) to 224.0.0.22 out of IFNAME, seeded with SEED.
 raw:    sends one IGMP message (hex, without IP header; the kernel adds the
         IP header, TTL 1) to DST out of IFNAME.  --fix-checksum fills in the
-        right checksum first.
+        right checksum first; --src S writes the IP header itself, from S.
 """
 import argparse
 import os
@@ -78,6 +78,14 @@ def raw(a):
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
                  struct.pack("4s4si", b"\0" * 4, b"\0" * 4, socket.if_nametoindex(a.ifname)))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    if a.src:
+        # Our own IP header (with Router Alert), to send from another address.
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+        hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, 24 + len(msg), 0, 0x4000, 1, 2, 0,
+                                    socket.inet_aton(a.src), socket.inet_aton(a.dst))
+                        + b"\x94\x04\x00\x00")
+        hdr[10:12] = struct.pack("!H", checksum(bytes(hdr)))
+        msg = hdr + msg
     s.sendto(bytes(msg), (a.dst, 0))
     return 0
 
@@ -132,6 +140,7 @@ def main():
     r.add_argument("--dst", required=True)
     r.add_argument("--hex", required=True)
     r.add_argument("--fix-checksum", action="store_true")
+    r.add_argument("--src", help="send from this address (own IP header)")
     a = p.parse_args()
     return {"member": member, "raw": raw, "fuzz": fuzz}[a.cmd](a)
 
