@@ -441,15 +441,17 @@ static void vif_sync_one(const struct mcif_conf *c, void *ctx)
 static void vif_sync(void)
 {
     char name[IF_NAMESIZE];
+    bool changed = false;
     for (int v = 0; v < MAXVIFS; v++) {
         if (!vif_ifindex[v])
             continue;
-        if (!if_indextoname((unsigned)vif_ifindex[v], name))
+        if (!if_indextoname((unsigned)vif_ifindex[v], name)) {
             vif_del(v);
+            changed = true;
+        }
     }
-    bool added = false;
-    mcif_foreach(vif_sync_one, &added);
-    if (added)
+    mcif_foreach(vif_sync_one, &changed);
+    if (changed)
         mroute_routes_changed(NULL);
 }
 
