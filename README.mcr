@@ -572,9 +572,12 @@ Records (dump, and monitor for all but pim-stats and pim-rp):
     add pim-upstream (10.0.10.2,232.1.1.1) group 232.1.1.1 if 3-2 neighbour 10.0.23.2 rp none next-join 59
     add pim-downstream (10.0.10.2,232.1.1.1)%1-2 if 1-2 expires 210 state join
     add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l role forwarder winner 10.0.5.9 preference 0 metric 0 lost true
-    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 jp-messages-out 0 asserts-out 0 assert-won 0 assert-lost 0
+    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 jp-messages-out 0 joins-suppressed 0 prune-overrides 0 asserts-out 0 assert-won 0 assert-lost 0
 
-`dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
+In pim-stats, `jp-not-ours` counts Join/Prunes for another upstream router (used only
+for suppression and override), `joins-suppressed` and `prune-overrides` what they did to
+ours, `joins-out` entries and `jp-messages-out` messages.  `dr-priority none` when the
+neighbour sends none; `expires` in seconds (`never` for
 holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
 `prune-pending`.  `pim-assert` has `role forwarder` where we forward onto the link
 (`lost` says whether we stopped) or `role downstream` on our RPF interface (the winner

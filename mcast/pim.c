@@ -227,7 +227,7 @@ static void format_stats(char *buf, size_t len)
              "malformed %llu too-many %llu no-pim-interface %llu not-neighbour %llu own %llu "
              "jp-not-ours %llu rp-mismatch %llu ssm-star %llu rpt-ignored %llu bad-entry %llu "
              "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu jp-messages-out %llu "
-             "asserts-out %llu "
+             "joins-suppressed %llu prune-overrides %llu asserts-out %llu "
              "assert-won %llu assert-lost %llu\n",
              (unsigned long long)s->received, (unsigned long long)s->sent,
              (unsigned long long)s->send_errors, (unsigned long long)s->hello_in,
@@ -241,7 +241,8 @@ static void format_stats(char *buf, size_t len)
              (unsigned long long)s->rpt_ignored, (unsigned long long)s->bad_entry,
              (unsigned long long)s->joins_in, (unsigned long long)s->prunes_in,
              (unsigned long long)s->joins_out, (unsigned long long)s->prunes_out,
-             (unsigned long long)s->jp_msgs_out, (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
+             (unsigned long long)s->jp_msgs_out, (unsigned long long)s->suppressed,
+             (unsigned long long)s->overrides, (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
              (unsigned long long)s->assert_lost);
 }
 

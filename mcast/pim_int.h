@@ -63,6 +63,8 @@ struct pim_stats {
     uint64_t bad_entry;    /* impossible group or source in a J/P */
     uint64_t joins_in, prunes_in, joins_out, prunes_out;
     uint64_t jp_msgs_out; /* Join/Prune messages (a periodic one carries many entries) */
+    uint64_t suppressed;  /* our periodic join delayed by another router's (4.5.7) */
+    uint64_t overrides;   /* another router's prune answered with our join */
     uint64_t asserts_out, assert_lost, assert_won;
 };
 

@@ -603,14 +603,18 @@ static void seen_other(struct pim_if *pif, struct in_addr upstream, struct in_ad
         uint64_t sup = t_periodic * 11 / 10 + random_u32() % (t_periodic * 3 / 10 + 1);
         if (holdtime != 0xffff && sup > (uint64_t)holdtime * 1000)
             sup = (uint64_t)holdtime * 1000;
-        if (u->next_join < now_ms + sup)
+        if (u->next_join < now_ms + sup) {
             u->next_join = now_ms + sup;
+            pim_stats.suppressed++;
+        }
     } else {
         /* 4.5.7: a prune of what we still want is overridden by our join
          * within the override interval. */
         uint64_t t = now_ms + random_u32() % (pim_if_override_ms(pif) + 1);
-        if (u->next_join > t)
+        if (u->next_join > t) {
             u->next_join = t;
+            pim_stats.overrides++;
+        }
     }
 }
 

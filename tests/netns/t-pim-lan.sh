@@ -8,10 +8,14 @@
 #
 # U, D1 and D2 are ours (Babel and PIM on the link); X injects PIM.
 #   1. V1 and V2 join (10.0.6.2, 232.1.1.1) by IGMPv3; D1 and D2 join
-#      toward U, which forwards S's stream onto the link.
+#      toward U, which forwards S's stream onto the link.  With t_periodic
+#      2 s, each hears the other's periodic join and delays its own (join
+#      suppression) while U keeps the state.  Then D2's t_periodic becomes
+#      60 s (at run time).
 #   2. V1 leaves: D1 prunes.  U does not cut the link at once (others may
 #      still want it: prune-pending, J/P override interval 3 s); D2 hears
-#      the prune and overrides it with a join, so U's state goes back to
+#      the prune and overrides it with a join (counted: its own next join
+#      was a minute away), so U's state goes back to
 #      join and V2's stream never stops (its longest gap, printed, stays
 #      under 500 ms).
 #   3. X becomes a neighbour (a Hello) and asserts (S,G) with a better
@@ -50,9 +54,9 @@ for ns in "$NV1" "$NV2"; do ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.for
 
 start_babeld U "$NU" "$OURS" -C 'pim-hello-interval 1' -C 'redistribute ip 10.0.6.0/24 proto 2 allow' \
     -C 'mcast-interface u-s' -C 'mcast-interface u-l' u-l
-start_babeld D1 "$N1" "$OURS" -C 'pim-hello-interval 1' -C 'mcast-interface d1-l' \
+start_babeld D1 "$N1" "$OURS" -C 'pim-hello-interval 1' -C 'pim-join-prune-interval 2' -C 'mcast-interface d1-l' \
     -C 'mcast-interface d1-v igmp-query-interval 5 igmp-query-response-interval 2 igmp-last-member-query-interval 0.2' d1-l
-start_babeld D2 "$N2" "$OURS" -C 'pim-hello-interval 1' -C 'mcast-interface d2-l' \
+start_babeld D2 "$N2" "$OURS" -C 'pim-hello-interval 1' -C 'pim-join-prune-interval 2' -C 'mcast-interface d2-l' \
     -C 'mcast-interface d2-v' d2-l
 _route() { ip -n "$1" -4 route show 10.0.6.0/24 proto babel | grep -q 'via 10.0.5.1 '; }
 waited_for 20 "D1 and D2 reach S's subnet through U" eval '_route "$N1" && _route "$N2"'
@@ -88,7 +92,17 @@ ip netns exec "$NSS" python3 "$BM_REPO/tests/tools/mcast_stream.py" send --dest 
 BM_EXTRA_PIDS+=("$!")
 SPID=$!
 waited_for 10 "the stream reaches V1 and V2" eval 'pim_progress v1 100 && pim_progress v2 100'
-pass "both receivers get the stream"
+_suppressed() { [ $(( $(pim_stat D1 joins-suppressed) + $(pim_stat D2 joins-suppressed) )) -ge 2 ]; }
+waited_for 10 "D1 and D2 delay their periodic joins on hearing each other's (t_periodic 2 s)" _suppressed
+note "joins-suppressed D1 $(pim_stat D1 joins-suppressed) D2 $(pim_stat D2 joins-suppressed); joins-out D1 $(pim_stat D1 joins-out) D2 $(pim_stat D2 joins-out)"
+dump_has U '^add pim-downstream \(10\.0\.6\.2,232\.1\.1\.1\)%u-l if u-l expires [0-9]+ state join' \
+    || fail "U lost the join state while D1 and D2 suppressed each other"
+pass "both receivers get the stream; joins suppressed"
+# D2's own refresh now comes only a minute later, so what keeps U's state
+# after D1's prune can only be D2's override.
+lc D2 'pim-join-prune-interval 60' | grep -qx ok || fail "run-time pim-join-prune-interval refused"
+_d2_late() { dump D2 | grep -Eq '^add pim-upstream \(10\.0\.6\.2,232\.1\.1\.1\) .* next-join ([1-9][0-9])$'; }
+wait_for 5 "D2's next join is at least 10 s away" _d2_late
 
 # ---- 2. prune override ------------------------------------------------------------------
 step "V1 leaves: D1 prunes, D2 overrides, U keeps forwarding"
@@ -101,8 +115,8 @@ wait_for 5 "U puts u-l in prune-pending on D1's prune" _pp
 wait_for 5 "U goes back to join (D2's override within 3 s)" _back
 dump_has U '^add pim-downstream \(10\.0\.6\.2,232\.1\.1\.1\)%u-l .* state join' || fail "U's state is not join"
 grep -Eq '^flush pim-downstream \(10\.0\.6\.2,232\.1\.1\.1\)%u-l' "$T/m.mon" && fail "U removed u-l's state"
-jo=$(dump D2 | awk '$2 == "pim-stats" {for (i = 3; i < NF; i++) if ($i == "joins-out") print $(i + 1)}')
-note "D2 joins-out $jo; U: $(dump U | grep '^add pim-stats' | grep -o 'prunes-in [0-9]*')"
+[ "$(pim_stat D2 prune-overrides)" -ge 1 ] || fail "D2 counted no prune override"
+note "D2 prune-overrides $(pim_stat D2 prune-overrides); U: $(dump U | grep '^add pim-stats' | grep -o 'prunes-in [0-9]*')"
 before=$(pim_count v2)
 wait_for 5 "V2 still receives" pim_progress v2 $((before + 200))
 _u_oif || fail "U's MFC entry lost u-l"
