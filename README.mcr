@@ -468,7 +468,8 @@ lower address wins, the non-querier forgets a group with the querier (within 30 
 it) rather than at its own membership interval, follows an IGMPv2 querier, and takes
 over 4.3 s after the querier stops (Other Querier Present Interval 4.5 s); against the
 kernel's own IGMPv3 querier (a Linux bridge with mcast_querier on a lower address) ours
-yields within 0.5 s and adopts its query interval from the QQIC.
+yields within 0.5 s and adopts its query interval from the QQIC, and so it does to
+Debian's pimd 2.3 as IGMPv3 querier (its first query came 5.5 s after it started).
 tests/netns/t-igmp-rpf: the link under Babel's route toward the source fails while
 (S,G) and (*,G)-derived streams flow: Babel's route moved within 25 ms, the MFC
 entries' iif within 100 ms of the link going down (polled every 0.2 s; noisy on this
