@@ -447,7 +447,8 @@ excluded sources, and the last reporter.  `mroute S G` (`*` for (*,G)): `iif -` 
 there is no RPF (no route; or, for (*,G), no RP), `rpf-neighbour` when the next hop is
 not the source itself, `oifs` all outgoing interfaces (`-` for none) and, by origin,
 `igmp-oifs` and `pim-oifs`; an (S,G) the kernel asked about for a (*,G) is shown with
-`from *` and the oifs it forwards on.  `mroute-stats` (once the MRT socket is open): vifs in use,
+`from *` and the oifs it forwards on (monitors get add/change/flush as the kernel's entry
+is written, moves or goes).  `mroute-stats` (once the MRT socket is open): vifs in use,
 (S,G) entries we keep in the kernel, the kernel's upcalls by kind (NOCACHE, WRONGVIF,
 WHOLEPKT), MFC entries written and removed, and writes the kernel refused.  `igmp-stats` appears once the daemon has
 received or sent an IGMP message (a router without multicast dumps what babeld
@@ -495,10 +496,10 @@ and neighbour toward a source (or an RP) are those of Babel's selected route
     pim-join-prune-interval SECONDS     t_periodic (default 60, 1..18000)
 
 All three work in babeld.conf, with -C and on a read-write local socket, where
-`flush pim-rp ADDRESS [group PREFIX]` removes an RP.  A `pim-rp`
-for the same prefix replaces the earlier one; the longest matching prefix wins.  A
-prefix inside 232.0.0.0/8 is refused: that is the SSM range, served with (S,G) only
-((*,G) joins for it are neither sent nor accepted).
+`flush pim-rp ADDRESS [group PREFIX]` removes an RP.  A `pim-rp` for the same prefix
+replaces the earlier one; the longest matching prefix wins.  A prefix inside
+232.0.0.0/8 is refused: that is the SSM range, served with (S,G) only ((*,G) joins for
+it are neither sent nor accepted).
 
 What it does:
 
@@ -508,16 +509,17 @@ What it does:
   generation id chosen when the interface comes up.  A goodbye (holdtime 0) when the
   interface leaves the configuration, loses its address, or the daemon stops.
 - Neighbours expire after their holdtime; a new generation id is a restart (our joins
-  are sent to it again at once).  The DR is elected as 4.3.2 says: the highest priority
-  when every neighbour sends one, else the highest address.
-- Upstream: an MRIB entry with downstream interest (a PIM join, or an IGMP receiver on an
-  interface where we are the DR: on a link with other PIM routers only the DR joins and
-  forwards for IGMP receivers, through the MRIB's forwarding filter) on an interface other than its RPF interface makes a
-  Join toward its RPF neighbour, sent at once and every t_periodic, holdtime 3.5 x
-  t_periodic.  Periodic joins to one neighbour go together (those due within half a
-  period are sent early, so they fall into step), as few messages of at most 1400
-  bytes as they fit in, each group once per message.  When Babel's route moves, the MRIB says so in the same pass of the event
-  loop and the old neighbour gets a Prune, the new one a Join, immediately.  Another
+  are sent to it again within 250 ms, after our Hello).  The DR is elected as 4.3.2
+  says: the highest priority when every neighbour sends one, else the highest address.
+- Upstream: an MRIB entry with downstream interest (a PIM join, or an IGMP receiver on
+  an interface where we are the DR: on a link with other PIM routers only the DR joins
+  and forwards for IGMP receivers, through the MRIB's forwarding filter) on an
+  interface other than its RPF interface makes a Join toward its RPF neighbour, sent at
+  once and every t_periodic, holdtime 3.5 x t_periodic.  Periodic joins to one
+  neighbour go together (those due within half a period are sent early, so they fall
+  into step), in as few messages of at most 1400 bytes as they fit in, each group once
+  per message.  When Babel's route moves, the MRIB says so in the same pass of the
+  event loop and the old neighbour gets a Prune, the new one a Join, immediately.  Another
   router's Join for the same entry to the same neighbour suppresses ours (4.5.7); its
   Prune makes us override it with a Join within the override interval.  No Join when
   the RPF neighbour is none (the source is on-link, or we are the RP).
@@ -535,18 +537,18 @@ What it does:
 - Asserts (4.6) for (S,G) on the link where we forward.  When the kernel sees (S,G)
   arrive on one of the entry's outgoing interfaces (MRT_ASSERT's WRONGVIF upcall, at
   most one per entry every 3 s) another router forwards there too, and we assert.  An
-  Assert better than ours
-  (lower preference, then lower metric, then higher address) makes us a loser, and the
-  interface's PIM contribution leaves the MRIB for Assert_Time (180 s) or until the
-  winner goes or loses; a worse one is answered with our own Assert and we stay the
-  winner (re-asserted every 177 s).  Our metric: preference 0 and metric 0 for an
-  on-link source, else preference 120 and Babel's route metric.  A router downstream
-  on the link (it is its RPF interface) takes the winner as RPF' and sends its joins
-  there (4.5.7) until the winner's state times out, the winner goes, or it asserts
-  worse than it did.
+  Assert better than ours (lower preference, then lower metric, then higher address)
+  makes us a loser, and the interface's PIM contribution leaves the MRIB for Assert_Time
+  (180 s) or until the winner goes or loses; a worse one is answered with our own Assert
+  and we stay the winner (re-asserted every 177 s).  Our metric: preference 0 and metric
+  0 for an on-link source, else preference 120 and Babel's route metric.  A router
+  downstream on the link (it is its RPF interface) takes the winner as RPF' and sends
+  its joins there (4.5.7) until the winner's state times out, the winner goes, or it
+  asserts worse than it did.
 - Bad input: a message with a bad checksum, version, truncated or with impossible
-  contents is counted by reason and dropped; Join/Prune and Assert from a router that sent
-  no Hello, and anything received on an interface without PIM, are ignored and counted.
+  contents is counted by reason and dropped; Join/Prune and Assert from a router that
+  sent no Hello, and anything received on an interface without PIM, are ignored and
+  counted.
   Registers, Bootstrap and other types are counted as `other` and ignored.
 
 The messages are those of RFC 7761 4.9, IPv4 only (address family 1, native encoding),
@@ -562,8 +564,9 @@ Hello, byte by byte:
 and a triggered Join/Prune carries one entry: upstream neighbour (01 00 + 4 bytes),
 reserved, one group, holdtime; the group (01 00 00 20 + 4 bytes), 1 joined and 0 pruned
 (or 0 and 1), the source (01 00 04 20 + S for (S,G); 01 00 07 20 + RP for (*,G)); a
-periodic one has every group joined toward that neighbour, each with its sources.  tests/unit/
-test_pim_codec.c has golden bytes for Hello, (S,G) and (*,G) Join/Prune and Assert.
+periodic one has every group joined toward that neighbour, each with its sources.
+tests/unit/test_pim_codec.c has golden bytes for Hello, (S,G) and (*,G) Join/Prune and
+Assert.
 
 Records (dump, and monitor for all but pim-stats and pim-rp):
 
@@ -577,8 +580,8 @@ Records (dump, and monitor for all but pim-stats and pim-rp):
 
 In pim-stats, `jp-not-ours` counts Join/Prunes for another upstream router (used only
 for suppression and override), `joins-suppressed` and `prune-overrides` what they did to
-ours, `joins-out` entries and `jp-messages-out` messages.  `dr-priority none` when the
-neighbour sends none; `expires` in seconds (`never` for
+ours, `joins-out` entries and `jp-messages-out` messages.  In pim-neighbour,
+`dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
 holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
 `prune-pending`.  `pim-assert` has `role forwarder` where we forward onto the link
 (`lost` says whether we stopped) or `role downstream` on our RPF interface (the winner
@@ -598,26 +601,32 @@ flows through our kernel's MFC and pimd to the receiver; our (S,G) join and prun
 pimd (Babel's route to the source learnt from Debian's babeld beside it) appear decoded in
 pimd's log; our goodbye makes pimd forget us at once.  pimd 2.3.2 as a source's
 first-hop router built no forwarding state from (S,G) joins in our trials, whether ours
-or another pimd's, so the stream in that direction is not part of the check.  tshark 4.0 dissects our Hello and Join/Prune with every checksum correct.
+or another pimd's, so the stream in that direction is not part of the check.  tshark 4.0
+dissects our Hellos and Join/Prunes, a bundled one included, with every checksum
+correct (t-pim-stream).
 
 Figures (tests/netns, two cores shared with other jobs, so noisy): a source two Babel
-hops from the receiver's router, 200 datagrams/s; the link on the path goes down; Babel
-moved the route at the receiver's router after 3083 ms and the receiver's longest gap was
-3065 ms (t-pim-stream requires gap <= convergence + 1 s); a prune overridden on a
-three-router link left the other receiver's stream with a 15 ms longest gap
+hops from the receiver's router, 200 datagrams/s; the link on the path goes down; over
+several runs Babel moved the route at the receiver's router after 3.1 to 8.2 s (its
+hello-interval 1 s) and the receiver's longest gap was each time within 50 ms of that
+(t-pim-stream requires gap <= convergence + 1 s); the join moved 20-40 ms after Babel's
+route and reached the first-hop router over the new path within 60 ms.  A join reaches
+the first-hop router about 30 ms after the receiver's IGMP report.  A prune overridden
+on a three-router link left the other receiver's stream with a 9 to 55 ms longest gap
 (t-pim-lan); a DR hand-over at run time on a receiver's link left an 8 ms longest gap
-and no duplicates (t-pim-dr); two forwarders on one link asserted and one stopped within 300 ms of the
-first datagram, after which each receiver got every datagram once (t-pim-assert); a join reaches the first-hop router about 30 ms after the receiver's IGMP
-report.
+and no duplicates (t-pim-dr); two forwarders on one link asserted and one stopped within
+300 ms of the first datagram, after which each receiver got every datagram once
+(t-pim-assert).
 
 Not done: Registers (a source reaches (*,G) receivers only when its first-hop router is
 the RP or through an SA), (S,G,rpt) prunes and SPT switchover (counted as rpt-ignored),
 BSR and Auto-RP, IPv6 (PIM for IPv6 / MLD), and Asserts for (*,G).  Losing an assert
 takes away our PIM joins' interface, not an IGMP-only one (that forwards only where we
-are the DR anyway, so two routers forward onto one link only through PIM joins).  Prunes and
-triggered joins go one entry per message.  A `pim-rp` given or flushed at run time
-reaches existing (*,G) entries only at their next RPF change.  The
-RPF neighbour is Babel's IPv4 next hop: with v4-via-v6 routes there is none to join.
+are the DR anyway, so two routers forward onto one link only through PIM joins).
+Prunes and triggered joins go one entry per message.  A `pim-rp` given or flushed at
+run time reaches existing (*,G) entries only at their next RPF change (the MRIB does not
+offer a recomputation).  The RPF neighbour is Babel's IPv4 next hop: with v4-via-v6
+routes there is none to join.  The Hello address list is read but not used.
 
 Status
 ------
