@@ -20,6 +20,7 @@
 #include "babel/event.h"
 #include "babel/kernel.h"
 #include "babel/kernel_watch.h"
+#include "babel/local.h"
 #include "babel/util.h"
 #include "mcast/autoher.h"
 #include "mcast/mcif.h"
@@ -39,6 +40,7 @@ struct kmfc {
     int iif_vif;
     unsigned long pktcnt;
     uint64_t active_at; /* last time its packet count moved */
+    bool shown;         /* monitors were told of it (derived entries only) */
 };
 
 static int fd = -1;
@@ -164,6 +166,41 @@ static struct kmfc *kmfc_get(struct in_addr s, struct in_addr g, bool derived)
     return k;
 }
 
+/* A derived entry's record: `mroute S G iif IF oifs IF,... from *`. */
+static void format_kmfc(char *buf, size_t len, const char *kind, const struct kmfc *k)
+{
+    char s[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], name[IF_NAMESIZE];
+    inet_ntop(AF_INET, &k->s, s, sizeof(s));
+    inet_ntop(AF_INET, &k->g, g, sizeof(g));
+    size_t off = (size_t)snprintf(buf, len, "%s mroute %s %s iif %s", kind, s, g,
+                                  if_indextoname(k->iif, name) ? name : "-");
+    const char *sep = " oifs ";
+    for (int v = 0; v < MAXVIFS && off < len; v++)
+        if (k->oif_mask & (1u << v)) {
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", sep,
+                                    if_indextoname((unsigned)vif_ifindex[v], name) ? name : "-");
+            sep = ",";
+        }
+    if (off < len)
+        snprintf(buf + off, len - off, "%s from *\n", k->oif_mask ? "" : " oifs -");
+}
+
+/* Monitors hear of derived entries as they are installed, change and go
+ * (an (S,G) MRIB entry has its own record). */
+static void show_kmfc(struct kmfc *k)
+{
+    bool want = k->installed && k->derived;
+    const char *kind = want ? (k->shown ? "change" : "add") : "flush";
+    if (!want && !k->shown)
+        return;
+    k->shown = want;
+    if (!local_have_monitors())
+        return;
+    char buf[1024];
+    format_kmfc(buf, sizeof(buf), kind, k);
+    local_notify_line(buf);
+}
+
 static void kernel_del(struct kmfc *k)
 {
     if (!k->installed)
@@ -174,6 +211,7 @@ static void kernel_del(struct kmfc *k)
     if (setsockopt(fd, IPPROTO_IP, MRT_DEL_MFC, &mc, sizeof(mc)) == 0)
         stats.removals++;
     k->installed = false;
+    show_kmfc(k);
 }
 
 static void kmfc_free(struct kmfc *k)
@@ -232,8 +270,11 @@ static bool kmfc_sync(struct kmfc *k)
         /* A derived entry without RPF goes; its next packet asks again. */
         return have_sg;
     }
-    if (k->installed && k->iif_vif == iv && k->oif_mask == mask)
+    if (k->installed && k->iif_vif == iv && k->oif_mask == mask) {
+        if (k->shown != k->derived)
+            show_kmfc(k); /* it became, or stopped being, derived */
         return true;
+    }
     struct mfcctl mc = {0};
     mc.mfcc_origin = k->s;
     mc.mfcc_mcastgrp = k->g;
@@ -251,6 +292,7 @@ static bool kmfc_sync(struct kmfc *k)
     k->iif = iif;
     k->iif_vif = iv;
     k->oif_mask = mask;
+    show_kmfc(k);
     return true;
 }
 
@@ -262,10 +304,10 @@ void mroute_sync_group(struct in_addr g)
             continue;
         struct in_addr any = {INADDR_ANY};
         struct mrib_view v;
-        bool keep = kmfc_sync(k);
-        /* A derived entry goes with its (*,G); if S still sends, the
-         * kernel asks again and gets a negative entry (no oifs). */
-        if (!keep || (k->derived && mrib_get(any, g, &v) < 0))
+        /* A derived entry goes with its (*,G) (without being rewritten
+         * first); if S still sends, the kernel asks again and gets a
+         * negative entry (no oifs). */
+        if ((mrib_get(k->s, g, &v) < 0 && mrib_get(any, g, &v) < 0) || !kmfc_sync(k))
             kmfc_free(k);
     }
 }
@@ -328,6 +370,7 @@ static void on_nocache(struct in_addr s, struct in_addr g, int vif)
             k->iif_vif = vif;
             k->iif = (unsigned)vif_ifindex[vif];
             k->oif_mask = 0;
+            show_kmfc(k);
         }
     }
 }
@@ -560,21 +603,7 @@ void mroute_dump(void (*emit)(const char *line, void *out), void *out)
     for (struct kmfc *k = kmfcs; k; k = k->next) {
         if (!k->derived || !k->installed)
             continue;
-        char s[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], name[IF_NAMESIZE];
-        inet_ntop(AF_INET, &k->s, s, sizeof(s));
-        inet_ntop(AF_INET, &k->g, g, sizeof(g));
-        size_t off = (size_t)snprintf(buf, sizeof(buf), "add mroute %s %s iif %s", s, g,
-                                      if_indextoname(k->iif, name) ? name : "-");
-        const char *sep = " oifs ";
-        for (int v = 0; v < MAXVIFS && off < sizeof(buf); v++)
-            if (k->oif_mask & (1u << v)) {
-                off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", sep,
-                                        if_indextoname((unsigned)vif_ifindex[v], name) ? name
-                                                                                      : "-");
-                sep = ",";
-            }
-        if (off < sizeof(buf))
-            snprintf(buf + off, sizeof(buf) - off, "%s from *\n", k->oif_mask ? "" : " oifs -");
+        format_kmfc(buf, sizeof(buf), "add", k);
         emit(buf, out);
     }
 }

@@ -105,6 +105,8 @@ note "link down -> Babel route moved: $((t1 - t0)) ms; -> both MFC iifs moved: $
 [ $((t2 - t1)) -le 1000 ] || soft_fail "MFC iif moved $((t2 - t1)) ms after the route"
 wait_for 2 "monitor: change mroute (10.0.1.2,$GS) iif r-u2" \
     grep -Eq "^change mroute 10\.0\.1\.2 $GS iif r-u2 rpf-neighbour 10\.0\.12\.1 " "$T/m.mon"
+wait_for 2 "monitor: change mroute (10.0.1.2,$GA) iif r-u2 from *" \
+    grep -Eq "^change mroute 10\.0\.1\.2 $GA iif r-u2 oifs r-h from \*$" "$T/m.mon"
 wait "$ps" "$pa"
 touch "$T/ssm.stop" "$T/asm.stop"
 wait_for 5 "H's receivers finished" sh -c "test -s $T/ssm.res && test -s $T/asm.res"
