@@ -349,8 +349,13 @@ static void elect_dr(struct pim_if *pif)
     if (dr.s_addr != pif->dr.s_addr) {
         char a[INET_ADDRSTRLEN];
         log_debug(1, "pim: DR on %s is now %s", pif->name, pim_ip(dr, a));
+        struct in_addr old = pif->dr;
         pif->dr = dr;
         notify_if(pif, "change");
+        /* the neighbour records' `dr` field moved with it */
+        for (struct pim_nbr *n = pif->nbrs; n; n = n->next)
+            if (n->addr.s_addr == old.s_addr || n->addr.s_addr == dr.s_addr)
+                notify_nbr(pif, n, "change");
         /* Who joins and forwards for IGMP receivers changed. */
         pim_jp_rp_changed();
         mrib_forwarding_changed();

@@ -138,11 +138,19 @@ pass "pimd decodes A's join and prune"
 
 # ---- DR priority at run time ---------------------------------------------------------
 step "A's dr-priority 10 at run time: both elect A"
+mon_start m A
+mon_send m monitor
+wait_for 5 "A's monitor starts with its dump" grep -q '^add pim-neighbour 10\.0\.1\.2 if a-l ' "$T/m.mon"
 lc A 'mcast-interface a-l dr-priority 10' | grep -qx ok || fail "run-time mcast-interface refused"
 waited_for 10 "A says it is the DR on a-l" \
     dump_has A '^add pim-interface a-l address 10\.0\.1\.1 dr 10\.0\.1\.1 dr-priority 10 '
 waited_for 10 "pimd no longer says it is the DR on p-l" _pimd_not_dr
 wait_for 5 "pimd's log shows A's priority 10" grep -q 'PIM DR PRIORITY from 10.0.1.1 is 10' "$T/P.pimd.out"
+wait_for 5 "A's monitor hears the new DR" \
+    grep -Eq '^change pim-interface a-l address 10\.0\.1\.1 dr 10\.0\.1\.1 dr-priority 10 ' "$T/m.mon"
+grep -Eq '^change pim-neighbour 10\.0\.1\.2 if a-l .* dr false' "$T/m.mon" \
+    || fail "A's monitor did not hear pimd's neighbour record lose its DR flag"
+mon_stop m
 pass "both agree A is the DR"
 
 # ---- pim-rp at run time ---------------------------------------------------------------
