@@ -24,6 +24,8 @@
 #      and V2's stream stops; D2 (downstream) makes X its RPF' and joins
 #      toward it.  X then asserts with preference 200: U wins, answers with
 #      its own Assert and forwards again, and D2 joins toward U again.
+#   4. X joins (*,G) in the SSM range, (*,G) naming an RP U does not have,
+#      an (S,G,rpt) prune and a link-local group: U counts each, applies none.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pim-lib.sh"
 need_root; need_ours
@@ -160,5 +162,26 @@ pass "asserts lost and won, forwarding follows"
 kill "$SPID" 2>/dev/null
 kill "${LPID[v2]}" 2>/dev/null; wait "${LPID[v2]}" 2>/dev/null
 note "V2: $(cat "$T/v2.res" 2>/dev/null)"
+
+# ---- 4. joins U must not apply ---------------------------------------------------------
+step "X (a neighbour now) joins what U must refuse: each entry counted, none applied"
+# to 10.0.5.1, 4 groups: (*,232.1.1.9) with RP 10.9.9.9 (SSM: no (*,G)); (*,239.9.9.9)
+# with RP 10.9.9.9 (U has no RP for it); an (S,G,rpt) prune; a join for 224.0.0.5
+JP='23000000''01000a000501''000400d2'
+JP+='01000020e8010109''00010000''010007200a090909'
+JP+='01000020ef090909''00010000''010007200a090909'
+JP+='01000020ef010101''00000001''010005200a000602'
+JP+='01000020e0000005''00010000''010004200a000602'
+pim_inject "$NX" x-l 224.0.0.13 "$JP" fix
+_refused() {
+    local k
+    for k in ssm-star rp-mismatch rpt-ignored bad-entry; do
+        [ "$(pim_stat U "$k")" = 1 ] || { BM_WHY="$k is $(pim_stat U "$k")"; return 1; }
+    done
+}
+wait_for 5 "U counts each refused entry once" _refused
+dump_lacks U 'pim-downstream \((\*|10\.0\.6\.2),(232\.1\.1\.9|239\.9\.9\.9|224\.0\.0\.5)\)' \
+    || fail "U applied a join it must refuse"
+pass "refused and counted"
 pim_stop_checked U D1 D2
 finish
