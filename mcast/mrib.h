@@ -48,8 +48,10 @@ int mrib_set_excluded(struct in_addr s, struct in_addr g, unsigned ifindex, bool
 bool mrib_is_excluded(struct in_addr s, struct in_addr g, unsigned ifindex);
 
 /* RPF toward an address, from Babel's selected route (babel/metrics.h):
- * the interface and the next hop (INADDR_ANY when on-link or ours).
- * 0, or -1 when there is no route. */
+ * the interface and the next hop (INADDR_ANY when on-link or ours).  The
+ * router's connected subnets (and point-to-point peers) count as routes
+ * too: the longest match wins, a connected subnet on a tie.  0, or -1 when
+ * there is no route. */
 int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour);
 
 /* Whether an address is one of ours (on any interface). */
@@ -82,7 +84,8 @@ int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
 void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);
 
 /* Called after an entry appears (EXT_ADD), changes (oifs, iif or RPF
- * neighbour, e.g. when Babel's route toward S moves) or goes (EXT_FLUSH). */
+ * neighbour, e.g. when Babel's route toward S moves: in the same pass of
+ * the event loop as the route change) or goes (EXT_FLUSH). */
 typedef void (*mrib_change_fn)(const struct mrib_view *e, enum ext_change what, void *ctx);
 int mrib_on_change(mrib_change_fn fn, void *ctx);
 
