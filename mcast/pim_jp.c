@@ -1027,6 +1027,9 @@ void pim_jp_stop(void)
 {
     if (!jp_started)
         return;
+    /* First, so that the MRIB changes caused below (our oifs going) do not
+     * make new upstream state through on_mrib. */
+    jp_started = false;
     while (ups)
         up_remove(ups, true);
     while (downs)
@@ -1042,7 +1045,6 @@ void pim_jp_stop(void)
     }
     free(want.v);
     memset(&want, 0, sizeof(want));
-    jp_started = false;
 }
 
 void pim_jp_rp_changed(void)
