@@ -732,6 +732,11 @@ static struct igmp_if *if_by_index(unsigned idx)
 
 static void on_packet(unsigned ifindex, const uint8_t *pkt, size_t len, void *ctx)
 {
+    igmp_input(ifindex, pkt, len);
+}
+
+void igmp_input(unsigned ifindex, const uint8_t *pkt, size_t len)
+{
     static struct igmp_msg m;
     struct igmp_if *i = if_by_index(ifindex);
     if (!i)
@@ -965,7 +970,9 @@ static void group_timers(struct igmp_if *i, struct igmp_group *g)
     group_settle(i, g);
 }
 
-static uint64_t on_tick(void *ctx)
+static uint64_t on_tick(void *ctx) { return igmp_run_timers(); }
+
+uint64_t igmp_run_timers(void)
 {
     if (!started)
         return EVENT_NEVER;
