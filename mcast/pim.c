@@ -357,7 +357,7 @@ static void elect_dr(struct pim_if *pif)
             if (n->addr.s_addr == old.s_addr || n->addr.s_addr == dr.s_addr)
                 notify_nbr(pif, n, "change");
         /* Who joins and forwards for IGMP receivers changed. */
-        pim_jp_rp_changed();
+        pim_jp_resync();
         mrib_forwarding_changed();
     }
 }
@@ -832,7 +832,7 @@ static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
     rps[i].prefix = pfx;
     rps[i].plen = plen;
     if (ext_running())
-        pim_jp_rp_changed();
+        pim_jp_resync();
     return 0;
 }
 
@@ -847,7 +847,7 @@ static int flush_rp(char **words, int nwords, char *err, size_t errlen, void *ct
             rps[i].rp.s_addr == rp.s_addr) {
             rps[i] = rps[--nrps];
             if (ext_running())
-                pim_jp_rp_changed();
+                pim_jp_resync();
             return 0;
         }
     snprintf(err, errlen, "no such pim-rp");

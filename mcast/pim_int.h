@@ -95,13 +95,17 @@ void pim_jp_stop(void);
 uint64_t pim_jp_tick(void);
 void pim_jp_receive(struct pim_if *pif, struct in_addr from, const struct pim_jp *jp);
 void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pim_assert *a);
+/* Data of (s, g) arrived on ifindex, one of its outgoing interfaces (the
+ * kernel's WRONGVIF upcall, through mrib_on_wrong_iif): another router
+ * forwards onto the same link, so an Assert decides which one goes on. */
+void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex);
 /* A neighbour came, restarted (new generation id) or went. */
 void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n);
 void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr);
 /* PIM stops on an interface: its downstream state goes. */
 void pim_jp_if_down(struct pim_if *pif);
 /* The RP set or a DR changed: upstream joins are looked at again. */
-void pim_jp_rp_changed(void);
+void pim_jp_resync(void);
 void pim_jp_dump(void (*emit)(const char *line, void *out), void *out);
 
 #endif

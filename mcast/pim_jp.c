@@ -1047,7 +1047,7 @@ void pim_jp_stop(void)
     memset(&want, 0, sizeof(want));
 }
 
-void pim_jp_rp_changed(void)
+void pim_jp_resync(void)
 {
     wake();
     if (jp_started)
