@@ -454,6 +454,13 @@ WHOLEPKT), MFC entries written and removed, and writes the kernel refused.  `igm
 received or sent an IGMP message (a router without multicast dumps what babeld
 dumps).
 
+tests/unit/test_igmp drives the router state machine with hand-made reports and a
+clock set by hand: every row of RFC 3376's tables 6.4.1 and 6.4.2 that changes state,
+source and group timers, EXCLUDE turning INCLUDE, the v1/v2 translations, querier
+election with QRV/QQIC adoption, a non-querier's timers lowered by the querier's
+specific query; test_igmp_codec checks the codec against a Linux host's reports and
+hand-written queries and fuzzes it; test_mrib the MRIB's bookkeeping, RPF toward
+connected subnets and point-to-point peers, and the directive's refusals.
 tests/netns/t-igmp: a Linux host's IGMPv3 join and leave, with and without a source
 list, in and out of the records; a stream from a source across our router to the host
 through the MFC entries we install (200 of 200 datagrams), the entries gone after the
