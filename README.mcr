@@ -455,7 +455,7 @@ received or sent an IGMP message (a router without multicast dumps what babeld
 dumps).
 
 tests/unit/test_igmp drives the router state machine with hand-made reports and a
-clock set by hand: rows of RFC 3376's tables 6.4.1 and 6.4.2 in both filter modes,
+clock set by hand: all twelve rows of RFC 3376's tables 6.4.1 and 6.4.2,
 source and group timers, EXCLUDE turning INCLUDE, the v1/v2 translations, querier
 election with QRV/QQIC adoption, a non-querier's timers lowered by the querier's
 specific query; test_igmp_codec checks the codec against a Linux host's reports and

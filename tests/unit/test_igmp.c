@@ -218,6 +218,63 @@ START_TEST(include_mode)
 }
 END_TEST
 
+static const char *S2[] = {"10.1.0.2"};
+static const char *S23[] = {"10.1.0.2", "10.1.0.3"};
+
+/* The EXCLUDE-mode rows not seen above: IS_EX(A), IS_IN(A), TO_EX(A). */
+START_TEST(exclude_rows)
+{
+    record(IGMP_CHANGE_TO_EXCLUDE, "239.5.5.5", 0, NULL);
+    /* EXCLUDE(X,Y) + IS_EX(A): EXCLUDE(A-Y, Y*A), (A-X-Y) = GMI */
+    record(IGMP_MODE_IS_EXCLUDE, "239.5.5.5", 1, S1);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude version 3 expires 21 sources 10.1.0.1:21 reporter", NULL));
+    /* BLOCK and silence put 10.1.0.1 in Y */
+    record(IGMP_BLOCK_OLD_SOURCES, "239.5.5.5", 1, S1);
+    advance(2100);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude", " excluded 10.1.0.1 "));
+    /* EXCLUDE(X,Y) + IS_IN(A): EXCLUDE(X+A, Y-A), (A) = GMI */
+    record(IGMP_MODE_IS_INCLUDE, "239.5.5.5", 1, S1);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude", "sources 10.1.0.1:21 reporter"));
+    record(IGMP_BLOCK_OLD_SOURCES, "239.5.5.5", 1, S1);
+    advance(2100);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude", " excluded 10.1.0.1 "));
+    /* EXCLUDE(X,Y={10.1.0.1}) + TO_EX({10.1.0.1,10.1.0.2}): EXCLUDE(A-Y,
+     * Y*A): 10.1.0.2 gets the group timer, then Q(G,A-Y) lowers it to LMQT;
+     * 10.1.0.1 stays excluded */
+    const char *s12[] = {"10.1.0.1", "10.1.0.2"};
+    record(IGMP_CHANGE_TO_EXCLUDE, "239.5.5.5", 2, s12);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude version 3 expires 21 sources 10.1.0.2:2 excluded 10.1.0.1 ", NULL));
+    /* IS_EX({10.1.0.2}): Delete(Y-A) takes 10.1.0.1 out of Y */
+    record(IGMP_MODE_IS_EXCLUDE, "239.5.5.5", 1, S2);
+    ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude version 3 expires 21 sources 10.1.0.2:2 reporter", NULL));
+    ck_assert(!mrib_is_excluded(ip("10.1.0.1"), ip("239.5.5.5"), ifindex));
+}
+END_TEST
+
+/* The INCLUDE-mode rows not seen above: ALLOW(B), BLOCK(B), TO_EX(B). */
+START_TEST(include_rows)
+{
+    /* INCLUDE({}) + ALLOW(B): INCLUDE(B), (B) = GMI */
+    record(IGMP_ALLOW_NEW_SOURCES, "232.6.6.6", 1, S1);
+    ck_assert(shows("add igmp-group 232.6.6.6 if ut0 mode include version 3 sources 10.1.0.1:21 ", NULL));
+    /* INCLUDE(A) + BLOCK(B): Q(G,A*B); unanswered, the source and the
+     * group go after LMQT */
+    record(IGMP_BLOCK_OLD_SOURCES, "232.6.6.6", 1, S1);
+    ck_assert(shows("add igmp-group 232.6.6.6 if ut0 mode include version 3 sources 10.1.0.1:2 ", NULL));
+    advance(2100);
+    ck_assert(!shows("add igmp-group 232.6.6.6 ", NULL));
+    /* INCLUDE(A={1,2}) + TO_EX(B={2,3}): EXCLUDE(A*B, B-A), Delete(A-B),
+     * Q(G,A*B) */
+    record(IGMP_ALLOW_NEW_SOURCES, "232.6.6.6", 2, S12);
+    record(IGMP_CHANGE_TO_EXCLUDE, "232.6.6.6", 2, S23);
+    ck_assert(shows("add igmp-group 232.6.6.6 if ut0 mode exclude version 3 expires 21 sources 10.1.0.2:2 excluded 10.1.0.3 ", NULL));
+    ck_assert(!shows("add igmp-group 232.6.6.6 ", "10.1.0.1"));
+    ck_assert(mrib_has(NULL, "232.6.6.6"));
+    ck_assert(mrib_is_excluded(ip("10.1.0.3"), ip("232.6.6.6"), ifindex));
+    ck_assert(!mrib_has("10.1.0.1", "232.6.6.6"));
+}
+END_TEST
+
 START_TEST(older_hosts)
 {
     /* a v2 report: IS_EX({}), version 2 */
@@ -289,6 +346,8 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, exclude_mode_and_timers);
     tcase_add_test(tc, include_mode);
+    tcase_add_test(tc, exclude_rows);
+    tcase_add_test(tc, include_rows);
     tcase_add_test(tc, older_hosts);
     tcase_add_test(tc, querier_election);
     suite_add_tcase(s, tc);
