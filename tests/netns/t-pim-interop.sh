@@ -24,6 +24,8 @@
 #     leaves) decoded.  (pimd 2.3.2 as the source's first-hop router builds
 #     no forwarding from an (S,G) join, another pimd's included, so the
 #     stream itself is not checked in that direction.)
+#   - flush mcast-interface a-l at run time: pimd forgets A at once; the
+#     line again brings A back with a new generation id.
 #   - A's SIGTERM sends a goodbye Hello: pimd forgets A within 2 s (its
 #     holdtime is 7 s).
 . "$(dirname "$0")/lib.sh"
@@ -83,7 +85,8 @@ waited_for 15 "A lists pimd as a neighbour with priority 5, DR" \
     dump_has A '^add pim-neighbour 10\.0\.1\.2 if a-l dr-priority 5 holdtime 105 .* dr true'
 wait_for 5 "A's pim-interface a-l says the DR is 10.0.1.2" \
     dump_has A '^add pim-interface a-l address 10\.0\.1\.1 dr 10\.0\.1\.2 dr-priority 3 '
-_pimd_vif() { pimd_show P | awk '$3 == "10.0.1/24"'; }
+# p-l's line of pimd's VIF table, with the continuation lines listing more neighbours
+_pimd_vif() { pimd_show P | awk '$3 == "10.0.1/24" {p = 1; print; next} p && NF == 1 {print; next} {p = 0}'; }
 _pimd_sees_a() { _pimd_vif | grep -q '10\.0\.1\.1'; }
 _pimd_is_dr() { _pimd_vif | grep -Eq ' DR +PIM '; }
 _pimd_not_dr() { _pimd_vif | grep -q ' PIM ' && ! _pimd_vif | grep -q ' DR '; }
@@ -192,12 +195,25 @@ dump_has A '^add pim-neighbour 10\.0\.1\.2 if a-l ' || fail "pimd is no longer A
 note "$(dump A | grep '^add pim-stats')"
 pass "counted by reason, nothing changed"
 
+# ---- PIM off and on again at run time ------------------------------------------------------
+step "flush mcast-interface a-l: A says goodbye; the line again: A is back with a new generation id"
+_pimd_forgot_a() { ! _pimd_sees_a; }
+_genid() { dump A | awk '$2 == "pim-interface" && $3 == "a-l" {for (i = 4; i < NF; i++) if ($i == "genid") print $(i + 1)}'; }
+g0=$(_genid)
+lc A 'flush mcast-interface a-l' | grep -qx ok || fail "flush mcast-interface refused"
+wait_for 2 "pimd forgets A at once (goodbye; holdtime 7 s)" _pimd_forgot_a
+dump_lacks A '^add pim-(interface a-l|neighbour 10\.0\.1\.2) ' || fail "A still runs PIM on a-l"
+lc A 'mcast-interface a-l' | grep -qx ok || fail "mcast-interface refused"
+waited_for 5 "pimd sees A again" _pimd_sees_a
+g1=$(_genid)
+[ -n "$g1" ] && [ "$g1" != "$g0" ] || fail "generation id $g0 -> '$g1'"
+pass "off and on again (genid $g0 -> $g1)"
+
 # ---- goodbye --------------------------------------------------------------------------
 step "A stops: its goodbye Hello (holdtime 0) makes pimd forget it at once"
 t0=$(_now_ms)
 pim_stop_checked A
 stop_daemon PB
-_pimd_forgot_a() { ! _pimd_sees_a; }
 wait_for 2 "pimd forgets A within 2 s of its SIGTERM (holdtime 7 s)" _pimd_forgot_a
 pass "pimd forgot A $(( $(_now_ms) - t0 )) ms after SIGTERM"
 finish
