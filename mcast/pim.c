@@ -583,6 +583,32 @@ static void on_readable(int sfd, short revents, void *ctx)
     }
 }
 
+/* The raw PIM socket, opened when the first PIM interface comes up (a
+ * router without PIM has none).  0 or -1. */
+static int sock_open(void)
+{
+    if (fd >= 0)
+        return 0;
+    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_PIM);
+    if (fd < 0) {
+        log_msg("pim: raw socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1, zero = 0, ttl = 1;
+    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
+        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
+        event_add_fd(fd, POLLIN, on_readable, NULL) < 0) {
+        log_msg("pim: socket options: %s", strerror(errno));
+        close(fd);
+        fd = -1;
+        return -1;
+    }
+    /* Only the groups joined on this socket: 224.0.0.13. */
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+    return 0;
+}
+
 /* ---- interfaces ----------------------------------------------------------- */
 
 static void membership(struct pim_if *pif, bool join)
@@ -632,7 +658,7 @@ static void poll_interfaces(void)
             if_down(p);
             notify_if(p, "flush");
         }
-        if (!idx || !a.s_addr)
+        if (!idx || !a.s_addr || sock_open() < 0)
             continue;
         p->ifindex = idx;
         p->addr = a;
@@ -694,23 +720,6 @@ static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
 
 static void on_start(void *ctx)
 {
-    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_PIM);
-    if (fd < 0) {
-        log_msg("pim: raw socket: %s; PIM is off", strerror(errno));
-        return;
-    }
-    int one = 1, zero = 0, ttl = 1;
-    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
-        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0) {
-        log_msg("pim: socket options: %s; PIM is off", strerror(errno));
-        close(fd);
-        fd = -1;
-        return;
-    }
-    /* Only the groups joined on this socket: 224.0.0.13. */
-    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
-    event_add_fd(fd, POLLIN, on_readable, NULL);
     started = true;
     next_if_poll = 0;
     pim_jp_start();
@@ -731,9 +740,11 @@ static void on_stop(void *ctx)
             nbr_free(p, p->nbrs, false);
         free(p);
     }
-    event_del_fd(fd);
-    close(fd);
-    fd = -1;
+    if (fd >= 0) {
+        event_del_fd(fd);
+        close(fd);
+        fd = -1;
+    }
     started = false;
 }
 
