@@ -48,6 +48,8 @@ struct igmp_group {
     bool applied_star;
     unsigned napplied;
     struct in_addr *applied;
+    unsigned nexcl; /* excluded sources given to the MRIB */
+    struct in_addr *excl;
     char shown[512]; /* the record as monitors last saw it (without timers) */
 };
 
@@ -56,6 +58,7 @@ struct igmp_if {
     struct mcif_conf conf;
     unsigned ifindex;
     struct in_addr addr, mask; /* our first IPv4 address there */
+    struct in_addr peer;       /* the far end of a point-to-point link */
     bool joined;
     bool querier;
     struct in_addr querier_addr;
@@ -215,8 +218,42 @@ static void if_shown(struct igmp_if *i)
 /* EXCLUDE mode: (*,G) on the interface (excluded sources are kept and
  * shown, but not carved out of forwarding).  INCLUDE mode: (S,G) for each
  * source whose timer runs. */
+static struct igmp_source *src_find(struct igmp_group *g, struct in_addr a);
+
+/* EXCLUDE mode's excluded sources (timer 0) as MRIB exclusions. */
+static void group_sync_excluded(struct igmp_if *i, struct igmp_group *g, bool gone)
+{
+    unsigned k = 0;
+    for (unsigned j = 0; j < g->nexcl; j++) {
+        struct igmp_source *s = gone || !g->exclude ? NULL : src_find(g, g->excl[j]);
+        if (s && !s->timer)
+            g->excl[k++] = g->excl[j];
+        else
+            mrib_set_excluded(g->excl[j], g->g, i->ifindex, false);
+    }
+    g->nexcl = k;
+    if (gone || !g->exclude)
+        return;
+    for (struct igmp_source *s = g->sources; s; s = s->next) {
+        if (s->timer)
+            continue;
+        bool have = false;
+        for (unsigned j = 0; j < g->nexcl && !have; j++)
+            have = g->excl[j].s_addr == s->addr.s_addr;
+        if (have)
+            continue;
+        struct in_addr *n = realloc(g->excl, (g->nexcl + 1) * sizeof(*n));
+        if (!n)
+            return;
+        g->excl = n;
+        if (mrib_set_excluded(s->addr, g->g, i->ifindex, true) == 0)
+            g->excl[g->nexcl++] = s->addr;
+    }
+}
+
 static void group_sync_mrib(struct igmp_if *i, struct igmp_group *g, bool gone)
 {
+    group_sync_excluded(i, g, gone);
     struct in_addr any = {INADDR_ANY};
     bool want_star = !gone && g->exclude;
     if (want_star && !g->applied_star)
@@ -333,6 +370,7 @@ static void group_free(struct igmp_if *i, struct igmp_group *g)
     while (g->sources)
         src_del(g, g->sources);
     free(g->applied);
+    free(g->excl);
     free(g);
 }
 
@@ -593,6 +631,8 @@ static bool on_link(const struct igmp_if *i, struct in_addr a)
         return true; /* a host without an address yet may report (4.2.13) */
     if (!i->addr.s_addr)
         return true; /* unnumbered: nothing to compare with */
+    if (i->peer.s_addr && a.s_addr == i->peer.s_addr)
+        return true;
     return (a.s_addr & i->mask.s_addr) == (i->addr.s_addr & i->mask.s_addr);
 }
 
@@ -692,6 +732,11 @@ static struct igmp_if *if_by_index(unsigned idx)
 
 static void on_packet(unsigned ifindex, const uint8_t *pkt, size_t len, void *ctx)
 {
+    igmp_input(ifindex, pkt, len);
+}
+
+void igmp_input(unsigned ifindex, const uint8_t *pkt, size_t len)
+{
     static struct igmp_msg m;
     struct igmp_if *i = if_by_index(ifindex);
     if (!i)
@@ -750,17 +795,21 @@ static void on_packet(unsigned ifindex, const uint8_t *pkt, size_t len, void *ct
 static void if_read_addr(struct igmp_if *i)
 {
     struct ifaddrs *ifa0;
-    struct in_addr a = {INADDR_ANY}, mk = {INADDR_ANY};
+    struct in_addr a = {INADDR_ANY}, mk = {INADDR_ANY}, peer = {INADDR_ANY};
     if (getifaddrs(&ifa0) == 0) {
         for (struct ifaddrs *ifa = ifa0; ifa; ifa = ifa->ifa_next)
             if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET && ifa->ifa_netmask &&
                 strcmp(ifa->ifa_name, i->conf.name) == 0) {
                 a = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
                 mk = ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr;
+                if ((ifa->ifa_flags & IFF_POINTOPOINT) && ifa->ifa_dstaddr &&
+                    ifa->ifa_dstaddr->sa_family == AF_INET)
+                    peer = ((struct sockaddr_in *)ifa->ifa_dstaddr)->sin_addr;
                 break;
             }
         freeifaddrs(ifa0);
     }
+    i->peer = peer;
     if (a.s_addr == i->addr.s_addr)
         return;
     i->addr = a;
@@ -776,7 +825,8 @@ static void if_join(struct igmp_if *i, bool join)
     struct in_addr g22, g2;
     inet_pton(AF_INET, "224.0.0.22", &g22);
     inet_pton(AF_INET, "224.0.0.2", &g2);
-    mroute_want_vif(i->ifindex);
+    if (join)
+        mroute_want_vif(i->ifindex);
     mroute_join(i->ifindex, g22, join);
     mroute_join(i->ifindex, g2, join);
     i->joined = join;
@@ -920,7 +970,9 @@ static void group_timers(struct igmp_if *i, struct igmp_group *g)
     group_settle(i, g);
 }
 
-static uint64_t on_tick(void *ctx)
+static uint64_t on_tick(void *ctx) { return igmp_run_timers(); }
+
+uint64_t igmp_run_timers(void)
 {
     if (!started)
         return EVENT_NEVER;

@@ -10,6 +10,7 @@
 #ifndef MCAST_IGMP_H
 #define MCAST_IGMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct igmp_stats {
@@ -22,5 +23,11 @@ struct igmp_stats {
  * interface (from mcast_init, after mrib_register). */
 void igmp_register(void);
 const struct igmp_stats *igmp_get_stats(void);
+
+/* What the MRT socket and the event loop drive (tests drive them too, with
+ * now_ms set by hand): one IGMP packet, IP header included, received on an
+ * interface; and the timers, returning when they next want to run. */
+void igmp_input(unsigned ifindex, const uint8_t *pkt, size_t len);
+uint64_t igmp_run_timers(void);
 
 #endif

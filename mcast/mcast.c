@@ -1,4 +1,6 @@
 #include "mcast/mcast.h"
+#include "mcast/attach.h"
+#include "mcast/autoher.h"
 #include "mcast/igmp.h"
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
@@ -16,4 +18,6 @@ void mcast_init(void)
     sa_register();
     pim_register();
     norm_init();
+    autoher_register();
+    attach_register();
 }

@@ -10,9 +10,9 @@
  * false, and RFC 3376's timers: robustness 2, query interval 125 s, query
  * response interval 10 s, last member query interval 1 s (the intervals
  * in seconds with at most one decimal; the response interval must be
- * below the query interval).  The directive works in babeld.conf, with -C and on a read-write
- * local socket (a later line for the same IF replaces its settings);
- * `flush mcast-interface IF` removes it. */
+ * below the query interval).  The directive works in babeld.conf, with -C
+ * and on a read-write local socket (a later line for the same IF replaces
+ * its settings); `flush mcast-interface IF` removes it. */
 #ifndef MCAST_MCIF_H
 #define MCAST_MCIF_H
 

@@ -47,6 +47,7 @@ static bool started;
  * once a second otherwise. */
 static struct {
     uint32_t addr, mask; /* network order */
+    uint32_t peer;       /* the far end of a point-to-point link, or 0 */
     unsigned ifindex;
     int plen;
 } conn[ADDR_CACHE_MAX];
@@ -74,6 +75,10 @@ static void conn_refresh(void)
         uint32_t m = ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr;
         conn[nconn].addr = a;
         conn[nconn].mask = m;
+        conn[nconn].peer = (ifa->ifa_flags & IFF_POINTOPOINT) && ifa->ifa_dstaddr &&
+                                   ifa->ifa_dstaddr->sa_family == AF_INET
+                               ? ((struct sockaddr_in *)ifa->ifa_dstaddr)->sin_addr.s_addr
+                               : 0;
         conn[nconn].ifindex = idx;
         conn[nconn].plen = __builtin_popcount(m);
         nconn++;
@@ -103,12 +108,19 @@ int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour)
     conn_refresh();
     int best_plen = -1;
     unsigned best_if = 0;
-    for (unsigned i = 0; i < nconn; i++)
+    for (unsigned i = 0; i < nconn; i++) {
+        /* The far end of a point-to-point link is on-link too. */
+        if (conn[i].peer && conn[i].peer == addr.s_addr) {
+            best_plen = 32;
+            best_if = conn[i].ifindex;
+            break;
+        }
         if ((addr.s_addr & conn[i].mask) == (conn[i].addr & conn[i].mask) &&
             conn[i].plen > best_plen && conn[i].plen < 32) {
             best_plen = conn[i].plen;
             best_if = conn[i].ifindex;
         }
+    }
     uint8_t a16[16];
     addr_from_v4(a16, (const uint8_t *)&addr.s_addr);
     struct route_metrics m;
@@ -125,6 +137,26 @@ int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour)
     *ifindex = best_if;
     neighbour->s_addr = INADDR_ANY;
     return 0;
+}
+
+static bool (*fwd_filter)(unsigned ifindex, unsigned origins, void *ctx);
+static void *fwd_ctx;
+
+void mrib_set_forward_filter(bool (*fn)(unsigned ifindex, unsigned origins, void *ctx), void *ctx)
+{
+    fwd_filter = fn;
+    fwd_ctx = ctx;
+}
+
+bool mrib_forwards(unsigned ifindex, unsigned origins)
+{
+    return !fwd_filter || fwd_filter(ifindex, origins, fwd_ctx);
+}
+
+void mrib_forwarding_changed(void)
+{
+    if (started)
+        mroute_routes_changed(NULL);
 }
 
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx)
@@ -322,6 +354,59 @@ int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned 
     return 0;
 }
 
+/* Excluded (S,G,oif) triples: few (what hosts block), so a list. */
+#define MAX_EXCLUDED 4096
+struct excl {
+    struct excl *next;
+    struct in_addr s, g;
+    unsigned ifindex;
+};
+static struct excl *excls;
+static unsigned nexcls;
+
+bool mrib_is_excluded(struct in_addr s, struct in_addr g, unsigned ifindex)
+{
+    for (struct excl *x = excls; x; x = x->next)
+        if (x->s.s_addr == s.s_addr && x->g.s_addr == g.s_addr && x->ifindex == ifindex)
+            return true;
+    return false;
+}
+
+int mrib_set_excluded(struct in_addr s, struct in_addr g, unsigned ifindex, bool excluded)
+{
+    if (!valid_group(g) || !valid_source(s) || s.s_addr == INADDR_ANY || !ifindex)
+        return -1;
+    for (struct excl **pp = &excls; *pp; pp = &(*pp)->next) {
+        struct excl *x = *pp;
+        if (x->s.s_addr != s.s_addr || x->g.s_addr != g.s_addr || x->ifindex != ifindex)
+            continue;
+        if (excluded)
+            return 0;
+        *pp = x->next;
+        free(x);
+        nexcls--;
+        if (started)
+            mroute_sync_group(g);
+        return 0;
+    }
+    if (!excluded)
+        return 0;
+    if (nexcls >= MAX_EXCLUDED)
+        return -1;
+    struct excl *x = calloc(1, sizeof(*x));
+    if (!x)
+        return -1;
+    x->s = s;
+    x->g = g;
+    x->ifindex = ifindex;
+    x->next = excls;
+    excls = x;
+    nexcls++;
+    if (started)
+        mroute_sync_group(g);
+    return 0;
+}
+
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out)
 {
     struct mrib_entry *e = find(s, g);
@@ -356,13 +441,29 @@ static void mrib_recompute_rpf(void)
 /* Babel's selected route toward a destination moved: every entry whose
  * source (or RP) it may cover is looked at again now, in the same pass of
  * the event loop, so that joins and the kernel's iif follow at once. */
+static bool covers(const struct prefix *p, struct in_addr a)
+{
+    struct prefix host;
+    addr_from_v4(host.addr, (const uint8_t *)&a.s_addr);
+    host.plen = 128;
+    return prefix_within(&host, p);
+}
+
 static void on_route(const struct route_metrics *m, void *ctx)
 {
     if (!prefix_is_v4(&m->prefix))
         return;
-    mrib_recompute_rpf();
+    /* Only a route that covers the target can change its best match. */
+    for (struct mrib_entry *e = entries; e; e = e->next) {
+        struct in_addr t = e->v.source;
+        if (t.s_addr == INADDR_ANY &&
+            !(rp_lookup && rp_lookup(e->v.group, &t, rp_ctx) == 0 && t.s_addr != INADDR_ANY))
+            continue;
+        if (covers(&m->prefix, t) && compute_rpf(e))
+            changed(e, EXT_CHANGE);
+    }
     if (started)
-        mroute_routes_changed();
+        mroute_routes_changed(&m->prefix);
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)

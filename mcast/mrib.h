@@ -40,9 +40,18 @@ void mrib_register(void);
 int mrib_add_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
 int mrib_del_oif(struct in_addr s, struct in_addr g, unsigned ifindex, unsigned origin);
 
+/* IGMP's EXCLUDE mode: (*,G) traffic from S is not forwarded on ifindex,
+ * unless PIM's (*,G) state or an (S,G) entry wants that oif there too.
+ * Idempotent; 0, or -1 on bad arguments or when the table is full.
+ * (Added by the IGMP/MRIB side.) */
+int mrib_set_excluded(struct in_addr s, struct in_addr g, unsigned ifindex, bool excluded);
+bool mrib_is_excluded(struct in_addr s, struct in_addr g, unsigned ifindex);
+
 /* RPF toward an address, from Babel's selected route (babel/metrics.h):
- * the interface and the next hop (INADDR_ANY when on-link or ours).
- * 0, or -1 when there is no route. */
+ * the interface and the next hop (INADDR_ANY when on-link or ours).  The
+ * router's connected subnets (and point-to-point peers) count as routes
+ * too: the longest match wins, a connected subnet on a tie.  0, or -1 when
+ * there is no route. */
 int mrib_rpf(struct in_addr addr, unsigned *ifindex, struct in_addr *neighbour);
 
 /* Whether an address is one of ours (on any interface). */
@@ -52,12 +61,31 @@ bool mrib_is_local_addr(struct in_addr a);
  * entries have no RPF toward an RP. */
 void mrib_set_rp_lookup(int (*fn)(struct in_addr g, struct in_addr *rp, void *ctx), void *ctx);
 
+/* Which oifs the kernel forwards on: by default every oif of an entry.
+ * PIM may narrow it (an IGMP-only oif counts only where we are the DR,
+ * RFC 7761 4.1.6): fn gets the oif and its origin bits and says whether to
+ * forward there.  Call mrib_forwarding_changed() when fn's answers change
+ * (a DR election), so the kernel's entries are rebuilt.  (Added by the
+ * IGMP/MRIB side.) */
+void mrib_set_forward_filter(bool (*fn)(unsigned ifindex, unsigned origins, void *ctx), void *ctx);
+bool mrib_forwards(unsigned ifindex, unsigned origins);
+void mrib_forwarding_changed(void);
+
+/* The kernel saw (S,G) traffic arrive on one of the entry's outgoing
+ * interfaces (IGMPMSG_WRONGVIF): another router forwards onto that link,
+ * and PIM may start an Assert there (RFC 7761 4.6).  Setting fn turns the
+ * kernel's MRT_ASSERT on; the kernel reports at most one per entry every
+ * 3 s.  (Added by the IGMP/MRIB side.) */
+void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx),
+                       void *ctx);
+
 /* 0, or -1 when there is no such entry. */
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
 void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);
 
 /* Called after an entry appears (EXT_ADD), changes (oifs, iif or RPF
- * neighbour, e.g. when Babel's route toward S moves) or goes (EXT_FLUSH). */
+ * neighbour, e.g. when Babel's route toward S moves: in the same pass of
+ * the event loop as the route change) or goes (EXT_FLUSH). */
 typedef void (*mrib_change_fn)(const struct mrib_view *e, enum ext_change what, void *ctx);
 int mrib_on_change(mrib_change_fn fn, void *ctx);
 

@@ -20,7 +20,9 @@
 #include "babel/event.h"
 #include "babel/kernel.h"
 #include "babel/kernel_watch.h"
+#include "babel/local.h"
 #include "babel/util.h"
+#include "mcast/autoher.h"
 #include "mcast/mcif.h"
 
 #define VIF_SYNC_MS 5000
@@ -38,6 +40,7 @@ struct kmfc {
     int iif_vif;
     unsigned long pktcnt;
     uint64_t active_at; /* last time its packet count moved */
+    bool shown;         /* monitors were told of it (derived entries only) */
 };
 
 static int fd = -1;
@@ -57,12 +60,29 @@ static int vif_ifindex[MAXVIFS]; /* 0: free */
 static struct kmfc *kmfcs;
 static unsigned nkmfc;
 static mroute_igmp_fn igmp_fn;
+static void (*wrong_fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx);
+static void *wrong_ctx;
 static void *igmp_ctx;
 static bool vif_dirty;
 static uint64_t next_vif_sync, next_idle_check;
 static struct {
     unsigned long nocache, wrongvif, wholepkt, installs, removals, failures;
 } stats;
+
+static void set_assert(void)
+{
+    int on = wrong_fn != NULL;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_IP, MRT_ASSERT, &on, sizeof(on));
+}
+
+void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx),
+                       void *ctx)
+{
+    wrong_fn = fn;
+    wrong_ctx = ctx;
+    set_assert();
+}
 
 void mroute_on_igmp(mroute_igmp_fn fn, void *ctx)
 {
@@ -146,6 +166,41 @@ static struct kmfc *kmfc_get(struct in_addr s, struct in_addr g, bool derived)
     return k;
 }
 
+/* A derived entry's record: `mroute S G iif IF oifs IF,... from *`. */
+static void format_kmfc(char *buf, size_t len, const char *kind, const struct kmfc *k)
+{
+    char s[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], name[IF_NAMESIZE];
+    inet_ntop(AF_INET, &k->s, s, sizeof(s));
+    inet_ntop(AF_INET, &k->g, g, sizeof(g));
+    size_t off = (size_t)snprintf(buf, len, "%s mroute %s %s iif %s", kind, s, g,
+                                  if_indextoname(k->iif, name) ? name : "-");
+    const char *sep = " oifs ";
+    for (int v = 0; v < MAXVIFS && off < len; v++)
+        if (k->oif_mask & (1u << v)) {
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", sep,
+                                    if_indextoname((unsigned)vif_ifindex[v], name) ? name : "-");
+            sep = ",";
+        }
+    if (off < len)
+        snprintf(buf + off, len - off, "%s from *\n", k->oif_mask ? "" : " oifs -");
+}
+
+/* Monitors hear of derived entries as they are installed, change and go
+ * (an (S,G) MRIB entry has its own record). */
+static void show_kmfc(struct kmfc *k)
+{
+    bool want = k->installed && k->derived;
+    const char *kind = want ? (k->shown ? "change" : "add") : "flush";
+    if (!want && !k->shown)
+        return;
+    k->shown = want;
+    if (!local_have_monitors())
+        return;
+    char buf[1024];
+    format_kmfc(buf, sizeof(buf), kind, k);
+    local_notify_line(buf);
+}
+
 static void kernel_del(struct kmfc *k)
 {
     if (!k->installed)
@@ -156,6 +211,7 @@ static void kernel_del(struct kmfc *k)
     if (setsockopt(fd, IPPROTO_IP, MRT_DEL_MFC, &mc, sizeof(mc)) == 0)
         stats.removals++;
     k->installed = false;
+    show_kmfc(k);
 }
 
 static void kmfc_free(struct kmfc *k)
@@ -194,7 +250,13 @@ static bool kmfc_sync(struct kmfc *k)
     const struct mrib_view *views[2] = {have_sg ? &sg : NULL, have_star ? &star : NULL};
     for (int w = 0; w < 2; w++)
         for (unsigned i = 0; views[w] && i < views[w]->noifs; i++) {
-            if (views[w]->oifs[i] == iif)
+            if (views[w]->oifs[i] == iif || autoher_owns(views[w]->oifs[i]) ||
+                !mrib_forwards(views[w]->oifs[i], views[w]->oif_origins[i]))
+                continue;
+            /* An IGMP-only (*,G) oif whose hosts exclude S (EXCLUDE mode);
+             * an (S,G) oif there, seen first, has already been taken. */
+            if (w == 1 && views[w]->oif_origins[i] == MRIB_FROM_IGMP &&
+                mrib_is_excluded(k->s, k->g, views[w]->oifs[i]))
                 continue;
             int ov = vif_add(views[w]->oifs[i]);
             if (ov >= 0)
@@ -208,8 +270,11 @@ static bool kmfc_sync(struct kmfc *k)
         /* A derived entry without RPF goes; its next packet asks again. */
         return have_sg;
     }
-    if (k->installed && k->iif_vif == iv && k->oif_mask == mask)
+    if (k->installed && k->iif_vif == iv && k->oif_mask == mask) {
+        if (k->shown != k->derived)
+            show_kmfc(k); /* it became, or stopped being, derived */
         return true;
+    }
     struct mfcctl mc = {0};
     mc.mfcc_origin = k->s;
     mc.mfcc_mcastgrp = k->g;
@@ -227,10 +292,11 @@ static bool kmfc_sync(struct kmfc *k)
     k->iif = iif;
     k->iif_vif = iv;
     k->oif_mask = mask;
+    show_kmfc(k);
     return true;
 }
 
-static void sync_group(struct in_addr g)
+void mroute_sync_group(struct in_addr g)
 {
     for (struct kmfc *k = kmfcs, *next; k; k = next) {
         next = k->next;
@@ -238,10 +304,10 @@ static void sync_group(struct in_addr g)
             continue;
         struct in_addr any = {INADDR_ANY};
         struct mrib_view v;
-        bool keep = kmfc_sync(k);
-        /* A derived entry goes with its (*,G); if S still sends, the
-         * kernel asks again and gets a negative entry (no oifs). */
-        if (!keep || (k->derived && mrib_get(any, g, &v) < 0))
+        /* A derived entry goes with its (*,G) (without being rewritten
+         * first); if S still sends, the kernel asks again and gets a
+         * negative entry (no oifs). */
+        if ((mrib_get(k->s, g, &v) < 0 && mrib_get(any, g, &v) < 0) || !kmfc_sync(k))
             kmfc_free(k);
     }
 }
@@ -260,15 +326,22 @@ void mroute_entry_changed(const struct mrib_view *v, enum ext_change what)
         if (k && mrib_get(any, v->group, &star) < 0)
             kmfc_free(k);
     }
-    sync_group(v->group);
+    mroute_sync_group(v->group);
 }
 
-void mroute_routes_changed(void)
+void mroute_routes_changed(const struct prefix *p)
 {
     if (fd < 0)
         return;
     for (struct kmfc *k = kmfcs, *next; k; k = next) {
         next = k->next;
+        if (p) {
+            struct prefix host;
+            addr_from_v4(host.addr, (const uint8_t *)&k->s.s_addr);
+            host.plen = 128;
+            if (!prefix_within(&host, p))
+                continue;
+        }
         if (!kmfc_sync(k))
             kmfc_free(k);
     }
@@ -297,6 +370,7 @@ static void on_nocache(struct in_addr s, struct in_addr g, int vif)
             k->iif_vif = vif;
             k->iif = (unsigned)vif_ifindex[vif];
             k->oif_mask = 0;
+            show_kmfc(k);
         }
     }
 }
@@ -345,8 +419,11 @@ static void on_readable(int sfd, short revents, void *ctx)
             int vif = im.im_vif | (im.im_vif_hi << 8);
             if (im.im_msgtype == IGMPMSG_NOCACHE)
                 on_nocache(im.im_src, im.im_dst, vif);
-            else if (im.im_msgtype == IGMPMSG_WRONGVIF)
+            else if (im.im_msgtype == IGMPMSG_WRONGVIF) {
                 stats.wrongvif++;
+                if (wrong_fn && vif >= 0 && vif < MAXVIFS && vif_ifindex[vif])
+                    wrong_fn(im.im_src, im.im_dst, (unsigned)vif_ifindex[vif], wrong_ctx);
+            }
             else if (im.im_msgtype == IGMPMSG_WHOLEPKT)
                 stats.wholepkt++;
             continue;
@@ -407,16 +484,18 @@ static void vif_sync_one(const struct mcif_conf *c, void *ctx)
 static void vif_sync(void)
 {
     char name[IF_NAMESIZE];
+    bool changed = false;
     for (int v = 0; v < MAXVIFS; v++) {
         if (!vif_ifindex[v])
             continue;
-        if (!if_indextoname((unsigned)vif_ifindex[v], name))
+        if (!if_indextoname((unsigned)vif_ifindex[v], name)) {
             vif_del(v);
+            changed = true;
+        }
     }
-    bool added = false;
-    mcif_foreach(vif_sync_one, &added);
-    if (added)
-        mroute_routes_changed();
+    mcif_foreach(vif_sync_one, &changed);
+    if (changed)
+        mroute_routes_changed(NULL);
 }
 
 static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
@@ -428,7 +507,7 @@ static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
         int v = vif_of(if_nametoindex(c->name));
         if (v >= 0) {
             vif_del(v);
-            mroute_routes_changed();
+            mroute_routes_changed(NULL);
         }
     }
 }
@@ -483,6 +562,7 @@ static int open_socket(void)
     setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+    set_assert();
     event_add_fd(fd, POLLIN, on_readable, NULL);
     memset(vif_ifindex, 0, sizeof(vif_ifindex));
     vif_dirty = true;
@@ -508,27 +588,22 @@ void mroute_stop(void)
 
 void mroute_dump(void (*emit)(const char *line, void *out), void *out)
 {
-    if (fd < 0 || (!kmfcs && !stats.nocache))
+    if (fd < 0)
         return;
     char buf[1024];
+    unsigned nvifs = 0;
+    for (int v = 0; v < MAXVIFS; v++)
+        nvifs += vif_ifindex[v] != 0;
+    snprintf(buf, sizeof(buf),
+             "add mroute-stats vifs %u entries %u nocache %lu wrongvif %lu wholepkt %lu "
+             "installs %lu removals %lu failures %lu\n",
+             nvifs, nkmfc, stats.nocache, stats.wrongvif, stats.wholepkt, stats.installs,
+             stats.removals, stats.failures);
+    emit(buf, out);
     for (struct kmfc *k = kmfcs; k; k = k->next) {
         if (!k->derived || !k->installed)
             continue;
-        char s[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], name[IF_NAMESIZE];
-        inet_ntop(AF_INET, &k->s, s, sizeof(s));
-        inet_ntop(AF_INET, &k->g, g, sizeof(g));
-        size_t off = (size_t)snprintf(buf, sizeof(buf), "add mroute %s %s iif %s", s, g,
-                                      if_indextoname(k->iif, name) ? name : "-");
-        const char *sep = " oifs ";
-        for (int v = 0; v < MAXVIFS && off < sizeof(buf); v++)
-            if (k->oif_mask & (1u << v)) {
-                off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", sep,
-                                        if_indextoname((unsigned)vif_ifindex[v], name) ? name
-                                                                                      : "-");
-                sep = ",";
-            }
-        if (off < sizeof(buf))
-            snprintf(buf + off, sizeof(buf) - off, "%s from *\n", k->oif_mask ? "" : " oifs -");
+        format_kmfc(buf, sizeof(buf), "add", k);
         emit(buf, out);
     }
 }

@@ -25,8 +25,12 @@ void mroute_register(void);
 int mroute_start(void);
 void mroute_stop(void);
 void mroute_entry_changed(const struct mrib_view *v, enum ext_change what);
-/* Babel's routes moved: derived entries look at their RPF again. */
-void mroute_routes_changed(void);
+/* Babel's route toward p moved (NULL: anything may have): the entries
+ * whose source it covers look at their RPF again. */
+struct prefix;
+void mroute_routes_changed(const struct prefix *p);
+/* Rewrites the kernel's entries of one group (after an exclusion changed). */
+void mroute_sync_group(struct in_addr g);
 uint64_t mroute_tick(void);
 void mroute_dump(void (*emit)(const char *line, void *out), void *out);
 

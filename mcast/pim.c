@@ -38,6 +38,7 @@ static struct pim_if *ifs;
 static int fd = -1;
 static bool started;
 static uint64_t next_if_poll;
+static uint64_t nbr_due; /* the earliest neighbour expiry */
 
 static struct {
     struct in_addr rp;
@@ -82,12 +83,30 @@ int pim_rp_of(struct in_addr g, struct in_addr *rp)
 
 static int rp_lookup(struct in_addr g, struct in_addr *rp, void *ctx) { return pim_rp_of(g, rp); }
 
+/* The kernel saw (S,G) arrive on one of its outgoing interfaces: another
+ * router forwards onto that link too, and an Assert decides (4.6.1). */
+static void on_wrong_iif(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx)
+{
+    if (started)
+        pim_assert_data_on_oif(s, g, ifindex);
+}
+
+/* 4.1.6: receivers heard by IGMP on a link with other PIM routers are
+ * served by the DR alone (a join from a router there is its own business). */
+static bool forward_filter(unsigned ifindex, unsigned origins, void *ctx)
+{
+    if (origins & MRIB_FROM_PIM)
+        return true;
+    struct pim_if *p = pim_if_by_index(ifindex);
+    return !p || !p->addr.s_addr || p->dr.s_addr == p->addr.s_addr;
+}
+
 struct pim_if *pim_if_first(void) { return ifs; }
 
 struct pim_if *pim_if_by_index(unsigned ifindex)
 {
     for (struct pim_if *p = ifs; p; p = p->next)
-        if (p->ifindex == ifindex && ifindex && !p->gone)
+        if (p->ifindex == ifindex && ifindex)
             return p;
     return NULL;
 }
@@ -207,7 +226,8 @@ static void format_stats(char *buf, size_t len)
              "assert %llu other %llu truncated %llu bad-checksum %llu bad-version %llu "
              "malformed %llu too-many %llu no-pim-interface %llu not-neighbour %llu own %llu "
              "jp-not-ours %llu rp-mismatch %llu ssm-star %llu rpt-ignored %llu bad-entry %llu "
-             "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu asserts-out %llu "
+             "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu jp-messages-out %llu "
+             "joins-suppressed %llu prune-overrides %llu asserts-out %llu "
              "assert-won %llu assert-lost %llu\n",
              (unsigned long long)s->received, (unsigned long long)s->sent,
              (unsigned long long)s->send_errors, (unsigned long long)s->hello_in,
@@ -221,7 +241,8 @@ static void format_stats(char *buf, size_t len)
              (unsigned long long)s->rpt_ignored, (unsigned long long)s->bad_entry,
              (unsigned long long)s->joins_in, (unsigned long long)s->prunes_in,
              (unsigned long long)s->joins_out, (unsigned long long)s->prunes_out,
-             (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
+             (unsigned long long)s->jp_msgs_out, (unsigned long long)s->suppressed,
+             (unsigned long long)s->overrides, (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
              (unsigned long long)s->assert_lost);
 }
 
@@ -238,8 +259,6 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
         emit(buf, out);
     }
     for (struct pim_if *p = ifs; p; p = p->next) {
-        if (p->gone)
-            continue;
         format_if(buf, sizeof(buf), "add", p);
         emit(buf, out);
         for (struct pim_nbr *n = p->nbrs; n; n = n->next) {
@@ -330,9 +349,16 @@ static void elect_dr(struct pim_if *pif)
     if (dr.s_addr != pif->dr.s_addr) {
         char a[INET_ADDRSTRLEN];
         log_debug(1, "pim: DR on %s is now %s", pif->name, pim_ip(dr, a));
+        struct in_addr old = pif->dr;
         pif->dr = dr;
         notify_if(pif, "change");
-        pim_jp_rp_changed(); /* who joins for IGMP receivers changed */
+        /* the neighbour records' `dr` field moved with it */
+        for (struct pim_nbr *n = pif->nbrs; n; n = n->next)
+            if (n->addr.s_addr == old.s_addr || n->addr.s_addr == dr.s_addr)
+                notify_nbr(pif, n, "change");
+        /* Who joins and forwards for IGMP receivers changed. */
+        pim_jp_resync();
+        mrib_forwarding_changed();
     }
 }
 
@@ -359,7 +385,8 @@ static void nbr_free(struct pim_if *pif, struct pim_nbr *n, bool tell)
 static void receive_hello(struct pim_if *pif, struct in_addr from, const struct pim_hello *h)
 {
     struct pim_nbr *n = pim_nbr_find(pif, from);
-    uint16_t hold = h->has_holdtime ? h->holdtime : hello_holdtime();
+    /* Without the option, the default Hello_Holdtime (4.11): 105 s. */
+    uint16_t hold = h->has_holdtime ? h->holdtime : 105;
     if (hold == 0) { /* goodbye */
         if (n)
             nbr_free(pif, n, true);
@@ -393,6 +420,8 @@ static void receive_hello(struct pim_if *pif, struct in_addr from, const struct 
     n->propagation_delay = h->propagation_delay;
     n->override_interval = h->override_interval;
     n->expires = hold == 0xffff ? EVENT_NEVER : now_ms + (uint64_t)hold * 1000;
+    if (n->expires < nbr_due)
+        nbr_due = n->expires;
     if (changed)
         notify_nbr(pif, n, fresh ? "add" : "change");
     if (fresh || restarted) {
@@ -554,6 +583,32 @@ static void on_readable(int sfd, short revents, void *ctx)
     }
 }
 
+/* The raw PIM socket, opened when the first PIM interface comes up (a
+ * router without PIM has none).  0 or -1. */
+static int sock_open(void)
+{
+    if (fd >= 0)
+        return 0;
+    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_PIM);
+    if (fd < 0) {
+        log_msg("pim: raw socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1, zero = 0, ttl = 1;
+    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
+        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
+        event_add_fd(fd, POLLIN, on_readable, NULL) < 0) {
+        log_msg("pim: socket options: %s", strerror(errno));
+        close(fd);
+        fd = -1;
+        return -1;
+    }
+    /* Only the groups joined on this socket: 224.0.0.13. */
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+    return 0;
+}
+
 /* ---- interfaces ----------------------------------------------------------- */
 
 static void membership(struct pim_if *pif, bool join)
@@ -588,8 +643,6 @@ static void poll_interfaces(void)
     if (getifaddrs(&all) < 0)
         return;
     for (struct pim_if *p = ifs; p; p = p->next) {
-        if (p->gone)
-            continue;
         unsigned idx = if_nametoindex(p->name);
         struct in_addr a = {0};
         for (struct ifaddrs *i = all; i && idx; i = i->ifa_next)
@@ -605,7 +658,7 @@ static void poll_interfaces(void)
             if_down(p);
             notify_if(p, "flush");
         }
-        if (!idx || !a.s_addr)
+        if (!idx || !a.s_addr || sock_open() < 0)
             continue;
         p->ifindex = idx;
         p->addr = a;
@@ -616,6 +669,7 @@ static void poll_interfaces(void)
          * is 0 on a new interface). */
         send_hello(p, hello_holdtime());
         notify_if(p, "add");
+        mrib_forwarding_changed();
     }
     freeifaddrs(all);
 }
@@ -666,23 +720,6 @@ static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
 
 static void on_start(void *ctx)
 {
-    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_PIM);
-    if (fd < 0) {
-        log_msg("pim: raw socket: %s; PIM is off", strerror(errno));
-        return;
-    }
-    int one = 1, zero = 0, ttl = 1;
-    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
-        setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0) {
-        log_msg("pim: socket options: %s; PIM is off", strerror(errno));
-        close(fd);
-        fd = -1;
-        return;
-    }
-    /* Only the groups joined on this socket: 224.0.0.13. */
-    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
-    event_add_fd(fd, POLLIN, on_readable, NULL);
     started = true;
     next_if_poll = 0;
     pim_jp_start();
@@ -694,7 +731,7 @@ static void on_stop(void *ctx)
         return;
     pim_jp_stop(); /* prunes upstream */
     for (struct pim_if *p = ifs; p; p = p->next)
-        if (p->ifindex && p->addr.s_addr && !p->gone)
+        if (p->ifindex && p->addr.s_addr)
             send_hello(p, 0);
     while (ifs) {
         struct pim_if *p = ifs;
@@ -703,9 +740,11 @@ static void on_stop(void *ctx)
             nbr_free(p, p->nbrs, false);
         free(p);
     }
-    event_del_fd(fd);
-    close(fd);
-    fd = -1;
+    if (fd >= 0) {
+        event_del_fd(fd);
+        close(fd);
+        fd = -1;
+    }
     started = false;
 }
 
@@ -726,16 +765,19 @@ static uint64_t on_tick(void *ctx)
         if (p->next_hello < next)
             next = p->next_hello;
     }
-    uint64_t t = expire_nbrs();
-    if (t < next)
-        next = t;
-    t = pim_jp_tick();
+    if (nbr_due <= now_ms)
+        nbr_due = expire_nbrs();
+    if (nbr_due < next)
+        next = nbr_due;
+    uint64_t t = pim_jp_tick();
     return t < next ? t : next;
 }
 
 /* ---- directives ------------------------------------------------------------ */
 
-static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+/* words: pim-rp ADDRESS [group PREFIX] (after "flush" too) */
+static int parse_rp(char **words, int nwords, struct in_addr *rp_out, struct in_addr *pfx_out,
+                    unsigned *plen_out, char *err, size_t errlen)
 {
     struct in_addr rp, pfx;
     unsigned plen = 4;
@@ -774,6 +816,18 @@ static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
             return -1;
         }
     }
+    *rp_out = rp;
+    *pfx_out = pfx;
+    *plen_out = plen;
+    return 0;
+}
+
+static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct in_addr rp, pfx;
+    unsigned plen;
+    if (parse_rp(words, nwords, &rp, &pfx, &plen, err, errlen) < 0)
+        return -1;
     unsigned i;
     for (i = 0; i < nrps; i++)
         if (rps[i].prefix.s_addr == pfx.s_addr && rps[i].plen == plen)
@@ -789,8 +843,26 @@ static int dir_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
     rps[i].prefix = pfx;
     rps[i].plen = plen;
     if (ext_running())
-        pim_jp_rp_changed();
+        pim_jp_resync();
     return 0;
+}
+
+static int flush_rp(char **words, int nwords, char *err, size_t errlen, void *ctx)
+{
+    struct in_addr rp, pfx;
+    unsigned plen;
+    if (parse_rp(words, nwords, &rp, &pfx, &plen, err, errlen) < 0)
+        return -1;
+    for (unsigned i = 0; i < nrps; i++)
+        if (rps[i].prefix.s_addr == pfx.s_addr && rps[i].plen == plen &&
+            rps[i].rp.s_addr == rp.s_addr) {
+            rps[i] = rps[--nrps];
+            if (ext_running())
+                pim_jp_resync();
+            return 0;
+        }
+    snprintf(err, errlen, "no such pim-rp");
+    return -1;
 }
 
 static int dir_seconds(char **words, int nwords, char *err, size_t errlen, unsigned *out,
@@ -829,5 +901,8 @@ void pim_register(void)
     ext_on_lifecycle(on_start, on_stop, NULL);
     event_add_tick(on_tick, NULL);
     mcif_on_change(on_mcif, NULL);
+    ext_register_flush("pim-rp", flush_rp, NULL);
     mrib_set_rp_lookup(rp_lookup, NULL);
+    mrib_set_forward_filter(forward_filter, NULL);
+    mrib_on_wrong_iif(on_wrong_iif, NULL);
 }

@@ -4,12 +4,15 @@
  * as MRIB outgoing interfaces, Asserts, a static RP and the SSM range
  * 232/8 served with (S,G) only.  (*,G) interest also becomes (S,G) joins
  * toward every source the Source-Active table knows for G.  Registers are
- * not sent or handled.
+ * not sent or handled.  The codec is mcast/pim_codec.h; the protocol is
+ * pim.c (socket, Hellos, neighbours, DR, directives, records) and pim_jp.c
+ * (join/prune state, asserts, SA-driven joins).
  *
- * Directives: `pim-rp ADDR [group PREFIX]`, `pim-hello-interval SECONDS`
- * (default 30), `pim-join-prune-interval SECONDS` (default 60).
- * Records: pim-interface, pim-neighbour, pim-upstream, pim-downstream,
- * pim-stats (README.mcr, "PIM"). */
+ * Directives: `pim-rp ADDR [group PREFIX]` (`flush pim-rp ...` at run
+ * time), `pim-hello-interval SECONDS` (default 30),
+ * `pim-join-prune-interval SECONDS` (default 60).  Records: pim-rp,
+ * pim-interface, pim-neighbour, pim-upstream, pim-downstream, pim-assert,
+ * pim-stats (README.mcr, "PIM-SM"). */
 #ifndef MCAST_PIM_H
 #define MCAST_PIM_H
 
@@ -25,10 +28,5 @@ void pim_register(void);
 /* The RP of a group: 0, or -1 when none (no pim-rp covers it, or it lies
  * in the SSM range). */
 int pim_rp_of(struct in_addr g, struct in_addr *rp);
-
-/* Data of (s, g) arrived on ifindex, one of its outgoing interfaces
- * (the kernel's WRONGVIF upcall): another router forwards onto the same
- * link, so an Assert decides which one goes on. */
-void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex);
 
 #endif

@@ -46,7 +46,6 @@ struct pim_if {
     struct pim_nbr *nbrs;
     unsigned nnbrs;
     struct in_addr dr;
-    bool gone; /* removed from the configuration: goodbye sent */
 };
 
 struct pim_stats {
@@ -63,6 +62,9 @@ struct pim_stats {
     uint64_t rpt_ignored;  /* (S,G,rpt) entries (no shared-tree pruning) */
     uint64_t bad_entry;    /* impossible group or source in a J/P */
     uint64_t joins_in, prunes_in, joins_out, prunes_out;
+    uint64_t jp_msgs_out; /* Join/Prune messages (a periodic one carries many entries) */
+    uint64_t suppressed;  /* our periodic join delayed by another router's (4.5.7) */
+    uint64_t overrides;   /* another router's prune answered with our join */
     uint64_t asserts_out, assert_lost, assert_won;
 };
 
@@ -93,13 +95,17 @@ void pim_jp_stop(void);
 uint64_t pim_jp_tick(void);
 void pim_jp_receive(struct pim_if *pif, struct in_addr from, const struct pim_jp *jp);
 void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pim_assert *a);
+/* Data of (s, g) arrived on ifindex, one of its outgoing interfaces (the
+ * kernel's WRONGVIF upcall, through mrib_on_wrong_iif): another router
+ * forwards onto the same link, so an Assert decides which one goes on. */
+void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex);
 /* A neighbour came, restarted (new generation id) or went. */
 void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n);
 void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr);
 /* PIM stops on an interface: its downstream state goes. */
 void pim_jp_if_down(struct pim_if *pif);
 /* The RP set or a DR changed: upstream joins are looked at again. */
-void pim_jp_rp_changed(void);
+void pim_jp_resync(void);
 void pim_jp_dump(void (*emit)(const char *line, void *out), void *out);
 
 #endif

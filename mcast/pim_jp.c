@@ -50,7 +50,8 @@ struct upstream {
     struct upstream *next;
     struct in_addr s, g, rp;
     unsigned iif;
-    struct in_addr nbr;
+    struct in_addr rpf; /* Babel's next hop */
+    struct in_addr nbr; /* where joins go: RPF' (the assert winner, or rpf) */
     uint64_t next_join;
     bool mark;
 };
@@ -59,6 +60,10 @@ struct assert_state {
     struct assert_state *next;
     struct in_addr s, g;
     unsigned ifindex;
+    /* A forwarder's state (we forward onto ifindex): lost or won.  A
+     * downstream router's (ifindex is our RPF interface): who won, our
+     * RPF' (4.5.7). */
+    bool downstream;
     bool lost;
     struct in_addr winner;
     uint32_t pref, metric;
@@ -72,6 +77,13 @@ static struct upstream *ups;
 static struct assert_state *asserts;
 static bool sa_dirty;
 static bool jp_started;
+/* When the tick next has work.  The tick computes it after a full pass;
+ * every entry point from outside (a message, an MRIB or SA change, a
+ * neighbour, a timer set from outside) calls wake(), so the tick never
+ * scans the tables when nothing can be due. */
+static uint64_t jp_due = EVENT_NEVER;
+
+static void wake(void) { jp_due = 0; }
 
 static bool is_star(struct in_addr s) { return s.s_addr == INADDR_ANY; }
 
@@ -151,6 +163,8 @@ static struct contrib *contrib_set(struct in_addr s, struct in_addr g, unsigned 
     return still ? c : NULL;
 }
 
+static struct assert_state *assert_find(struct in_addr s, struct in_addr g, unsigned ifindex);
+
 /* ---- sending joins and prunes --------------------------------------------- */
 
 static void send_jp(unsigned iif, struct in_addr nbr, struct in_addr s, struct in_addr g,
@@ -177,10 +191,66 @@ static void send_jp(unsigned iif, struct in_addr nbr, struct in_addr s, struct i
     uint8_t buf[64];
     size_t len = pim_encode_jp(buf, sizeof(buf), &jp);
     if (len && pim_send(pif, buf, len) == 0) {
+        pim_stats.jp_msgs_out++;
         if (join)
             pim_stats.joins_out++;
         else
             pim_stats.prunes_out++;
+    }
+}
+
+/* Periodic joins to one neighbour go together, as few messages as fit in
+ * JP_MAX_BYTES, each group once per message (4.5.7 lets a router bundle). */
+#define JP_MAX_BYTES 1400
+
+static int up_cmp(const void *a, const void *b)
+{
+    const struct upstream *x = *(struct upstream *const *)a, *y = *(struct upstream *const *)b;
+    uint32_t gx = ntohl(x->g.s_addr), gy = ntohl(y->g.s_addr);
+    if (gx != gy)
+        return gx < gy ? -1 : 1;
+    uint32_t sx = ntohl(x->s.s_addr), sy = ntohl(y->s.s_addr);
+    return sx < sy ? -1 : sx > sy;
+}
+
+static void send_bundle(struct pim_if *pif, struct in_addr nbr, struct upstream **v, size_t n)
+{
+    static struct pim_jp jp;
+    static uint8_t buf[JP_MAX_BYTES + 64];
+    qsort(v, n, sizeof(*v), up_cmp);
+    size_t i = 0;
+    while (i < n) {
+        jp.upstream = nbr;
+        jp.holdtime = (uint16_t)jp_holdtime();
+        jp.ngroups = 0;
+        jp.nsources = 0;
+        size_t bytes = PIM_JP_FIXED_LEN, first = i;
+        while (i < n && jp.nsources < PIM_JP_MAX_SOURCES) {
+            struct upstream *u = v[i];
+            struct pim_jp_group *gr = jp.ngroups ? &jp.groups[jp.ngroups - 1] : NULL;
+            bool same = gr && gr->group.s_addr == u->g.s_addr;
+            size_t more = same ? 8 : pim_jp_group_len(1, 0);
+            if (bytes + more > JP_MAX_BYTES || (!same && jp.ngroups == PIM_JP_MAX_GROUPS))
+                break;
+            if (!same) {
+                gr = &jp.groups[jp.ngroups++];
+                memset(gr, 0, sizeof(*gr));
+                gr->group = u->g;
+                gr->masklen = 32;
+                gr->first = jp.nsources;
+            }
+            gr->njoin++;
+            jp.sources[jp.nsources++] =
+                is_star(u->s) ? (struct pim_jp_source){u->rp, 32, PIM_SRC_S | PIM_SRC_W | PIM_SRC_R}
+                              : (struct pim_jp_source){u->s, 32, PIM_SRC_S};
+            bytes += more;
+            i++;
+        }
+        size_t len = pim_encode_jp(buf, sizeof(buf), &jp);
+        if (len && pim_send(pif, buf, len) == 0) {
+            pim_stats.jp_msgs_out++;
+            pim_stats.joins_out += i - first;
+        }
     }
 }
 
@@ -224,6 +294,14 @@ static void up_remove(struct upstream *u, bool prune)
     free(u);
 }
 
+/* RPF'(S,G) (4.5.7): the winner of an assert on the RPF interface, else
+ * Babel's next hop. */
+static struct in_addr rpf_prime(const struct upstream *u)
+{
+    struct assert_state *a = assert_find(u->s, u->g, u->iif);
+    return a && a->downstream ? a->winner : u->rpf;
+}
+
 /* JoinDesired: downstream interest on an interface other than the one
  * toward the source or RP, and an upstream router to join. */
 static void up_sync(const struct mrib_view *v, bool gone)
@@ -253,7 +331,7 @@ static void up_sync(const struct mrib_view *v, bool gone)
             up_remove(u, true);
         return;
     }
-    if (u && u->iif == v->iif && u->nbr.s_addr == v->rpf_neighbour.s_addr &&
+    if (u && u->iif == v->iif && u->rpf.s_addr == v->rpf_neighbour.s_addr &&
         u->rp.s_addr == rp.s_addr)
         return;
     if (u) {
@@ -274,14 +352,30 @@ static void up_sync(const struct mrib_view *v, bool gone)
         ups = u;
     }
     u->iif = v->iif;
-    u->nbr = v->rpf_neighbour;
+    u->rpf = v->rpf_neighbour;
+    u->nbr = rpf_prime(u);
     u->rp = rp;
     notify_up(u, "add");
     up_send_join(u);
 }
 
+/* An assert on our RPF interface changed who we join toward. */
+static void up_retarget(struct in_addr s, struct in_addr g)
+{
+    struct upstream *u = up_find(s, g);
+    if (!u)
+        return;
+    struct in_addr t = rpf_prime(u);
+    if (t.s_addr == u->nbr.s_addr)
+        return;
+    u->nbr = t;
+    notify_up(u, "change");
+    up_send_join(u);
+}
+
 static void on_mrib(const struct mrib_view *v, enum ext_change what, void *ctx)
 {
+    wake();
     if (!jp_started)
         return;
     up_sync(v, what == EXT_FLUSH);
@@ -387,7 +481,11 @@ static void sa_recompute(void)
     }
 }
 
-static void on_sa(const struct sa_info *sa, enum ext_change what, void *ctx) { sa_dirty = true; }
+static void on_sa(const struct sa_info *sa, enum ext_change what, void *ctx)
+{
+    sa_dirty = true;
+    wake();
+}
 
 /* ---- downstream state ------------------------------------------------------ */
 
@@ -505,19 +603,24 @@ static void seen_other(struct pim_if *pif, struct in_addr upstream, struct in_ad
         uint64_t sup = t_periodic * 11 / 10 + random_u32() % (t_periodic * 3 / 10 + 1);
         if (holdtime != 0xffff && sup > (uint64_t)holdtime * 1000)
             sup = (uint64_t)holdtime * 1000;
-        if (u->next_join < now_ms + sup)
+        if (u->next_join < now_ms + sup) {
             u->next_join = now_ms + sup;
+            pim_stats.suppressed++;
+        }
     } else {
         /* 4.5.7: a prune of what we still want is overridden by our join
          * within the override interval. */
         uint64_t t = now_ms + random_u32() % (pim_if_override_ms(pif) + 1);
-        if (u->next_join > t)
+        if (u->next_join > t) {
             u->next_join = t;
+            pim_stats.overrides++;
+        }
     }
 }
 
 void pim_jp_receive(struct pim_if *pif, struct in_addr from, const struct pim_jp *jp)
 {
+    wake();
     bool ours = jp->upstream.s_addr == pif->addr.s_addr;
     if (!ours)
         pim_stats.jp_not_ours++;
@@ -652,22 +755,68 @@ static void assert_set_lost(struct assert_state *a, bool lost)
         contrib_apply(c);
 }
 
+static bool assert_better(uint32_t pa, uint32_t ma, struct in_addr a, uint32_t pb, uint32_t mb,
+                          struct in_addr b)
+{
+    /* 4.6.3: lower preference, then lower metric, then the higher address. */
+    if (pa != pb)
+        return pa < pb;
+    if (ma != mb)
+        return ma < mb;
+    return ntohl(a.s_addr) > ntohl(b.s_addr);
+}
+
+/* An assert on the link toward our upstream: its winner is where our
+ * joins go (4.5.7, 4.6.1 for a router that cannot assert there). */
+static void assert_downstream(struct pim_if *pif, struct in_addr from, const struct pim_assert *in)
+{
+    struct upstream *u = up_find(in->source, in->group);
+    if (!u || u->iif != pif->ifindex)
+        return;
+    struct assert_state *a = assert_find(in->source, in->group, pif->ifindex);
+    if (a && !a->downstream)
+        return;
+    if (a && a->winner.s_addr == from.s_addr &&
+        assert_better(a->pref, a->metric, a->winner, in->preference, in->metric, from)) {
+        /* the winner asserts worse than it did: no winner until the next
+         * assert (its state goes, RPF' is Babel's next hop again) */
+        a->expires = now_ms;
+        a->winner = u->rpf;
+        a->downstream = false;
+        a->lost = false;
+        up_retarget(in->source, in->group);
+        return;
+    }
+    if (a && a->winner.s_addr != from.s_addr &&
+        !assert_better(in->preference, in->metric, from, a->pref, a->metric, a->winner))
+        return;
+    if (!a && !(a = assert_get(in->source, in->group, pif->ifindex)))
+        return;
+    a->downstream = true;
+    a->winner = from;
+    a->pref = in->preference;
+    a->metric = in->metric;
+    a->expires = now_ms + PIM_ASSERT_TIME;
+    up_retarget(in->source, in->group);
+}
+
 void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pim_assert *in)
 {
+    wake();
     if (in->rpt || is_star(in->source) || in->group_masklen != 32)
         return; /* (*,G) asserts: no shared-tree forwarding to arbitrate */
     uint32_t pref, metric;
-    if (!forwarding_on(in->source, in->group, pif->ifindex) ||
-        !our_metric(in->source, &pref, &metric))
+    if (!forwarding_on(in->source, in->group, pif->ifindex)) {
+        assert_downstream(pif, from, in);
         return;
-    /* 4.6.3: lower preference, then lower metric, then the higher address
-     * wins. */
-    bool they_win = in->preference != pref ? in->preference < pref
-                    : in->metric != metric ? in->metric < metric
-                                           : ntohl(from.s_addr) > ntohl(pif->addr.s_addr);
+    }
+    if (!our_metric(in->source, &pref, &metric))
+        return;
+    bool they_win = assert_better(in->preference, in->metric, from, pref, metric, pif->addr);
     struct assert_state *a = assert_get(in->source, in->group, pif->ifindex);
     if (!a)
         return;
+    a->downstream = false;
     char e[64], w[INET_ADDRSTRLEN];
     entry_name(e, sizeof(e), in->source, in->group);
     if (they_win) {
@@ -693,12 +842,13 @@ void pim_assert_receive(struct pim_if *pif, struct in_addr from, const struct pi
 
 void pim_assert_data_on_oif(struct in_addr s, struct in_addr g, unsigned ifindex)
 {
+    wake();
     struct pim_if *pif = pim_if_by_index(ifindex);
     uint32_t pref, metric;
     if (!pif || is_star(s) || !our_metric(s, &pref, &metric))
         return;
     struct assert_state *a = assert_get(s, g, ifindex);
-    if (!a || a->lost || now_ms < a->last_sent + 1000)
+    if (!a || a->lost || a->downstream || now_ms < a->last_sent + 1000)
         return;
     a->last_sent = now_ms;
     a->winner = pif->addr;
@@ -717,15 +867,18 @@ static uint64_t assert_tick(void)
         struct pim_if *pif = pim_if_by_index(a->ifindex);
         if (a->expires <= now_ms || !pif) {
             *pp = a->next;
-            bool was_lost = a->lost;
+            bool was_lost = a->lost, was_down = a->downstream;
+            struct in_addr s = a->s, g = a->g;
             a->lost = false;
             struct contrib *c = was_lost ? contrib_find(a->s, a->g, a->ifindex) : NULL;
             free(a);
             if (c)
                 contrib_apply(c);
+            if (was_down)
+                up_retarget(s, g);
             continue;
         }
-        if (!a->lost) {
+        if (!a->lost && !a->downstream) {
             /* The winner re-asserts before the losers' timers run out. */
             uint64_t due = a->last_sent + PIM_ASSERT_TIME - PIM_ASSERT_OVERRIDE;
             if (due <= now_ms) {
@@ -748,6 +901,7 @@ static uint64_t assert_tick(void)
 
 void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n)
 {
+    wake();
     /* 4.5.7: a new or restarted upstream neighbour hears our joins within
      * a short random delay (after the Hello it needs to accept them). */
     for (struct upstream *u = ups; u; u = u->next)
@@ -760,15 +914,18 @@ void pim_jp_nbr_up(struct pim_if *pif, struct pim_nbr *n)
 
 void pim_jp_nbr_down(struct pim_if *pif, struct in_addr addr)
 {
+    wake();
     /* Downstream state lives until its holdtime (4.5.2); asserts won by
      * the router that went are void (4.6.1). */
     for (struct assert_state *a = asserts; a; a = a->next)
-        if (a->ifindex == pif->ifindex && a->lost && a->winner.s_addr == addr.s_addr)
+        if (a->ifindex == pif->ifindex && (a->lost || a->downstream) &&
+            a->winner.s_addr == addr.s_addr)
             a->expires = now_ms;
 }
 
 void pim_jp_if_down(struct pim_if *pif)
 {
+    wake();
     struct downstream *d = downs;
     while (d) {
         struct downstream *nx = d->next;
@@ -784,10 +941,49 @@ void pim_jp_if_down(struct pim_if *pif)
             u->next_join = now_ms; /* goes nowhere until the MRIB moves it */
 }
 
+/* Every upstream entry whose join is due goes, with those to the same
+ * neighbour due within half a period (so that the entries toward one
+ * neighbour fall into step and share messages). */
+static void periodic_joins(void)
+{
+    static struct upstream **v;
+    static size_t cap;
+    uint64_t half = (uint64_t)pim_jp_interval_s * 500;
+    for (struct upstream *u = ups; u; u = u->next)
+        u->mark = false;
+    for (struct upstream *u = ups; u; u = u->next) {
+        if (u->mark || u->next_join > now_ms)
+            continue;
+        size_t n = 0;
+        for (struct upstream *w = ups; w; w = w->next) {
+            if (w->mark || w->iif != u->iif || w->nbr.s_addr != u->nbr.s_addr ||
+                w->next_join > now_ms + half)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                struct upstream **nv = realloc(v, nc * sizeof(*nv));
+                if (!nv)
+                    break;
+                v = nv;
+                cap = nc;
+            }
+            w->mark = true;
+            v[n++] = w;
+        }
+        struct pim_if *pif = pim_if_by_index(u->iif);
+        if (pif && n)
+            send_bundle(pif, u->nbr, v, n);
+        for (size_t k = 0; k < n; k++)
+            v[k]->next_join = now_ms + jitter_ms((uint64_t)pim_jp_interval_s * 1000);
+    }
+}
+
 uint64_t pim_jp_tick(void)
 {
     if (!jp_started)
         return EVENT_NEVER;
+    if (jp_due > now_ms)
+        return jp_due;
     if (sa_dirty)
         sa_recompute();
     uint64_t next = EVENT_NEVER;
@@ -804,18 +1000,18 @@ uint64_t pim_jp_tick(void)
         }
         d = nx;
     }
-    for (struct upstream *u = ups; u; u = u->next) {
-        if (u->next_join <= now_ms)
-            up_send_join(u);
+    periodic_joins();
+    for (struct upstream *u = ups; u; u = u->next)
         if (u->next_join < next)
             next = u->next_join;
-    }
     uint64_t t = assert_tick();
-    return t < next ? t : next;
+    jp_due = t < next ? t : next;
+    return jp_due;
 }
 
 void pim_jp_start(void)
 {
+    wake();
     static bool subscribed;
     if (!subscribed) {
         mrib_on_change(on_mrib, NULL);
@@ -831,6 +1027,9 @@ void pim_jp_stop(void)
 {
     if (!jp_started)
         return;
+    /* First, so that the MRIB changes caused below (our oifs going) do not
+     * make new upstream state through on_mrib. */
+    jp_started = false;
     while (ups)
         up_remove(ups, true);
     while (downs)
@@ -846,11 +1045,11 @@ void pim_jp_stop(void)
     }
     free(want.v);
     memset(&want, 0, sizeof(want));
-    jp_started = false;
 }
 
-void pim_jp_rp_changed(void)
+void pim_jp_resync(void)
 {
+    wake();
     if (jp_started)
         up_resync();
 }
@@ -883,9 +1082,9 @@ void pim_jp_dump(void (*emit)(const char *line, void *out), void *out)
     for (struct assert_state *as = asserts; as; as = as->next) {
         entry_name(e, sizeof(e), as->s, as->g);
         snprintf(buf, sizeof(buf),
-                 "add pim-assert %s%%%s if %s winner %s preference %u metric %u lost %s\n", e,
-                 ifname(as->ifindex, i), i, pim_ip(as->winner, a), as->pref, as->metric,
-                 as->lost ? "true" : "false");
+                 "add pim-assert %s%%%s if %s role %s winner %s preference %u metric %u lost %s\n",
+                 e, ifname(as->ifindex, i), i, as->downstream ? "downstream" : "forwarder",
+                 pim_ip(as->winner, a), as->pref, as->metric, as->lost ? "true" : "false");
         emit(buf, out);
     }
 }

@@ -52,3 +52,25 @@ pim_inject() {
 pim_stat() {
     dump "$1" | awk -v k="$2" '$2 == "pim-stats" {for (i = 3; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'
 }
+
+# pim_stop_checked NAME...: SIGTERM each of our daemons (their goodbyes and
+# prunes go out), then fail if any reported a sanitizer error (an ASan build)
+# or exited with a non-zero status.
+pim_stop_checked() {
+    local name
+    for name; do
+        stop_daemon "$name"
+        grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/$name.out" \
+            && fail "$name reported a sanitizer error: $(grep -Em1 'ERROR|runtime error' "$T/$name.out")"
+        [ "${BM_RC[$name]:-0}" = 0 ] || fail "$name exited with status ${BM_RC[$name]}"
+    done
+}
+
+# pim_count NAME [unique]: datagrams a pim_tool listener NAME received so far
+# (or how many distinct ones); pim_progress NAME N: at least N received.
+pim_count() {
+    local r u
+    read -r r u <"$T/$1.progress" 2>/dev/null || { echo 0; return; }
+    if [ "${2:-}" = unique ]; then echo "${u:-0}"; else echo "${r:-0}"; fi
+}
+pim_progress() { [ "$(pim_count "$1")" -ge "$2" ]; }

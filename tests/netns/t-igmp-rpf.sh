@@ -17,6 +17,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$BM_DIR/mcast-lib.sh"
 need_root; need_ours; need_mcast_tools
+# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
+clean_exit() {
+    local n
+    for n; do
+        alive "$n" && stop_daemon "$n"
+        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
+        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
+    done
+    return 0
+}
 HOST="$BM_REPO/tests/tools/igmp_host.py"
 SEND="$BM_REPO/tests/tools/mcast_stream.py"
 GS=232.5.5.5
@@ -95,6 +105,8 @@ note "link down -> Babel route moved: $((t1 - t0)) ms; -> both MFC iifs moved: $
 [ $((t2 - t1)) -le 1000 ] || soft_fail "MFC iif moved $((t2 - t1)) ms after the route"
 wait_for 2 "monitor: change mroute (10.0.1.2,$GS) iif r-u2" \
     grep -Eq "^change mroute 10\.0\.1\.2 $GS iif r-u2 rpf-neighbour 10\.0\.12\.1 " "$T/m.mon"
+wait_for 2 "monitor: change mroute (10.0.1.2,$GA) iif r-u2 from *" \
+    grep -Eq "^change mroute 10\.0\.1\.2 $GA iif r-u2 oifs r-h from \*$" "$T/m.mon"
 wait "$ps" "$pa"
 touch "$T/ssm.stop" "$T/asm.stop"
 wait_for 5 "H's receivers finished" sh -c "test -s $T/ssm.res && test -s $T/asm.res"
@@ -104,4 +116,5 @@ note "H received $ns of 800 (S,G) and $na of 800 (*,G) datagrams across the fail
 [ "$na" -ge 700 ] || soft_fail "(*,G) stream lost $((800 - na)) datagrams (more than 1 s)"
 [ "$ns" -le 800 ] && [ "$na" -le 800 ] || soft_fail "duplicates reached H"
 pass "iif followed Babel; H got $ns and $na of 800"
+clean_exit U R
 finish

@@ -8,9 +8,12 @@ member: joins GROUP on IFNAME (any source, or only --source S with
         to PORT until the file STOP exists, then leaves (closing the socket:
         the kernel sends the leave or state-change report) and writes
         "received N" to OUT.
+fuzz:   sends COUNT random IGMP messages (random types among the known
+        ones, random lengths and fields, right checksums so that they reach
+        the protocol) to 224.0.0.22 out of IFNAME, seeded with SEED.
 raw:    sends one IGMP message (hex, without IP header; the kernel adds the
         IP header, TTL 1) to DST out of IFNAME.  --fix-checksum fills in the
-        right checksum first.
+        right checksum first; --src S writes the IP header itself, from S.
 """
 import argparse
 import os
@@ -75,7 +78,42 @@ def raw(a):
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
                  struct.pack("4s4si", b"\0" * 4, b"\0" * 4, socket.if_nametoindex(a.ifname)))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    if a.src:
+        # Our own IP header (with Router Alert), to send from another address.
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+        hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, 24 + len(msg), 0, 0x4000, 1, 2, 0,
+                                    socket.inet_aton(a.src), socket.inet_aton(a.dst))
+                        + b"\x94\x04\x00\x00")
+        hdr[10:12] = struct.pack("!H", checksum(bytes(hdr)))
+        msg = hdr + msg
     s.sendto(bytes(msg), (a.dst, 0))
+    return 0
+
+
+def fuzz(a):
+    import random
+    rnd = random.Random(a.seed)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_IGMP)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 struct.pack("4s4si", b"\0" * 4, b"\0" * 4, socket.if_nametoindex(a.ifname)))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    for _ in range(a.count):
+        t = rnd.choice([0x11, 0x12, 0x16, 0x17, 0x22, 0x22, 0x22])
+        body = bytearray(rnd.getrandbits(8) for _ in range(rnd.randrange(4, 120)))
+        body[0] = t
+        if t == 0x22 and len(body) >= 8:
+            # mostly well-formed records with random types, groups, sources
+            nrec = rnd.randrange(0, 4)
+            recs = b""
+            for _ in range(nrec):
+                ns = rnd.randrange(0, 4)
+                grp = bytes([rnd.choice([224, 232, 239, 10]), rnd.randrange(256), 0, rnd.randrange(4)])
+                recs += struct.pack("!BBH", rnd.randrange(0, 9), 0, ns) + grp
+                recs += b"".join(bytes([10, 0, 1, rnd.randrange(1, 4)]) for _ in range(ns))
+            body = bytearray(body[:6]) + struct.pack("!H", nrec + rnd.choice([0, 0, 0, 1])) + recs
+        body[2:4] = b"\0\0"
+        body[2:4] = struct.pack("!H", checksum(bytes(body)))
+        s.sendto(bytes(body), (rnd.choice(["224.0.0.22", "224.0.0.1", "224.0.0.2"]), 0))
     return 0
 
 
@@ -93,13 +131,18 @@ def main():
     m.add_argument("--stop", required=True)
     m.add_argument("--out", required=True)
     m.add_argument("--timeout", type=float, default=60)
+    f = sub.add_parser("fuzz")
+    f.add_argument("--ifname", required=True)
+    f.add_argument("--count", type=int, default=1000)
+    f.add_argument("--seed", type=int, default=1)
     r = sub.add_parser("raw")
     r.add_argument("--ifname", required=True)
     r.add_argument("--dst", required=True)
     r.add_argument("--hex", required=True)
     r.add_argument("--fix-checksum", action="store_true")
+    r.add_argument("--src", help="send from this address (own IP header)")
     a = p.parse_args()
-    return member(a) if a.cmd == "member" else raw(a)
+    return {"member": member, "raw": raw, "fuzz": fuzz}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ inject: sends one PIM message (hex, without the IP header) in a raw
 listen: joins GROUP (for SOURCE only with --source: an IGMPv3
         source-specific join) on IFNAME and receives UDP on PORT until
         DURATION seconds passed; writes one line to OUT:
-        received N first-ms T last-ms T max-gap-ms G gap-at-ms A
+        received N unique U first-ms T last-ms T max-gap-ms G gap-at-ms A
         (times relative to the start; max-gap is the longest silence
         between two datagrams after the first one, gap-at when it began).
         SIGTERM ends it early (the line is still written).
-        Touches READY once the socket is joined; PROGRESS holds the count so
-        far (rewritten every 50 datagrams).
+        Touches READY once the socket is joined; PROGRESS holds the counts
+        so far, received and unique (mcast_stream.py's datagram numbers),
+        rewritten every 50 datagrams.
 """
 import argparse
 import os
@@ -74,6 +75,7 @@ def listen(a):
     gap = 0.0
     gap_at = 0.0
     stop = []
+    seen = set()
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     while not stop:
         left = end - time.monotonic()
@@ -81,14 +83,16 @@ def listen(a):
             break
         s.settimeout(min(left, 0.2))
         try:
-            s.recvfrom(65536)
+            data, _ = s.recvfrom(65536)
         except (socket.timeout, InterruptedError):
             continue
         now = time.monotonic() - t0
         n += 1
+        if len(data) >= 8 and data[:4] == b"MCRT":
+            seen.add(struct.unpack("!I", data[4:8])[0])
         if a.progress and (n % 50 == 0 or n == 1):
             with open(a.progress + ".tmp", "w") as f:
-                f.write("%d\n" % n)
+                f.write("%d %d\n" % (n, len(seen)))
             os.rename(a.progress + ".tmp", a.progress)
         if first is None:
             first = now
@@ -96,8 +100,8 @@ def listen(a):
             gap = now - last
             gap_at = last
         last = now
-    line = "received %d first-ms %d last-ms %d max-gap-ms %d gap-at-ms %d\n" % (
-        n, int((first or 0) * 1000), int((last or 0) * 1000), int(gap * 1000),
+    line = "received %d unique %d first-ms %d last-ms %d max-gap-ms %d gap-at-ms %d\n" % (
+        n, len(seen), int((first or 0) * 1000), int((last or 0) * 1000), int(gap * 1000),
         int(gap_at * 1000))
     with open(a.out, "w") as f:
         f.write(line)
