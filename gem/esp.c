@@ -10,7 +10,10 @@
  * inbound SA by SPI, checked and decrypted,
  * and the inner packet offered to the GEM layer, else written into the
  * peer's TUN device.  Every socket and device is non-blocking and served by
- * the event loop; nothing on the data path allocates. */
+ * the GEM/ESP worker thread (gem_dp.h), which sends what a batch queued
+ * with sendmmsg; nothing on the data path allocates.  The worker owns the
+ * SAs (sequence numbers, replay windows, OpenSSL contexts) and the
+ * counters; the control plane changes or reads them held. */
 #include "gem/esp.h"
 
 #include <arpa/inet.h>
@@ -31,6 +34,7 @@
 #include "babel/local.h"
 #include "babel/util.h"
 #include "gem/esp_sa.h"
+#include "gem/gem_dp.h"
 #include "gem/tun.h"
 
 #define ESP_NAME_MAX 32
@@ -40,7 +44,7 @@
 #define ESP_MTU_MAX 9000
 #define ESP_KEEPALIVE_DEFAULT 20 /* s; RFC 3948 section 4 suggests 20 */
 #define ESP_KEEPALIVE_MAX 3600
-#define ESP_BATCH 32 /* packets per event and syscall; no socket starves the loop */
+#define ESP_BATCH 64 /* packets per read and send batch; no socket starves the others */
 #define ESP_PKT_MAX 65535
 
 enum esp_encap { ENCAP_ESP, ENCAP_UDP };
@@ -64,7 +68,9 @@ struct esp_peer {
     bool have_in, have_out;
     int tun_fd;             /* -1 while not running */
     uint64_t no_sa;         /* read from the TUN device with no outbound SA */
-    uint64_t keepalive_due; /* now_ms of the next NAT keepalive */
+    uint64_t keepalive_due; /* now_ms of the next NAT keepalive (control plane's) */
+    uint64_t last_esp_ms;   /* when the worker last sent ESP (atomic) */
+    bool port_moved;        /* the worker learnt a new udp_port: a record is due */
     struct esp_peer *next;
 };
 
@@ -80,14 +86,12 @@ static int raw_fd = -1, udp_fd = -1;
 
 static void notify_peer(const struct esp_peer *p, const char *kind);
 static void notify_sa(const struct esp_peer *p, bool out, const char *kind);
-/* The event loop is one thread, and a batch is done before the next event:
- * slots hold a batch of received datagrams, or of sealed packets on their
- * way out; tun_buf one packet read from a device, tx_buf one packet of
- * esp_send, plain_buf one decrypted packet.  Only the pages a packet
- * touches become resident. */
+/* The worker's (one thread; a batch is done before the next): slots hold a
+ * batch of received datagrams; tun_buf one packet read from a device,
+ * plain_buf one decrypted packet.  Sealed packets go into the send batch's
+ * slots (gem_dp.h).  Only the pages a packet touches become resident. */
 static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
-static uint8_t tun_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
-    plain_buf[ESP_PKT_MAX];
+static uint8_t tun_buf[ESP_PKT_MAX + 1], plain_buf[ESP_PKT_MAX];
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -170,7 +174,7 @@ static int send_packet(struct dest *d, const uint8_t *pkt, size_t len)
 /* ESP just went to the peer: no NAT keepalive is needed for a while. */
 static void sent_now(struct esp_peer *p)
 {
-    p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+    __atomic_store_n(&p->last_esp_ms, gem_dp_now_ms(), __ATOMIC_RELAXED);
 }
 
 static int next_header_of(const uint8_t *inner, size_t len)
@@ -190,32 +194,50 @@ long esp_seal_for(struct esp_peer *p, const uint8_t *inner, size_t len, uint8_t 
     return esp_seal(&p->out, (uint8_t)nh, inner, len, out, cap);
 }
 
-int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
+/* Seals one inner packet into a send-batch slot and queues it to the peer. */
+static int queue_to(struct esp_peer *p, const struct dest *d, const uint8_t *inner, size_t len,
+                    uint64_t *sent, uint64_t *errors)
 {
-    if (!p->have_out) {
-        p->no_sa++;
-        return -1;
-    }
-    struct dest d;
-    long n = dest_of(p, &d) == 0 ? esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf)) : -1;
-    if (n < 0 || send_packet(&d, tx_buf, (size_t)n) < 0) {
+    uint8_t *slot = gem_tx_slot();
+    long n = esp_seal_for(p, inner, len, slot, GEM_TX_SLOT_LEN);
+    if (n < 0) {
         p->out.n.errors++;
+        if (errors)
+            (*errors)++;
         return -1;
     }
+    struct gem_tx_count c = {.ok = sent, .err = errors, .err2 = &p->out.n.errors};
+    gem_tx_commit(d->fd, &d->to, sizeof(d->to), d->cb.buf, sizeof(d->cb.buf), (size_t)n, &c);
     sent_now(p);
     return 0;
 }
 
+int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len, uint64_t *sent,
+             uint64_t *errors)
+{
+    if (!p->have_out) {
+        p->no_sa++;
+        if (errors)
+            (*errors)++;
+        return -1;
+    }
+    struct dest d;
+    if (dest_of(p, &d) < 0) {
+        p->out.n.errors++;
+        if (errors)
+            (*errors)++;
+        return -1;
+    }
+    return queue_to(p, &d, inner, len, sent, errors);
+}
+
 /* What the kernel routed into the device: read a batch, seal each packet
- * into its own slot, send them all with one sendmmsg. */
-static void on_tun(int fd, short revents, void *ctx)
+ * into a slot of the send batch (which goes out with one sendmmsg). */
+static void on_tun(int fd, void *ctx)
 {
     struct esp_peer *p = ctx;
-    struct iovec iov[ESP_BATCH];
-    struct mmsghdr mm[ESP_BATCH];
     struct dest d;
     bool have_dest = dest_of(p, &d) == 0;
-    unsigned k = 0;
     for (int i = 0; i < ESP_BATCH; i++) {
         ssize_t n = read(fd, tun_buf, sizeof(tun_buf));
         if (n <= 0)
@@ -224,21 +246,12 @@ static void on_tun(int fd, short revents, void *ctx)
             p->no_sa++;
             continue;
         }
-        long l = have_dest ? esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k])) : -1;
-        if (l < 0) {
+        if (!have_dest) {
             p->out.n.errors++;
             continue;
         }
-        iov[k] = (struct iovec){slots[k], (size_t)l};
-        msg_to(&d, &mm[k].msg_hdr, &iov[k]);
-        k++;
+        queue_to(p, &d, tun_buf, (size_t)n, NULL, NULL);
     }
-    if (k == 0)
-        return;
-    int sent = sendmmsg(d.fd, mm, k, MSG_DONTWAIT);
-    sent_now(p);
-    /* What the socket would not take is lost, as a full queue loses it. */
-    p->out.n.errors += k - (unsigned)(sent > 0 ? sent : 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -289,7 +302,8 @@ static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
      * answer there, learnt from authenticated packets only. */
     if (sport && p->c.encap == ENCAP_UDP && p->udp_port != sport) {
         p->udp_port = sport;
-        notify_peer(p, "change");
+        p->port_moved = true; /* the record goes out from the control plane */
+        gem_dp_notice(0);
     }
     deliver(p, nh, plain_buf, ilen);
 }
@@ -309,7 +323,7 @@ static int recv_batch(int fd, struct mmsghdr *mm, struct iovec *iov, struct sock
     return n > 0 ? n : 0;
 }
 
-static void on_raw(int fd, short revents, void *ctx)
+static void on_raw(int fd, void *ctx)
 {
     struct mmsghdr mm[ESP_BATCH];
     struct iovec iov[ESP_BATCH];
@@ -328,7 +342,7 @@ static void on_raw(int fd, short revents, void *ctx)
     }
 }
 
-static void on_udp(int fd, short revents, void *ctx)
+static void on_udp(int fd, void *ctx)
 {
     struct mmsghdr mm[ESP_BATCH];
     struct iovec iov[ESP_BATCH];
@@ -363,13 +377,15 @@ static bool any_udp(void)
     return false;
 }
 
-/* Room for a few thousand packets: the loop also serves the control plane,
- * and a burst must wait in the kernel rather than be lost. */
+/* Room for a few thousand packets each way: a burst waits in the kernel
+ * while the worker is busy (or parked) rather than being lost. */
 static void big_rcvbuf(int fd)
 {
     int sz = 4 << 20;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
 static int open_raw(char *err, size_t errlen)
@@ -382,7 +398,7 @@ static int open_raw(char *err, size_t errlen)
     int v = IP_PMTUDISC_DONT;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
     big_rcvbuf(fd);
-    if (event_add_fd(fd, POLLIN, on_raw, NULL) < 0) {
+    if (gem_dp_add_fd(fd, on_raw, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the raw ESP socket");
     }
@@ -405,7 +421,7 @@ static int open_udp(char *err, size_t errlen)
         close(fd);
         return bad(err, errlen, "cannot bind UDP port %d: %s", ESP_UDP_PORT, strerror(e));
     }
-    if (event_add_fd(fd, POLLIN, on_udp, NULL) < 0) {
+    if (gem_dp_add_fd(fd, on_udp, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the UDP %d socket", ESP_UDP_PORT);
     }
@@ -416,7 +432,7 @@ static int open_udp(char *err, size_t errlen)
 static void close_fd(int *fd)
 {
     if (*fd >= 0) {
-        event_del_fd(*fd);
+        gem_dp_del_fd(*fd);
         close(*fd);
         *fd = -1;
     }
@@ -438,7 +454,7 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
     int fd = tun_open(p->c.tun, p->c.mtu, err, errlen);
     if (fd < 0)
         return -1;
-    if (event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+    if (gem_dp_add_fd(fd, on_tun, p) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch TUN device %s", p->c.tun);
     }
@@ -448,7 +464,9 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
 
 /* RFC 3948 section 2.3: one octet 0xff to the peer's UDP port keeps a NAT's
  * mapping alive while no ESP flows (sending ESP pushes the next one back);
- * the receiver discards it. */
+ * the receiver discards it.  Runs on every loop iteration: the peer list
+ * and configuration are the control plane's own; what the worker writes
+ * (when ESP last went out, the learnt port) is read atomically or held. */
 static uint64_t on_tick(void *ctx)
 {
     uint64_t next = EVENT_NEVER;
@@ -456,16 +474,32 @@ static uint64_t on_tick(void *ctx)
     for (struct esp_peer *p = peers; p; p = p->next) {
         if (p->c.encap != ENCAP_UDP || p->c.keepalive == 0 || udp_fd < 0)
             continue;
+        uint64_t ka = (uint64_t)p->c.keepalive * 1000,
+                 last = __atomic_load_n(&p->last_esp_ms, __ATOMIC_RELAXED);
+        if (last && last + ka > p->keepalive_due)
+            p->keepalive_due = last + ka;
         if (now_ms >= p->keepalive_due) {
             struct dest d;
+            gem_dp_hold();
             if (dest_of(p, &d) == 0)
                 send_packet(&d, &keepalive, 1);
-            p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+            gem_dp_release();
+            p->keepalive_due = now_ms + ka;
         }
         if (p->keepalive_due < next)
             next = p->keepalive_due;
     }
     return next;
+}
+
+/* The worker learnt a peer's port behind a NAT (held). */
+static void on_port_moved(void)
+{
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p->port_moved) {
+            p->port_moved = false;
+            notify_peer(p, "change");
+        }
 }
 
 static void on_start(void *ctx)
@@ -634,7 +668,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 free(p);
             return -1;
         }
-        if (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+        if (fd >= 0 && gem_dp_add_fd(fd, on_tun, p) < 0) {
             close(fd);
             if (!old)
                 free(p);
@@ -861,11 +895,12 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 
 void esp_register(void)
 {
-    config_register_directive("gem-peer", dir_peer, NULL);
-    config_register_directive("esp-sa", dir_sa, NULL);
-    ext_register_flush("gem-peer", flush_peer, NULL);
-    ext_register_flush("esp-sa", flush_sa, NULL);
-    ext_register_dump(on_dump, NULL);
-    ext_on_lifecycle(on_start, on_stop, NULL);
+    gem_dp_directive("gem-peer", dir_peer, NULL);
+    gem_dp_directive("esp-sa", dir_sa, NULL);
+    gem_dp_flush("gem-peer", flush_peer, NULL);
+    gem_dp_flush("esp-sa", flush_sa, NULL);
+    gem_dp_dump(on_dump, NULL);
+    gem_dp_lifecycle(on_start, on_stop, NULL);
+    gem_dp_on_notice(0, on_port_moved);
     event_add_tick(on_tick, NULL);
 }

@@ -15,6 +15,7 @@
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/util.h"
+#include "gem/gem_dp.h"
 #include "mcast/rule.h"
 
 struct gem_group {
@@ -347,8 +348,10 @@ static void stop(void *ctx)
 
 void gem_keys_register(void)
 {
-    config_register_directive("gem-group", directive, NULL);
-    ext_register_flush("gem-group", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(NULL, stop, NULL);
+    /* The keys' OpenSSL contexts and counters are the worker's while it
+     * runs: every change and every read is held (gem_dp.h). */
+    gem_dp_directive("gem-group", directive, NULL);
+    gem_dp_flush("gem-group", flush, NULL);
+    gem_dp_dump(dump, NULL);
+    gem_dp_lifecycle(NULL, stop, NULL);
 }

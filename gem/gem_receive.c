@@ -17,6 +17,7 @@
 #include "babel/util.h"
 #include "gem/esp.h"
 #include "gem/gem_codec.h"
+#include "gem/gem_dp.h"
 #include "gem/gem_keys.h"
 #include "gem/gem_replay.h"
 #include "mcast/frame.h"
@@ -25,7 +26,7 @@
 #define MAX_IN 4
 #define MAX_SENDERS 16
 #define RESOLVE_MS 1000
-#define BATCH 16
+#define BATCH 32
 
 /* Why a GEM packet was dropped (or not). */
 enum gem_drop {
@@ -102,9 +103,12 @@ static struct gem_receive *find(uint32_t group)
 }
 
 /* ---------------------------------------------------------------------
- * The data path */
+ * The data path, on the GEM/ESP worker (gem_dp.h): what verifies is
+ * decrypted straight into a slot of the worker's send batch, which goes out
+ * with one sendmmsg per socket when the batch is done.  The worker owns the
+ * windows and counters; the control plane reads and changes them held. */
 
-static uint8_t pt[GEM_IP_UDP_LEN + 65536], frag[65536];
+static uint8_t frag[65536];
 
 static bool drop(enum gem_drop why)
 {
@@ -133,7 +137,8 @@ static struct sender_window *window(struct gem_receive *r, uint32_t sender, uint
     return oldest;
 }
 
-bool gem_receive_packet(const uint8_t *buf, size_t len)
+/* One GEM packet: true when its re-emission was queued (*rp: its role). */
+static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
 {
     struct gem_header h;
     struct gem_view v;
@@ -158,6 +163,8 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     struct sender_window *w = window(r, h.sender, h.key_id, false);
     if (w && !gem_replay_check(&w->w, h.seq))
         return drop(DROP_REPLAYED);
+    /* Decrypted into the next slot; committed only if it goes out. */
+    uint8_t *pt = gem_tx_slot();
     uint8_t *payload = pt + GEM_IP_UDP_LEN;
     if (!gem_decrypt(k->crypto, &h, &v, payload))
         return drop(DROP_BAD_DECRYPT);
@@ -167,6 +174,7 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     w->last_used = ++r->use_clock;
     k->accepted++;
     accepted++;
+    *rp = r;
     if (r->raw_fd < 0) {
         r->drops++;
         return false;
@@ -176,11 +184,15 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     size_t total = GEM_IP_UDP_LEN + v.ct_len;
     bool sent = true;
     if (total <= r->mtu) {
-        sent = sendto(r->raw_fd, pt, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
-               (ssize_t)total;
+        struct gem_tx_count c = {.ok = &r->packets, .bytes = &r->bytes, .nbytes = v.ct_len,
+                                 .err = &r->drops};
+        gem_tx_commit(r->raw_fd, &to, sizeof(to), NULL, 0, total, &c);
+        return true;
     } else {
         /* A raw socket does not fragment what we built: fragments of our
-         * own, as the kernel would make them. */
+         * own, as the kernel would make them (rare: sent at once, after
+         * what is queued; pt is not committed, so the flush keeps it). */
+        gem_tx_flush();
         size_t off = 0, next, flen;
         while (sent && off < total - 20 &&
                (flen = gem_ip4_fragment(pt, total, r->mtu, off, frag, &next)) > 0) {
@@ -197,6 +209,15 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     r->packets++;
     r->bytes += v.ct_len;
     return true;
+}
+
+bool gem_receive_packet(const uint8_t *buf, size_t len)
+{
+    struct gem_receive *r = NULL;
+    bool queued = receive_one(buf, len, &r);
+    uint64_t before = r ? r->packets : 0;
+    gem_tx_flush();
+    return queued && r->packets > before;
 }
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -221,13 +242,14 @@ static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, v
         dropped[DROP_TRUNCATED]++;
         return true;
     }
-    gem_receive_packet(inner + ihl + 8, ulen - 8);
+    struct gem_receive *r;
+    receive_one(inner + ihl + 8, ulen - 8, &r);
     return true;
 }
 
 static uint8_t rx[BATCH][65536];
 
-static void udp_event(int fd, short revents, void *ctx)
+static void udp_event(int fd, void *ctx)
 {
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
@@ -236,8 +258,9 @@ static void udp_event(int fd, short revents, void *ctx)
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
     }
     int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    struct gem_receive *r;
     for (int i = 0; i < n; i++)
-        gem_receive_packet(rx[i], msgs[i].msg_len);
+        receive_one(rx[i], msgs[i].msg_len, &r);
 }
 
 /* ---------------------------------------------------------------------
@@ -264,8 +287,12 @@ static int udp_open(void)
         errno = e;
         return -1;
     }
+    if (gem_dp_add_fd(fd, udp_event, NULL) < 0) {
+        close(fd);
+        errno = EMFILE;
+        return -1;
+    }
     udp_fd = fd;
-    event_add_fd(fd, POLLIN, udp_event, NULL);
     return 0;
 }
 
@@ -298,8 +325,9 @@ static int raw_open(unsigned ifindex, const char *ifname)
     int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
     if (fd < 0)
         return -1;
-    int zero = 0;
+    int zero = 0, sz = 4 << 20;
     struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
     if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
         setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)) < 0 ||
         setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0) {
@@ -355,8 +383,10 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
+        gem_dp_hold();
         for (struct gem_receive *r = receives; r; r = r->next)
             resolve(r);
+        gem_dp_release();
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -502,7 +532,7 @@ static void stop(void *ctx)
         free(r);
     }
     if (udp_fd >= 0) {
-        event_del_fd(udp_fd);
+        gem_dp_del_fd(udp_fd);
         close(udp_fd);
         udp_fd = -1;
     }
@@ -510,8 +540,8 @@ static void stop(void *ctx)
 
 void gem_receive_register(void)
 {
-    config_register_directive("gem-receive", directive, NULL);
-    ext_register_flush("gem-receive", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(start, stop, NULL);
+    gem_dp_directive("gem-receive", directive, NULL);
+    gem_dp_flush("gem-receive", flush, NULL);
+    gem_dp_dump(dump, NULL);
+    gem_dp_lifecycle(start, stop, NULL);
 }

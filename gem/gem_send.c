@@ -22,6 +22,7 @@
 #include "babel/extension.h"
 #include "babel/util.h"
 #include "gem/esp.h"
+#include "gem/gem_dp.h"
 #include "gem/gem_codec.h"
 #include "gem/gem_keys.h"
 #include "mcast/frame.h"
@@ -34,9 +35,9 @@
 #define GEM_MAX_PEERS 8
 #define PEER_NAME_MAX 64
 #define RESOLVE_MS 1000
-/* Frames per event: a UDP_SEGMENT frame may hold dozens of datagrams, and
- * the event loop has other work. */
-#define BATCH 8
+/* Frames per read: a UDP_SEGMENT frame may hold dozens of datagrams, and
+ * the worker has other sockets to serve. */
+#define BATCH 32
 /* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
 #define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
 
@@ -105,8 +106,11 @@ static void notify(const struct gem_send *s, const char *kind)
 }
 
 /* ---------------------------------------------------------------------
- * The data path: one frame in, one GEM packet out to each output.  No
- * allocation: the buffers are static (one thread). */
+ * The data path, on the GEM/ESP worker (gem_dp.h): one frame in, one GEM
+ * packet out to each output, queued in the worker's send batch.  No
+ * allocation: the buffers are static (one thread).  The worker owns the
+ * counters, the reassembly state and the sequence; the control plane reads
+ * and changes them held. */
 
 static uint8_t rx[BATCH][FRAME_MAX];
 static uint8_t tx[GEM_IP_UDP_LEN + GEM_OVERHEAD + 65536];
@@ -138,8 +142,8 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     s->packets++;
     s->bytes += plen;
     for (int i = 0; i < npeers; i++) {
-        if (peers[i] && esp_send(peers[i], tx, total) == 0)
-            s->esp_sent++;
+        if (peers[i])
+            esp_send(peers[i], tx, total, &s->esp_sent, &s->esp_errors);
         else
             s->esp_errors++;
     }
@@ -155,11 +159,16 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                                               (uint8_t)(g >> 8), (uint8_t)g}};
         bool sent = true;
         if (total <= s->veth_mtu) {
-            sent = sendto(s->veth_fd, tx, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
-                   (ssize_t)total;
+            uint8_t *slot = gem_tx_slot();
+            memcpy(slot, tx, total);
+            struct gem_tx_count c = {.ok = &s->veth_sent, .err = &s->veth_errors};
+            gem_tx_commit(s->veth_fd, &to, sizeof(to), NULL, 0, total, &c);
+            return;
         } else {
             /* Larger than the veth's MTU: fragments, as the kernel would
-             * make them; the far side's kernel puts them together. */
+             * make them; the far side's kernel puts them together.  Rare:
+             * sent at once, after what is queued. */
+            gem_tx_flush();
             size_t off = 0, next, flen;
             while (sent && off < total - 20 &&
                    (flen = gem_ip4_fragment(tx, total, s->veth_mtu, off, frag, &next)) > 0) {
@@ -260,7 +269,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
             return;
         struct reasm_datagram d;
         enum frame_result why;
-        int rc = reasm_add(&s->reasm, &v, partial, now_ms, &d, &why);
+        int rc = reasm_add(&s->reasm, &v, partial, gem_dp_now_ms(), &d, &why);
         if (rc < 0)
             s->bad++;
         if (rc != 1)
@@ -286,7 +295,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     }
 }
 
-static void cap_event(int fd, short revents, void *ctx)
+static void cap_event(int fd, void *ctx)
 {
     struct gem_send *s = ctx;
     struct mmsghdr msgs[BATCH];
@@ -299,7 +308,7 @@ static void cap_event(int fd, short revents, void *ctx)
     if (n <= 0)
         return;
     /* Peers and key looked up once per batch: the control plane may change
-     * them between two events, never during one. */
+     * them between two batches (held), never during one. */
     struct esp_peer *peers[GEM_MAX_PEERS];
     for (int i = 0; i < s->npeers; i++)
         peers[i] = esp_peer_find(s->peers[i]);
@@ -319,7 +328,7 @@ static void cap_event(int fd, short revents, void *ctx)
 static void close_fds(struct gem_send *s)
 {
     if (s->cap_fd >= 0) {
-        event_del_fd(s->cap_fd);
+        gem_dp_del_fd(s->cap_fd);
         close(s->cap_fd);
     }
     if (s->veth_fd >= 0)
@@ -418,13 +427,18 @@ static void resolve(struct gem_send *s)
             s->cap_fd = open_capture(s, in);
             if (s->cap_fd < 0)
                 log_msg("gem: capturing on %s: %s", s->in_if, strerror(errno));
-            else
-                event_add_fd(s->cap_fd, POLLIN, cap_event, s);
+            else if (gem_dp_add_fd(s->cap_fd, cap_event, s) < 0) {
+                close(s->cap_fd);
+                s->cap_fd = -1;
+            }
         }
         if (s->veth_if[0] && s->veth_fd < 0) {
             s->veth_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(0));
+            int sz = 4 << 20;
             if (s->veth_fd < 0)
                 log_msg("gem: a packet socket for %s: %s", s->veth_if, strerror(errno));
+            else
+                setsockopt(s->veth_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
         }
         s->in_ifindex = in;
         s->veth_ifindex = ve;
@@ -440,10 +454,12 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
+        gem_dp_hold();
         for (struct gem_send *s = sends; s; s = s->next) {
             resolve(s);
             reasm_expire(&s->reasm, now_ms);
         }
+        gem_dp_release();
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -623,8 +639,8 @@ static void stop(void *ctx)
 
 void gem_send_register(void)
 {
-    config_register_directive("gem-send", directive, NULL);
-    ext_register_flush("gem-send", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(start, stop, NULL);
+    gem_dp_directive("gem-send", directive, NULL);
+    gem_dp_flush("gem-send", flush, NULL);
+    gem_dp_dump(dump, NULL);
+    gem_dp_lifecycle(start, stop, NULL);
 }
