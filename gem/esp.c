@@ -34,6 +34,7 @@
 #include "babel/local.h"
 #include "babel/util.h"
 #include "gem/esp_sa.h"
+#include "gem/gem_ctr.h"
 #include "gem/gem_dp.h"
 #include "gem/tun.h"
 
@@ -142,7 +143,7 @@ static int dest_of(const struct esp_peer *p, struct dest *d)
     d->fd = raw_fd;
     if (p->c.encap == ENCAP_UDP) {
         d->fd = udp_fd;
-        d->to.sin_port = htons(p->udp_port);
+        d->to.sin_port = htons(GEM_CTR(p->udp_port));
     }
     struct cmsghdr *cm = (struct cmsghdr *)d->cb.buf;
     cm->cmsg_level = IPPROTO_IP;
@@ -201,9 +202,9 @@ static int queue_to(struct esp_peer *p, const struct dest *d, const uint8_t *inn
     uint8_t *slot = gem_tx_slot();
     long n = esp_seal_for(p, inner, len, slot, GEM_TX_SLOT_LEN);
     if (n < 0) {
-        p->out.n.errors++;
+        GEM_CTR_INC(p->out.n.errors);
         if (errors)
-            (*errors)++;
+            GEM_CTR_INC(*errors);
         return -1;
     }
     struct gem_tx_count c = {.ok = sent, .err = errors, .err2 = &p->out.n.errors};
@@ -216,16 +217,16 @@ int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len, uint64_t *sen
              uint64_t *errors)
 {
     if (!p->have_out) {
-        p->no_sa++;
+        GEM_CTR_INC(p->no_sa);
         if (errors)
-            (*errors)++;
+            GEM_CTR_INC(*errors);
         return -1;
     }
     struct dest d;
     if (dest_of(p, &d) < 0) {
-        p->out.n.errors++;
+        GEM_CTR_INC(p->out.n.errors);
         if (errors)
-            (*errors)++;
+            GEM_CTR_INC(*errors);
         return -1;
     }
     return queue_to(p, &d, inner, len, sent, errors);
@@ -243,11 +244,11 @@ static void on_tun(int fd, void *ctx)
         if (n <= 0)
             break;
         if (!p->have_out) {
-            p->no_sa++;
+            GEM_CTR_INC(p->no_sa);
             continue;
         }
         if (!have_dest) {
-            p->out.n.errors++;
+            GEM_CTR_INC(p->out.n.errors);
             continue;
         }
         queue_to(p, &d, tun_buf, (size_t)n, NULL, NULL);
@@ -270,38 +271,38 @@ static void deliver(struct esp_peer *p, uint8_t nh, const uint8_t *inner, size_t
     if (nh == ESP_NH_NONE)
         return; /* RFC 4303 section 2.6: a dummy packet */
     if (next_header_of(inner, len) != nh) {
-        p->in.n.malformed++;
+        GEM_CTR_INC(p->in.n.malformed);
         return;
     }
     if (inner_fn && inner_fn(p, inner, len, inner_ctx))
         return;
     if (p->tun_fd < 0 || write(p->tun_fd, inner, len) != (ssize_t)len)
-        p->in.n.errors++;
+        GEM_CTR_INC(p->in.n.errors);
 }
 
 /* One ESP packet (from the SPI on), from `sport` (0: not UDP). */
 static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
 {
     if (len < ESP_HDR_LEN) {
-        input.truncated++;
+        GEM_CTR_INC(input.truncated);
         return;
     }
     struct esp_peer *p = peer_by_in_spi(esp_packet_spi(pkt));
     if (!p) {
-        input.unknown_spi++;
+        GEM_CTR_INC(input.unknown_spi);
         return;
     }
     size_t ilen;
     uint8_t nh;
     enum esp_verdict v = esp_open(&p->in, pkt, len, plain_buf, sizeof(plain_buf), &ilen, &nh);
     if (v == ESP_CRYPTO_ERROR)
-        p->in.n.errors++;
+        GEM_CTR_INC(p->in.n.errors);
     if (v != ESP_OK)
         return;
     /* Behind a NAT the peer's packets come from another port than 4500:
      * answer there, learnt from authenticated packets only. */
     if (sport && p->c.encap == ENCAP_UDP && p->udp_port != sport) {
-        p->udp_port = sport;
+        GEM_CTR_SET(p->udp_port, sport);
         p->port_moved = true; /* the record goes out from the control plane */
         gem_dp_notice(0);
     }
@@ -335,7 +336,7 @@ static void on_raw(int fd, void *ctx)
         size_t len = mm[i].msg_len, ihl = len >= 1 ? (size_t)(b[0] & 0x0f) * 4 : 0;
         if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 20 || b[0] >> 4 != 4 || ihl < 20 ||
             len < ihl) {
-            input.truncated++;
+            GEM_CTR_INC(input.truncated);
             continue;
         }
         input_esp(b + ihl, len - ihl, 0);
@@ -355,11 +356,11 @@ static void on_udp(int fd, void *ctx)
          * octets (the non-ESP marker, where an SPI of 0 would be) start an
          * IKE message, which is not ours to read. */
         if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
-            input.truncated++;
+            GEM_CTR_INC(input.truncated);
         else if (len == 1 && b[0] == 0xff)
-            input.keepalives++;
+            GEM_CTR_INC(input.keepalives);
         else if (len >= 4 && memcmp(b, "\0\0\0\0", 4) == 0)
-            input.non_esp++;
+            GEM_CTR_INC(input.non_esp);
         else
             input_esp(b, len, ntohs(from[i].sin_port));
     }
@@ -825,15 +826,18 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
 
 static void fmt_sa(const struct esp_peer *p, bool out, const char *kind, char *buf, size_t len)
 {
+    /* Unheld (a dump): what the worker writes is read atomically. */
     const struct esp_sa *sa = out ? &p->out : &p->in;
     snprintf(buf, len,
              "%s esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
              "auth-failures %llu malformed %llu errors %llu seq %llu\n",
-             kind, p->c.name, out ? "out" : "in", sa->spi, (unsigned long long)sa->n.packets,
-             (unsigned long long)sa->n.bytes, (unsigned long long)sa->n.replay_drops,
-             (unsigned long long)sa->n.auth_failures, (unsigned long long)sa->n.malformed,
-             (unsigned long long)(sa->n.errors + sa->n.seq_exhausted),
-             (unsigned long long)(sa->outbound ? sa->seq : sa->replay.top));
+             kind, p->c.name, out ? "out" : "in", sa->spi,
+             (unsigned long long)GEM_CTR(sa->n.packets), (unsigned long long)GEM_CTR(sa->n.bytes),
+             (unsigned long long)GEM_CTR(sa->n.replay_drops),
+             (unsigned long long)GEM_CTR(sa->n.auth_failures),
+             (unsigned long long)GEM_CTR(sa->n.malformed),
+             (unsigned long long)(GEM_CTR(sa->n.errors) + GEM_CTR(sa->n.seq_exhausted)),
+             (unsigned long long)(sa->outbound ? GEM_CTR(sa->seq) : GEM_CTR(sa->replay.top)));
 }
 
 static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size_t len)
@@ -844,9 +848,9 @@ static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size
                      inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
                      p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
     if (p->c.encap == ENCAP_UDP)
-        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", p->udp_port,
+        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", GEM_CTR(p->udp_port),
                       p->c.keepalive);
-    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)GEM_CTR(p->no_sa));
 }
 
 /* Monitors hear of configuration changes (and a NAT's port moving), not of
@@ -887,8 +891,10 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
     if (peers) {
         snprintf(buf, sizeof(buf),
                  "add esp-input unknown-spi %llu truncated %llu non-esp %llu keepalives %llu\n",
-                 (unsigned long long)input.unknown_spi, (unsigned long long)input.truncated,
-                 (unsigned long long)input.non_esp, (unsigned long long)input.keepalives);
+                 (unsigned long long)GEM_CTR(input.unknown_spi),
+                 (unsigned long long)GEM_CTR(input.truncated),
+                 (unsigned long long)GEM_CTR(input.non_esp),
+                 (unsigned long long)GEM_CTR(input.keepalives));
         emit(buf, out);
     }
 }
@@ -899,7 +905,9 @@ void esp_register(void)
     gem_dp_directive("esp-sa", dir_sa, NULL);
     gem_dp_flush("gem-peer", flush_peer, NULL);
     gem_dp_flush("esp-sa", flush_sa, NULL);
-    gem_dp_dump(on_dump, NULL);
+    /* A dump is not held: it reads the worker's counters atomically, so the
+     * local interface answers whatever the data plane is doing. */
+    ext_register_dump(on_dump, NULL);
     gem_dp_lifecycle(on_start, on_stop, NULL);
     gem_dp_on_notice(0, on_port_moved);
     event_add_tick(on_tick, NULL);

@@ -16,6 +16,7 @@
 
 #include "babel/event.h"
 #include "babel/util.h"
+#include "gem/gem_ctr.h"
 
 #define MAX_FDS 64
 #define MAX_HOOKS 48
@@ -274,7 +275,6 @@ static struct hook {
     union {
         config_directive_fn dir;
         ext_flush_fn flush;
-        ext_dump_fn dump;
         struct {
             void (*start)(void *);
             void (*stop)(void *);
@@ -312,14 +312,6 @@ static int held_flush(char **words, int nwords, char *err, size_t errlen, void *
     return rc;
 }
 
-static void held_dump(void (*emit)(const char *line, void *out), void *out, void *ctx)
-{
-    struct hook *h = ctx;
-    gem_dp_hold();
-    h->fn.dump(emit, out, h->ctx);
-    gem_dp_release();
-}
-
 static void held_start(void *ctx)
 {
     struct hook *h = ctx;
@@ -348,13 +340,6 @@ void gem_dp_flush(const char *kind, ext_flush_fn fn, void *ctx)
     struct hook *h = new_hook(ctx);
     h->fn.flush = fn;
     ext_register_flush(kind, held_flush, h);
-}
-
-void gem_dp_dump(ext_dump_fn fn, void *ctx)
-{
-    struct hook *h = new_hook(ctx);
-    h->fn.dump = fn;
-    ext_register_dump(held_dump, h);
 }
 
 void gem_dp_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *ctx)
@@ -431,7 +416,7 @@ void gem_tx_commit(int fd, const void *to, socklen_t tolen, const void *cmsg, si
     e->len = len;
     e->count = *count;
     ntx++;
-    tx_packets++;
+    GEM_CTR_INC(tx_packets);
     if (ntx == TX_SLOTS)
         gem_tx_flush();
 }
@@ -440,14 +425,14 @@ static void counted(const struct gem_tx_count *c, bool ok)
 {
     if (ok) {
         if (c->ok)
-            (*c->ok)++;
+            GEM_CTR_INC(*c->ok);
         if (c->bytes)
-            *c->bytes += c->nbytes;
+            GEM_CTR_ADD(*c->bytes, c->nbytes);
     } else {
         if (c->err)
-            (*c->err)++;
+            GEM_CTR_INC(*c->err);
         if (c->err2)
-            (*c->err2)++;
+            GEM_CTR_INC((*c->err2));
     }
 }
 
@@ -472,7 +457,7 @@ static void send_run(unsigned from, unsigned to)
     while (i < to) {
         int r = fd >= 0 ? sendmmsg(fd, &mm[i - from], to - i, MSG_DONTWAIT) : -1;
         if (fd >= 0)
-            tx_calls++;
+            GEM_CTR_INC(tx_calls);
         if (r > 0) {
             for (int k = 0; k < r; k++)
                 counted(&tx[i + (unsigned)k].count, true);
@@ -507,6 +492,6 @@ void gem_tx_flush(void)
 
 void gem_tx_stats(unsigned long long *packets, unsigned long long *calls)
 {
-    *packets = tx_packets;
-    *calls = tx_calls;
+    *packets = GEM_CTR(tx_packets);
+    *calls = GEM_CTR(tx_calls);
 }

@@ -7,18 +7,21 @@
  * Ownership.  While the worker runs, every piece of GEM and ESP state its
  * handlers touch (sequence numbers, replay windows, OpenSSL contexts,
  * counters, the peer, key and role tables) belongs to the worker.  The
- * control plane changes or reads any of it only between gem_dp_hold() and
+ * control plane changes any of it only between gem_dp_hold() and
  * gem_dp_release(): hold parks the worker at the end of the batch it is in
  * (it checks once per batch, never per packet, and takes no lock on the
  * data path) and waits until it is parked; release lets it go on, and it
  * then re-reads the descriptor set.  So a key rollover, an SA added or
  * replaced, a peer flushed, never meets a packet half sealed with the old
  * one, and a freed object is never used: the park is the grace period.
- * The gem-* and esp-* directive, flush and dump handlers registered through
- * the wrappers below run held; the periodic work holds around what it
- * changes.  Before the first descriptor is added, and after the daemon
- * stops, there is no worker and holding costs nothing (configuration
- * parsing and the unit tests run everything on one thread). */
+ * The gem-* and esp-* directive and flush handlers registered through the
+ * wrappers below run held, and the periodic work holds when it has
+ * something to change.  Records (dump) are not held: the counters have one
+ * writer and are read atomically (gem_ctr.h), so a local-interface answer
+ * never waits for the worker.  Before the first descriptor is added, and
+ * after the daemon stops, there is no worker and holding costs nothing
+ * (configuration parsing and the unit tests run everything on one
+ * thread). */
 #ifndef GEM_GEM_DP_H
 #define GEM_GEM_DP_H
 
@@ -51,10 +54,11 @@ uint64_t gem_dp_now_ms(void);
 void gem_dp_on_notice(unsigned bit, void (*fn)(void));
 void gem_dp_notice(unsigned bit);
 
-/* Registration with the control plane, each handler run held. */
+/* Registration with the control plane, each handler run held.  (Dump
+ * handlers are registered as they are: they read the worker's counters
+ * with gem_ctr.h, unheld, so an answer never waits for the worker.) */
 void gem_dp_directive(const char *keyword, config_directive_fn fn, void *ctx);
 void gem_dp_flush(const char *kind, ext_flush_fn fn, void *ctx);
-void gem_dp_dump(ext_dump_fn fn, void *ctx);
 void gem_dp_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *ctx);
 
 /* ---------------------------------------------------------------------

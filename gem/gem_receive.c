@@ -17,6 +17,7 @@
 #include "babel/util.h"
 #include "gem/esp.h"
 #include "gem/gem_codec.h"
+#include "gem/gem_ctr.h"
 #include "gem/gem_dp.h"
 #include "gem/gem_keys.h"
 #include "gem/gem_replay.h"
@@ -83,8 +84,8 @@ static void fmt(const struct gem_receive *r, const char *kind, char *buf, size_t
         l += (size_t)snprintf(buf + l, len - l, " in %s", r->in_if[i]);
     if (l < len)
         snprintf(buf + l, len - l, " ttl %u state %s packets %llu bytes %llu drops %llu\n", r->ttl,
-                 r->state, (unsigned long long)r->packets, (unsigned long long)r->bytes,
-                 (unsigned long long)r->drops);
+                 r->state, (unsigned long long)GEM_CTR(r->packets),
+                 (unsigned long long)GEM_CTR(r->bytes), (unsigned long long)GEM_CTR(r->drops));
 }
 
 static void notify(const struct gem_receive *r, const char *kind)
@@ -112,7 +113,7 @@ static uint8_t frag[65536];
 
 static bool drop(enum gem_drop why)
 {
-    dropped[why]++;
+    GEM_CTR_INC(dropped[why]);
     return false;
 }
 
@@ -142,8 +143,8 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
 {
     struct gem_header h;
     struct gem_view v;
-    arrived++;
-    counted = true;
+    GEM_CTR_INC(arrived);
+    GEM_CTR_SET(counted, true);
     switch (gem_parse(buf, len, &h, &v)) {
     case GEM_PARSE_OK:
         break;
@@ -172,11 +173,11 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
         w = window(r, h.sender, h.key_id, true);
     gem_replay_commit(&w->w, h.seq);
     w->last_used = ++r->use_clock;
-    k->accepted++;
-    accepted++;
+    GEM_CTR_INC(k->accepted);
+    GEM_CTR_INC(accepted);
     *rp = r;
     if (r->raw_fd < 0) {
-        r->drops++;
+        GEM_CTR_INC(r->drops);
         return false;
     }
     gem_udp4_build(pt, v.ct_len, h.source, h.group, h.sport, h.dport, r->ttl, r->ip_id++);
@@ -203,11 +204,11 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
         sent &= off == total - 20;
     }
     if (!sent) {
-        r->drops++;
+        GEM_CTR_INC(r->drops);
         return false;
     }
-    r->packets++;
-    r->bytes += v.ct_len;
+    GEM_CTR_INC(r->packets);
+    GEM_CTR_ADD(r->bytes, v.ct_len);
     return true;
 }
 
@@ -237,9 +238,9 @@ static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, v
         return false; /* a fragment: the kernel reassembles it for the UDP socket */
     size_t tot = rd16(inner + 2), ulen = rd16(inner + ihl + 4);
     if (tot > len || tot < ihl + 8 || ulen != tot - ihl) {
-        arrived++;
-        counted = true;
-        dropped[DROP_TRUNCATED]++;
+        GEM_CTR_INC(arrived);
+        GEM_CTR_SET(counted, true);
+        GEM_CTR_INC(dropped[DROP_TRUNCATED]);
         return true;
     }
     struct gem_receive *r;
@@ -339,6 +340,24 @@ static int raw_open(unsigned ifindex, const char *ifname)
     return fd;
 }
 
+/* Whether resolve would change anything (the periodic check, unheld: it
+ * reads only what the control plane writes). */
+static bool resolve_needed(const struct gem_receive *r)
+{
+    unsigned out = if_nametoindex(r->out_if);
+    if (out != r->out_ifindex || !out || r->raw_fd < 0 || gem_if_mtu(r->out_if) != r->mtu)
+        return true;
+    for (int i = 0; i < r->nin; i++) {
+        unsigned x = if_nametoindex(r->in_if[i]);
+        if (x != r->in_ifindex[i] || !x)
+            return true;
+    }
+    if (r->nin && udp_fd < 0)
+        return true;
+    return strcmp(r->state, gem_keys_have_group(r->group) ? "active" : "no-key") != 0;
+}
+
+/* Held. */
 static void resolve(struct gem_receive *r)
 {
     char before[32];
@@ -383,10 +402,13 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
-        gem_dp_hold();
+        /* Held only when something changes. */
         for (struct gem_receive *r = receives; r; r = r->next)
-            resolve(r);
-        gem_dp_release();
+            if (resolve_needed(r)) {
+                gem_dp_hold();
+                resolve(r);
+                gem_dp_release();
+            }
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -500,13 +522,14 @@ static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx
         fmt(r, "add", buf, sizeof(buf));
         emit(buf, out);
     }
-    if (!counted)
+    if (!GEM_CTR(counted))
         return;
     size_t l = (size_t)snprintf(buf, sizeof(buf), "add gem-input packets %llu accepted %llu",
-                                (unsigned long long)arrived, (unsigned long long)accepted);
+                                (unsigned long long)GEM_CTR(arrived),
+                                (unsigned long long)GEM_CTR(accepted));
     for (int i = 0; i < DROP_COUNT && l < sizeof(buf); i++)
         l += (size_t)snprintf(buf + l, sizeof(buf) - l, " %s %llu", drop_names[i],
-                              (unsigned long long)dropped[i]);
+                              (unsigned long long)GEM_CTR(dropped[i]));
     if (l < sizeof(buf))
         snprintf(buf + l, sizeof(buf) - l, "\n");
     emit(buf, out);
@@ -542,6 +565,6 @@ void gem_receive_register(void)
 {
     gem_dp_directive("gem-receive", directive, NULL);
     gem_dp_flush("gem-receive", flush, NULL);
-    gem_dp_dump(dump, NULL);
+    ext_register_dump(dump, NULL); /* unheld: counters read atomically */
     gem_dp_lifecycle(start, stop, NULL);
 }
