@@ -167,8 +167,22 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static void on_notice(int fd, short revents, void *ctx);
+
 static int worker_start(void)
 {
+    /* The worker's notices reach the event loop through this one (a router
+     * with no GEM or ESP descriptor has neither thread nor descriptor). */
+    if (notice_fd < 0) {
+        notice_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (notice_fd < 0 || event_add_fd(notice_fd, POLLIN, on_notice, NULL) < 0) {
+            log_msg("gem: the data plane's notice descriptor: %s", strerror(errno));
+            if (notice_fd >= 0)
+                close(notice_fd);
+            notice_fd = -1;
+            return -1;
+        }
+    }
     wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd < 0) {
         log_msg("gem: eventfd: %s", strerror(errno));
@@ -350,13 +364,6 @@ void gem_dp_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *c
     ext_on_lifecycle(start ? held_start : NULL, stop ? held_stop : NULL, h);
 }
 
-static void dp_start(void *ctx)
-{
-    notice_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (notice_fd < 0 || event_add_fd(notice_fd, POLLIN, on_notice, NULL) < 0)
-        log_msg("gem: the data plane's notice descriptor: %s", strerror(errno));
-}
-
 /* Registered first, so it stops last: every module has closed its
  * descriptors (held) before the worker is joined. */
 static void dp_stop(void *ctx)
@@ -369,7 +376,7 @@ static void dp_stop(void *ctx)
     }
 }
 
-void gem_dp_register(void) { ext_on_lifecycle(dp_start, dp_stop, NULL); }
+void gem_dp_register(void) { ext_on_lifecycle(NULL, dp_stop, NULL); }
 
 /* ---------------------------------------------------------------------
  * The send batch */
