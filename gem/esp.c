@@ -10,7 +10,10 @@
  * inbound SA by SPI, checked and decrypted,
  * and the inner packet offered to the GEM layer, else written into the
  * peer's TUN device.  Every socket and device is non-blocking and served by
- * the event loop; nothing on the data path allocates. */
+ * the GEM/ESP worker thread (gem_dp.h), which sends what a batch queued
+ * with sendmmsg; nothing on the data path allocates.  The worker owns the
+ * SAs (sequence numbers, replay windows, OpenSSL contexts) and the
+ * counters; the control plane changes or reads them held. */
 #include "gem/esp.h"
 
 #include <arpa/inet.h>
@@ -31,6 +34,8 @@
 #include "babel/local.h"
 #include "babel/util.h"
 #include "gem/esp_sa.h"
+#include "gem/gem_ctr.h"
+#include "gem/gem_dp.h"
 #include "gem/tun.h"
 
 #define ESP_NAME_MAX 32
@@ -40,7 +45,7 @@
 #define ESP_MTU_MAX 9000
 #define ESP_KEEPALIVE_DEFAULT 20 /* s; RFC 3948 section 4 suggests 20 */
 #define ESP_KEEPALIVE_MAX 3600
-#define ESP_BATCH 32 /* packets per event and syscall; no socket starves the loop */
+#define ESP_BATCH 64 /* packets per read and send batch; no socket starves the others */
 #define ESP_PKT_MAX 65535
 
 enum esp_encap { ENCAP_ESP, ENCAP_UDP };
@@ -64,7 +69,9 @@ struct esp_peer {
     bool have_in, have_out;
     int tun_fd;             /* -1 while not running */
     uint64_t no_sa;         /* read from the TUN device with no outbound SA */
-    uint64_t keepalive_due; /* now_ms of the next NAT keepalive */
+    uint64_t keepalive_due; /* now_ms of the next NAT keepalive (control plane's) */
+    uint64_t last_esp_ms;   /* when the worker last sent ESP (atomic) */
+    bool port_moved;        /* the worker learnt a new udp_port: a record is due */
     struct esp_peer *next;
 };
 
@@ -80,14 +87,12 @@ static int raw_fd = -1, udp_fd = -1;
 
 static void notify_peer(const struct esp_peer *p, const char *kind);
 static void notify_sa(const struct esp_peer *p, bool out, const char *kind);
-/* The event loop is one thread, and a batch is done before the next event:
- * slots hold a batch of received datagrams, or of sealed packets on their
- * way out; tun_buf one packet read from a device, tx_buf one packet of
- * esp_send, plain_buf one decrypted packet.  Only the pages a packet
- * touches become resident. */
+/* The worker's (one thread; a batch is done before the next): slots hold a
+ * batch of received datagrams; tun_buf one packet read from a device,
+ * plain_buf one decrypted packet.  Sealed packets go into the send batch's
+ * slots (gem_dp.h).  Only the pages a packet touches become resident. */
 static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
-static uint8_t tun_buf[ESP_PKT_MAX + 1], tx_buf[ESP_PKT_MAX + ESP_OVERHEAD_MAX],
-    plain_buf[ESP_PKT_MAX];
+static uint8_t tun_buf[ESP_PKT_MAX + 1], plain_buf[ESP_PKT_MAX];
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -138,7 +143,7 @@ static int dest_of(const struct esp_peer *p, struct dest *d)
     d->fd = raw_fd;
     if (p->c.encap == ENCAP_UDP) {
         d->fd = udp_fd;
-        d->to.sin_port = htons(p->udp_port);
+        d->to.sin_port = htons(GEM_CTR(p->udp_port));
     }
     struct cmsghdr *cm = (struct cmsghdr *)d->cb.buf;
     cm->cmsg_level = IPPROTO_IP;
@@ -170,7 +175,7 @@ static int send_packet(struct dest *d, const uint8_t *pkt, size_t len)
 /* ESP just went to the peer: no NAT keepalive is needed for a while. */
 static void sent_now(struct esp_peer *p)
 {
-    p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+    __atomic_store_n(&p->last_esp_ms, gem_dp_now_ms(), __ATOMIC_RELAXED);
 }
 
 static int next_header_of(const uint8_t *inner, size_t len)
@@ -190,55 +195,64 @@ long esp_seal_for(struct esp_peer *p, const uint8_t *inner, size_t len, uint8_t 
     return esp_seal(&p->out, (uint8_t)nh, inner, len, out, cap);
 }
 
-int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len)
+/* Seals one inner packet into a send-batch slot and queues it to the peer. */
+static int queue_to(struct esp_peer *p, const struct dest *d, const uint8_t *inner, size_t len,
+                    uint64_t *sent, uint64_t *errors)
 {
-    if (!p->have_out) {
-        p->no_sa++;
+    uint8_t *slot = gem_tx_slot();
+    long n = esp_seal_for(p, inner, len, slot, GEM_TX_SLOT_LEN);
+    if (n < 0) {
+        GEM_CTR_INC(p->out.n.errors);
+        if (errors)
+            GEM_CTR_INC(*errors);
         return -1;
     }
-    struct dest d;
-    long n = dest_of(p, &d) == 0 ? esp_seal_for(p, inner, len, tx_buf, sizeof(tx_buf)) : -1;
-    if (n < 0 || send_packet(&d, tx_buf, (size_t)n) < 0) {
-        p->out.n.errors++;
-        return -1;
-    }
+    struct gem_tx_count c = {.ok = sent, .err = errors, .err2 = &p->out.n.errors};
+    gem_tx_commit(d->fd, &d->to, sizeof(d->to), d->cb.buf, sizeof(d->cb.buf), (size_t)n, &c);
     sent_now(p);
     return 0;
 }
 
+int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len, uint64_t *sent,
+             uint64_t *errors)
+{
+    if (!p->have_out) {
+        GEM_CTR_INC(p->no_sa);
+        if (errors)
+            GEM_CTR_INC(*errors);
+        return -1;
+    }
+    struct dest d;
+    if (dest_of(p, &d) < 0) {
+        GEM_CTR_INC(p->out.n.errors);
+        if (errors)
+            GEM_CTR_INC(*errors);
+        return -1;
+    }
+    return queue_to(p, &d, inner, len, sent, errors);
+}
+
 /* What the kernel routed into the device: read a batch, seal each packet
- * into its own slot, send them all with one sendmmsg. */
-static void on_tun(int fd, short revents, void *ctx)
+ * into a slot of the send batch (which goes out with one sendmmsg). */
+static void on_tun(int fd, void *ctx)
 {
     struct esp_peer *p = ctx;
-    struct iovec iov[ESP_BATCH];
-    struct mmsghdr mm[ESP_BATCH];
     struct dest d;
     bool have_dest = dest_of(p, &d) == 0;
-    unsigned k = 0;
     for (int i = 0; i < ESP_BATCH; i++) {
         ssize_t n = read(fd, tun_buf, sizeof(tun_buf));
         if (n <= 0)
             break;
         if (!p->have_out) {
-            p->no_sa++;
+            GEM_CTR_INC(p->no_sa);
             continue;
         }
-        long l = have_dest ? esp_seal_for(p, tun_buf, (size_t)n, slots[k], sizeof(slots[k])) : -1;
-        if (l < 0) {
-            p->out.n.errors++;
+        if (!have_dest) {
+            GEM_CTR_INC(p->out.n.errors);
             continue;
         }
-        iov[k] = (struct iovec){slots[k], (size_t)l};
-        msg_to(&d, &mm[k].msg_hdr, &iov[k]);
-        k++;
+        queue_to(p, &d, tun_buf, (size_t)n, NULL, NULL);
     }
-    if (k == 0)
-        return;
-    int sent = sendmmsg(d.fd, mm, k, MSG_DONTWAIT);
-    sent_now(p);
-    /* What the socket would not take is lost, as a full queue loses it. */
-    p->out.n.errors += k - (unsigned)(sent > 0 ? sent : 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -257,39 +271,40 @@ static void deliver(struct esp_peer *p, uint8_t nh, const uint8_t *inner, size_t
     if (nh == ESP_NH_NONE)
         return; /* RFC 4303 section 2.6: a dummy packet */
     if (next_header_of(inner, len) != nh) {
-        p->in.n.malformed++;
+        GEM_CTR_INC(p->in.n.malformed);
         return;
     }
     if (inner_fn && inner_fn(p, inner, len, inner_ctx))
         return;
     if (p->tun_fd < 0 || write(p->tun_fd, inner, len) != (ssize_t)len)
-        p->in.n.errors++;
+        GEM_CTR_INC(p->in.n.errors);
 }
 
 /* One ESP packet (from the SPI on), from `sport` (0: not UDP). */
 static void input_esp(const uint8_t *pkt, size_t len, uint16_t sport)
 {
     if (len < ESP_HDR_LEN) {
-        input.truncated++;
+        GEM_CTR_INC(input.truncated);
         return;
     }
     struct esp_peer *p = peer_by_in_spi(esp_packet_spi(pkt));
     if (!p) {
-        input.unknown_spi++;
+        GEM_CTR_INC(input.unknown_spi);
         return;
     }
     size_t ilen;
     uint8_t nh;
     enum esp_verdict v = esp_open(&p->in, pkt, len, plain_buf, sizeof(plain_buf), &ilen, &nh);
     if (v == ESP_CRYPTO_ERROR)
-        p->in.n.errors++;
+        GEM_CTR_INC(p->in.n.errors);
     if (v != ESP_OK)
         return;
     /* Behind a NAT the peer's packets come from another port than 4500:
      * answer there, learnt from authenticated packets only. */
     if (sport && p->c.encap == ENCAP_UDP && p->udp_port != sport) {
-        p->udp_port = sport;
-        notify_peer(p, "change");
+        GEM_CTR_SET(p->udp_port, sport);
+        p->port_moved = true; /* the record goes out from the control plane */
+        gem_dp_notice(0);
     }
     deliver(p, nh, plain_buf, ilen);
 }
@@ -309,7 +324,7 @@ static int recv_batch(int fd, struct mmsghdr *mm, struct iovec *iov, struct sock
     return n > 0 ? n : 0;
 }
 
-static void on_raw(int fd, short revents, void *ctx)
+static void on_raw(int fd, void *ctx)
 {
     struct mmsghdr mm[ESP_BATCH];
     struct iovec iov[ESP_BATCH];
@@ -321,14 +336,14 @@ static void on_raw(int fd, short revents, void *ctx)
         size_t len = mm[i].msg_len, ihl = len >= 1 ? (size_t)(b[0] & 0x0f) * 4 : 0;
         if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 20 || b[0] >> 4 != 4 || ihl < 20 ||
             len < ihl) {
-            input.truncated++;
+            GEM_CTR_INC(input.truncated);
             continue;
         }
         input_esp(b + ihl, len - ihl, 0);
     }
 }
 
-static void on_udp(int fd, short revents, void *ctx)
+static void on_udp(int fd, void *ctx)
 {
     struct mmsghdr mm[ESP_BATCH];
     struct iovec iov[ESP_BATCH];
@@ -341,11 +356,11 @@ static void on_udp(int fd, short revents, void *ctx)
          * octets (the non-ESP marker, where an SPI of 0 would be) start an
          * IKE message, which is not ours to read. */
         if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
-            input.truncated++;
+            GEM_CTR_INC(input.truncated);
         else if (len == 1 && b[0] == 0xff)
-            input.keepalives++;
+            GEM_CTR_INC(input.keepalives);
         else if (len >= 4 && memcmp(b, "\0\0\0\0", 4) == 0)
-            input.non_esp++;
+            GEM_CTR_INC(input.non_esp);
         else
             input_esp(b, len, ntohs(from[i].sin_port));
     }
@@ -363,13 +378,15 @@ static bool any_udp(void)
     return false;
 }
 
-/* Room for a few thousand packets: the loop also serves the control plane,
- * and a burst must wait in the kernel rather than be lost. */
+/* Room for a few thousand packets each way: a burst waits in the kernel
+ * while the worker is busy (or parked) rather than being lost. */
 static void big_rcvbuf(int fd)
 {
     int sz = 4 << 20;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
 static int open_raw(char *err, size_t errlen)
@@ -382,7 +399,7 @@ static int open_raw(char *err, size_t errlen)
     int v = IP_PMTUDISC_DONT;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
     big_rcvbuf(fd);
-    if (event_add_fd(fd, POLLIN, on_raw, NULL) < 0) {
+    if (gem_dp_add_fd(fd, on_raw, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the raw ESP socket");
     }
@@ -405,7 +422,7 @@ static int open_udp(char *err, size_t errlen)
         close(fd);
         return bad(err, errlen, "cannot bind UDP port %d: %s", ESP_UDP_PORT, strerror(e));
     }
-    if (event_add_fd(fd, POLLIN, on_udp, NULL) < 0) {
+    if (gem_dp_add_fd(fd, on_udp, NULL) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch the UDP %d socket", ESP_UDP_PORT);
     }
@@ -416,7 +433,7 @@ static int open_udp(char *err, size_t errlen)
 static void close_fd(int *fd)
 {
     if (*fd >= 0) {
-        event_del_fd(*fd);
+        gem_dp_del_fd(*fd);
         close(*fd);
         *fd = -1;
     }
@@ -438,7 +455,7 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
     int fd = tun_open(p->c.tun, p->c.mtu, err, errlen);
     if (fd < 0)
         return -1;
-    if (event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+    if (gem_dp_add_fd(fd, on_tun, p) < 0) {
         close(fd);
         return bad(err, errlen, "cannot watch TUN device %s", p->c.tun);
     }
@@ -448,7 +465,9 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
 
 /* RFC 3948 section 2.3: one octet 0xff to the peer's UDP port keeps a NAT's
  * mapping alive while no ESP flows (sending ESP pushes the next one back);
- * the receiver discards it. */
+ * the receiver discards it.  Runs on every loop iteration: the peer list
+ * and configuration are the control plane's own; what the worker writes
+ * (when ESP last went out, the learnt port) is read atomically or held. */
 static uint64_t on_tick(void *ctx)
 {
     uint64_t next = EVENT_NEVER;
@@ -456,16 +475,32 @@ static uint64_t on_tick(void *ctx)
     for (struct esp_peer *p = peers; p; p = p->next) {
         if (p->c.encap != ENCAP_UDP || p->c.keepalive == 0 || udp_fd < 0)
             continue;
+        uint64_t ka = (uint64_t)p->c.keepalive * 1000,
+                 last = __atomic_load_n(&p->last_esp_ms, __ATOMIC_RELAXED);
+        if (last && last + ka > p->keepalive_due)
+            p->keepalive_due = last + ka;
         if (now_ms >= p->keepalive_due) {
             struct dest d;
+            gem_dp_hold();
             if (dest_of(p, &d) == 0)
                 send_packet(&d, &keepalive, 1);
-            p->keepalive_due = now_ms + (uint64_t)p->c.keepalive * 1000;
+            gem_dp_release();
+            p->keepalive_due = now_ms + ka;
         }
         if (p->keepalive_due < next)
             next = p->keepalive_due;
     }
     return next;
+}
+
+/* The worker learnt a peer's port behind a NAT (held). */
+static void on_port_moved(void)
+{
+    for (struct esp_peer *p = peers; p; p = p->next)
+        if (p->port_moved) {
+            p->port_moved = false;
+            notify_peer(p, "change");
+        }
 }
 
 static void on_start(void *ctx)
@@ -634,7 +669,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
                 free(p);
             return -1;
         }
-        if (fd >= 0 && event_add_fd(fd, POLLIN, on_tun, p) < 0) {
+        if (fd >= 0 && gem_dp_add_fd(fd, on_tun, p) < 0) {
             close(fd);
             if (!old)
                 free(p);
@@ -791,15 +826,18 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
 
 static void fmt_sa(const struct esp_peer *p, bool out, const char *kind, char *buf, size_t len)
 {
+    /* Unheld (a dump): what the worker writes is read atomically. */
     const struct esp_sa *sa = out ? &p->out : &p->in;
     snprintf(buf, len,
              "%s esp-sa peer %s dir %s spi %u packets %llu bytes %llu replay-drops %llu "
              "auth-failures %llu malformed %llu errors %llu seq %llu\n",
-             kind, p->c.name, out ? "out" : "in", sa->spi, (unsigned long long)sa->n.packets,
-             (unsigned long long)sa->n.bytes, (unsigned long long)sa->n.replay_drops,
-             (unsigned long long)sa->n.auth_failures, (unsigned long long)sa->n.malformed,
-             (unsigned long long)(sa->n.errors + sa->n.seq_exhausted),
-             (unsigned long long)(sa->outbound ? sa->seq : sa->replay.top));
+             kind, p->c.name, out ? "out" : "in", sa->spi,
+             (unsigned long long)GEM_CTR(sa->n.packets), (unsigned long long)GEM_CTR(sa->n.bytes),
+             (unsigned long long)GEM_CTR(sa->n.replay_drops),
+             (unsigned long long)GEM_CTR(sa->n.auth_failures),
+             (unsigned long long)GEM_CTR(sa->n.malformed),
+             (unsigned long long)(GEM_CTR(sa->n.errors) + GEM_CTR(sa->n.seq_exhausted)),
+             (unsigned long long)(sa->outbound ? GEM_CTR(sa->seq) : GEM_CTR(sa->replay.top)));
 }
 
 static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size_t len)
@@ -810,9 +848,9 @@ static void fmt_peer(const struct esp_peer *p, const char *kind, char *buf, size
                      inet_ntop(AF_INET, &p->c.local, l, sizeof(l)),
                      p->c.encap == ENCAP_UDP ? "udp" : "esp", p->c.tun, p->c.mtu);
     if (p->c.encap == ENCAP_UDP)
-        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", p->udp_port,
+        n += snprintf(buf + n, len - (size_t)n, " port %u keepalive %u", GEM_CTR(p->udp_port),
                       p->c.keepalive);
-    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)p->no_sa);
+    snprintf(buf + n, len - (size_t)n, " no-sa %llu\n", (unsigned long long)GEM_CTR(p->no_sa));
 }
 
 /* Monitors hear of configuration changes (and a NAT's port moving), not of
@@ -853,19 +891,24 @@ static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
     if (peers) {
         snprintf(buf, sizeof(buf),
                  "add esp-input unknown-spi %llu truncated %llu non-esp %llu keepalives %llu\n",
-                 (unsigned long long)input.unknown_spi, (unsigned long long)input.truncated,
-                 (unsigned long long)input.non_esp, (unsigned long long)input.keepalives);
+                 (unsigned long long)GEM_CTR(input.unknown_spi),
+                 (unsigned long long)GEM_CTR(input.truncated),
+                 (unsigned long long)GEM_CTR(input.non_esp),
+                 (unsigned long long)GEM_CTR(input.keepalives));
         emit(buf, out);
     }
 }
 
 void esp_register(void)
 {
-    config_register_directive("gem-peer", dir_peer, NULL);
-    config_register_directive("esp-sa", dir_sa, NULL);
-    ext_register_flush("gem-peer", flush_peer, NULL);
-    ext_register_flush("esp-sa", flush_sa, NULL);
+    gem_dp_directive("gem-peer", dir_peer, NULL);
+    gem_dp_directive("esp-sa", dir_sa, NULL);
+    gem_dp_flush("gem-peer", flush_peer, NULL);
+    gem_dp_flush("esp-sa", flush_sa, NULL);
+    /* A dump is not held: it reads the worker's counters atomically, so the
+     * local interface answers whatever the data plane is doing. */
     ext_register_dump(on_dump, NULL);
-    ext_on_lifecycle(on_start, on_stop, NULL);
+    gem_dp_lifecycle(on_start, on_stop, NULL);
+    gem_dp_on_notice(0, on_port_moved);
     event_add_tick(on_tick, NULL);
 }

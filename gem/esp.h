@@ -37,11 +37,15 @@ struct esp_peer *esp_peer_find(const char *name);
 const char *esp_peer_name(const struct esp_peer *p);
 
 /* Encrypts one inner IPv4 (next header 4) or IPv6 (41) packet with the
- * peer's outbound SA and sends it, without blocking.  From the event loop's
- * thread only, as everything here (the SA's sequence and buffers are not
- * shared across threads).  0, or -1 (no outbound
- * SA, sequence numbers used up, send error: counted on the peer or SA). */
-int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len);
+ * peer's outbound SA into the worker's send batch (gem_dp.h), which goes
+ * out when the handler returns.  From the GEM/ESP worker only (or the one
+ * thread when there is none), as everything here: the SA's sequence and
+ * buffers are not shared across threads.  0, or -1 (no outbound SA,
+ * sequence numbers used up: counted on the peer or SA, and in *errors).
+ * When the kernel's answer is known, *sent or *errors (either may be NULL)
+ * is bumped. */
+int esp_send(struct esp_peer *p, const uint8_t *inner, size_t len, uint64_t *sent,
+             uint64_t *errors);
 
 /* What esp_send does before sending: builds the ESP packet (from the SPI
  * on) into out, which needs len + 37 octets, using the peer's outbound SA

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "babel/crypto_lib.h"
+#include "gem/gem_ctr.h"
 
 static void wr32(uint8_t *p, uint32_t v)
 {
@@ -80,7 +81,7 @@ void esp_replay_accept(struct esp_replay *r, uint64_t seq)
         else
             for (uint64_t s = r->top + 1; s != seq; s++)
                 bit_put(r, s, false);
-        r->top = seq;
+        GEM_CTR_SET(r->top, seq);
     }
     bit_put(r, seq, true);
 }
@@ -154,7 +155,7 @@ long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size
         return -1;
     if (sa->seq == UINT64_MAX) {
         /* RFC 4303 section 3.3.3: the counter must not cycle. */
-        sa->n.seq_exhausted++;
+        GEM_CTR_INC(sa->n.seq_exhausted);
         return -1;
     }
     uint64_t seq = sa->seq + 1;
@@ -184,9 +185,9 @@ long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size
         (size_t)(n2 + n3 + n4) != len + tlen ||
         c->EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, ESP_ICV_LEN, ct + len + tlen) != 1)
         return -1;
-    sa->seq = seq; /* used, whatever happens to the packet next */
-    sa->n.packets++;
-    sa->n.bytes += len;
+    GEM_CTR_SET(sa->seq, seq); /* used, whatever happens to the packet next */
+    GEM_CTR_INC(sa->n.packets);
+    GEM_CTR_ADD(sa->n.bytes, len);
     return (long)(ESP_HDR_LEN + ESP_IV_LEN + len + tlen + ESP_ICV_LEN);
 }
 
@@ -195,17 +196,17 @@ enum esp_verdict esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, uin
 {
     const struct crypto_lib *c = crypto_lib();
     if (len < ESP_MIN_LEN) {
-        sa->n.malformed++;
+        GEM_CTR_INC(sa->n.malformed);
         return ESP_TRUNCATED;
     }
     size_t ctlen = len - ESP_HDR_LEN - ESP_IV_LEN - ESP_ICV_LEN;
     if (ctlen > cap || ctlen > 0xffff) {
-        sa->n.malformed++;
+        GEM_CTR_INC(sa->n.malformed);
         return ESP_TOO_BIG;
     }
     uint64_t seq;
     if (!esp_replay_check(&sa->replay, rd32(pkt + 4), &seq)) {
-        sa->n.replay_drops++;
+        GEM_CTR_INC(sa->n.replay_drops);
         return ESP_REPLAYED;
     }
     if (!c || !sa->ctx || sa->outbound)
@@ -223,7 +224,7 @@ enum esp_verdict esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, uin
         return ESP_CRYPTO_ERROR;
     if (c->EVP_DecryptFinal_ex(ctx, out + n2, &n3) != 1) {
         /* Nothing of out may be used: it is unauthenticated plaintext. */
-        sa->n.auth_failures++;
+        GEM_CTR_INC(sa->n.auth_failures);
         return ESP_AUTH_FAILED;
     }
     uint8_t padlen = out[ctlen - 2];
@@ -231,13 +232,13 @@ enum esp_verdict esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, uin
     for (size_t i = 0; ok && i < padlen; i++)
         ok = out[ctlen - 2 - padlen + i] == (uint8_t)(i + 1);
     if (!ok) {
-        sa->n.malformed++;
+        GEM_CTR_INC(sa->n.malformed);
         return ESP_BAD_TRAILER;
     }
     esp_replay_accept(&sa->replay, seq);
     *inner_len = ctlen - 2 - padlen;
     *next_header = out[ctlen - 1];
-    sa->n.packets++;
-    sa->n.bytes += *inner_len;
+    GEM_CTR_INC(sa->n.packets);
+    GEM_CTR_ADD(sa->n.bytes, *inner_len);
     return ESP_OK;
 }

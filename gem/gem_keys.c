@@ -15,6 +15,8 @@
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/util.h"
+#include "gem/gem_ctr.h"
+#include "gem/gem_dp.h"
 #include "mcast/rule.h"
 
 struct gem_group {
@@ -161,7 +163,7 @@ static void fmt_key(const struct gem_group *g, const struct gem_key *k, const ch
     char a[16];
     snprintf(buf, len, "%s gem-group %s key-id %u current %s sealed %llu accepted %llu\n", kind,
              ip4_fmt(g->group, a), k->id, k == g->keys[g->nkeys - 1] ? "yes" : "no",
-             (unsigned long long)k->sealed, (unsigned long long)k->accepted);
+             (unsigned long long)GEM_CTR(k->sealed), (unsigned long long)GEM_CTR(k->accepted));
 }
 
 static void notify_group(const struct gem_group *g, const char *kind)
@@ -347,8 +349,10 @@ static void stop(void *ctx)
 
 void gem_keys_register(void)
 {
-    config_register_directive("gem-group", directive, NULL);
-    ext_register_flush("gem-group", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(NULL, stop, NULL);
+    /* The keys' OpenSSL contexts and counters are the worker's while it
+     * runs: every change and every read is held (gem_dp.h). */
+    gem_dp_directive("gem-group", directive, NULL);
+    gem_dp_flush("gem-group", flush, NULL);
+    ext_register_dump(dump, NULL); /* unheld: counters read atomically */
+    gem_dp_lifecycle(NULL, stop, NULL);
 }

@@ -17,6 +17,8 @@
 #include "babel/util.h"
 #include "gem/esp.h"
 #include "gem/gem_codec.h"
+#include "gem/gem_ctr.h"
+#include "gem/gem_dp.h"
 #include "gem/gem_keys.h"
 #include "gem/gem_replay.h"
 #include "mcast/frame.h"
@@ -25,7 +27,7 @@
 #define MAX_IN 4
 #define MAX_SENDERS 16
 #define RESOLVE_MS 1000
-#define BATCH 16
+#define BATCH 32
 
 /* Why a GEM packet was dropped (or not). */
 enum gem_drop {
@@ -82,8 +84,8 @@ static void fmt(const struct gem_receive *r, const char *kind, char *buf, size_t
         l += (size_t)snprintf(buf + l, len - l, " in %s", r->in_if[i]);
     if (l < len)
         snprintf(buf + l, len - l, " ttl %u state %s packets %llu bytes %llu drops %llu\n", r->ttl,
-                 r->state, (unsigned long long)r->packets, (unsigned long long)r->bytes,
-                 (unsigned long long)r->drops);
+                 r->state, (unsigned long long)GEM_CTR(r->packets),
+                 (unsigned long long)GEM_CTR(r->bytes), (unsigned long long)GEM_CTR(r->drops));
 }
 
 static void notify(const struct gem_receive *r, const char *kind)
@@ -102,13 +104,16 @@ static struct gem_receive *find(uint32_t group)
 }
 
 /* ---------------------------------------------------------------------
- * The data path */
+ * The data path, on the GEM/ESP worker (gem_dp.h): what verifies is
+ * decrypted straight into a slot of the worker's send batch, which goes out
+ * with one sendmmsg per socket when the batch is done.  The worker owns the
+ * windows and counters; the control plane reads and changes them held. */
 
-static uint8_t pt[GEM_IP_UDP_LEN + 65536], frag[65536];
+static uint8_t frag[65536];
 
 static bool drop(enum gem_drop why)
 {
-    dropped[why]++;
+    GEM_CTR_INC(dropped[why]);
     return false;
 }
 
@@ -133,12 +138,13 @@ static struct sender_window *window(struct gem_receive *r, uint32_t sender, uint
     return oldest;
 }
 
-bool gem_receive_packet(const uint8_t *buf, size_t len)
+/* One GEM packet: true when its re-emission was queued (*rp: its role). */
+static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
 {
     struct gem_header h;
     struct gem_view v;
-    arrived++;
-    counted = true;
+    GEM_CTR_INC(arrived);
+    GEM_CTR_SET(counted, true);
     switch (gem_parse(buf, len, &h, &v)) {
     case GEM_PARSE_OK:
         break;
@@ -158,6 +164,8 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     struct sender_window *w = window(r, h.sender, h.key_id, false);
     if (w && !gem_replay_check(&w->w, h.seq))
         return drop(DROP_REPLAYED);
+    /* Decrypted into the next slot; committed only if it goes out. */
+    uint8_t *pt = gem_tx_slot();
     uint8_t *payload = pt + GEM_IP_UDP_LEN;
     if (!gem_decrypt(k->crypto, &h, &v, payload))
         return drop(DROP_BAD_DECRYPT);
@@ -165,10 +173,11 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
         w = window(r, h.sender, h.key_id, true);
     gem_replay_commit(&w->w, h.seq);
     w->last_used = ++r->use_clock;
-    k->accepted++;
-    accepted++;
+    GEM_CTR_INC(k->accepted);
+    GEM_CTR_INC(accepted);
+    *rp = r;
     if (r->raw_fd < 0) {
-        r->drops++;
+        GEM_CTR_INC(r->drops);
         return false;
     }
     gem_udp4_build(pt, v.ct_len, h.source, h.group, h.sport, h.dport, r->ttl, r->ip_id++);
@@ -176,11 +185,15 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     size_t total = GEM_IP_UDP_LEN + v.ct_len;
     bool sent = true;
     if (total <= r->mtu) {
-        sent = sendto(r->raw_fd, pt, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
-               (ssize_t)total;
+        struct gem_tx_count c = {.ok = &r->packets, .bytes = &r->bytes, .nbytes = v.ct_len,
+                                 .err = &r->drops};
+        gem_tx_commit(r->raw_fd, &to, sizeof(to), NULL, 0, total, &c);
+        return true;
     } else {
         /* A raw socket does not fragment what we built: fragments of our
-         * own, as the kernel would make them. */
+         * own, as the kernel would make them (rare: sent at once, after
+         * what is queued; pt is not committed, so the flush keeps it). */
+        gem_tx_flush();
         size_t off = 0, next, flen;
         while (sent && off < total - 20 &&
                (flen = gem_ip4_fragment(pt, total, r->mtu, off, frag, &next)) > 0) {
@@ -191,12 +204,21 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
         sent &= off == total - 20;
     }
     if (!sent) {
-        r->drops++;
+        GEM_CTR_INC(r->drops);
         return false;
     }
-    r->packets++;
-    r->bytes += v.ct_len;
+    GEM_CTR_INC(r->packets);
+    GEM_CTR_ADD(r->bytes, v.ct_len);
     return true;
+}
+
+bool gem_receive_packet(const uint8_t *buf, size_t len)
+{
+    struct gem_receive *r = NULL;
+    bool queued = receive_one(buf, len, &r);
+    uint64_t before = r ? r->packets : 0;
+    gem_tx_flush();
+    return queued && r->packets > before;
 }
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -216,18 +238,19 @@ static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, v
         return false; /* a fragment: the kernel reassembles it for the UDP socket */
     size_t tot = rd16(inner + 2), ulen = rd16(inner + ihl + 4);
     if (tot > len || tot < ihl + 8 || ulen != tot - ihl) {
-        arrived++;
-        counted = true;
-        dropped[DROP_TRUNCATED]++;
+        GEM_CTR_INC(arrived);
+        GEM_CTR_SET(counted, true);
+        GEM_CTR_INC(dropped[DROP_TRUNCATED]);
         return true;
     }
-    gem_receive_packet(inner + ihl + 8, ulen - 8);
+    struct gem_receive *r;
+    receive_one(inner + ihl + 8, ulen - 8, &r);
     return true;
 }
 
 static uint8_t rx[BATCH][65536];
 
-static void udp_event(int fd, short revents, void *ctx)
+static void udp_event(int fd, void *ctx)
 {
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
@@ -236,8 +259,9 @@ static void udp_event(int fd, short revents, void *ctx)
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
     }
     int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    struct gem_receive *r;
     for (int i = 0; i < n; i++)
-        gem_receive_packet(rx[i], msgs[i].msg_len);
+        receive_one(rx[i], msgs[i].msg_len, &r);
 }
 
 /* ---------------------------------------------------------------------
@@ -264,8 +288,12 @@ static int udp_open(void)
         errno = e;
         return -1;
     }
+    if (gem_dp_add_fd(fd, udp_event, NULL) < 0) {
+        close(fd);
+        errno = EMFILE;
+        return -1;
+    }
     udp_fd = fd;
-    event_add_fd(fd, POLLIN, udp_event, NULL);
     return 0;
 }
 
@@ -298,8 +326,9 @@ static int raw_open(unsigned ifindex, const char *ifname)
     int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
     if (fd < 0)
         return -1;
-    int zero = 0;
+    int zero = 0, sz = 4 << 20;
     struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
     if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
         setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)) < 0 ||
         setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0) {
@@ -311,6 +340,24 @@ static int raw_open(unsigned ifindex, const char *ifname)
     return fd;
 }
 
+/* Whether resolve would change anything (the periodic check, unheld: it
+ * reads only what the control plane writes). */
+static bool resolve_needed(const struct gem_receive *r)
+{
+    unsigned out = if_nametoindex(r->out_if);
+    if (out != r->out_ifindex || !out || r->raw_fd < 0 || gem_if_mtu(r->out_if) != r->mtu)
+        return true;
+    for (int i = 0; i < r->nin; i++) {
+        unsigned x = if_nametoindex(r->in_if[i]);
+        if (x != r->in_ifindex[i] || !x)
+            return true;
+    }
+    if (r->nin && udp_fd < 0)
+        return true;
+    return strcmp(r->state, gem_keys_have_group(r->group) ? "active" : "no-key") != 0;
+}
+
+/* Held. */
 static void resolve(struct gem_receive *r)
 {
     char before[32];
@@ -355,8 +402,13 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
+        /* Held only when something changes. */
         for (struct gem_receive *r = receives; r; r = r->next)
-            resolve(r);
+            if (resolve_needed(r)) {
+                gem_dp_hold();
+                resolve(r);
+                gem_dp_release();
+            }
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -470,13 +522,14 @@ static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx
         fmt(r, "add", buf, sizeof(buf));
         emit(buf, out);
     }
-    if (!counted)
+    if (!GEM_CTR(counted))
         return;
     size_t l = (size_t)snprintf(buf, sizeof(buf), "add gem-input packets %llu accepted %llu",
-                                (unsigned long long)arrived, (unsigned long long)accepted);
+                                (unsigned long long)GEM_CTR(arrived),
+                                (unsigned long long)GEM_CTR(accepted));
     for (int i = 0; i < DROP_COUNT && l < sizeof(buf); i++)
         l += (size_t)snprintf(buf + l, sizeof(buf) - l, " %s %llu", drop_names[i],
-                              (unsigned long long)dropped[i]);
+                              (unsigned long long)GEM_CTR(dropped[i]));
     if (l < sizeof(buf))
         snprintf(buf + l, sizeof(buf) - l, "\n");
     emit(buf, out);
@@ -502,7 +555,7 @@ static void stop(void *ctx)
         free(r);
     }
     if (udp_fd >= 0) {
-        event_del_fd(udp_fd);
+        gem_dp_del_fd(udp_fd);
         close(udp_fd);
         udp_fd = -1;
     }
@@ -510,8 +563,8 @@ static void stop(void *ctx)
 
 void gem_receive_register(void)
 {
-    config_register_directive("gem-receive", directive, NULL);
-    ext_register_flush("gem-receive", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(start, stop, NULL);
+    gem_dp_directive("gem-receive", directive, NULL);
+    gem_dp_flush("gem-receive", flush, NULL);
+    ext_register_dump(dump, NULL); /* unheld: counters read atomically */
+    gem_dp_lifecycle(start, stop, NULL);
 }

@@ -22,6 +22,8 @@
 #include "babel/extension.h"
 #include "babel/util.h"
 #include "gem/esp.h"
+#include "gem/gem_ctr.h"
+#include "gem/gem_dp.h"
 #include "gem/gem_codec.h"
 #include "gem/gem_keys.h"
 #include "mcast/frame.h"
@@ -34,9 +36,9 @@
 #define GEM_MAX_PEERS 8
 #define PEER_NAME_MAX 64
 #define RESOLVE_MS 1000
-/* Frames per event: a UDP_SEGMENT frame may hold dozens of datagrams, and
- * the event loop has other work. */
-#define BATCH 8
+/* Frames per read: a UDP_SEGMENT frame may hold dozens of datagrams, and
+ * the worker has other sockets to serve. */
+#define BATCH 32
 /* A captured frame: the virtio header, Ethernet, up to a whole (GSO) IP packet. */
 #define FRAME_MAX (sizeof(struct virtio_net_hdr) + ETH_HLEN + 65535)
 
@@ -59,6 +61,7 @@ struct gem_send {
     char state[32];
     unsigned veth_mtu;
     struct reasm reasm; /* fragments seen on IF */
+    uint64_t expired_at; /* the worker's last reasm_expire */
     uint64_t captured, packets, bytes, no_key, fragments, reassembled, bad, own, esp_sent,
         esp_errors, veth_sent, veth_errors;
     struct gem_send *next;
@@ -88,13 +91,14 @@ static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t le
                  "fragments %llu reassembled %llu bad %llu own %llu esp-sent %llu esp-errors %llu "
                  "veth-sent %llu veth-errors %llu\n",
                  s->sender ? ip4_fmt(s->sender, f) : "-", s->ttl, s->state,
-                 (unsigned long long)s->captured, (unsigned long long)s->packets,
-                 (unsigned long long)s->bytes, (unsigned long long)s->no_key,
-                 (unsigned long long)s->fragments, (unsigned long long)s->reassembled,
-                 (unsigned long long)s->bad,
-                 (unsigned long long)s->own, (unsigned long long)s->esp_sent,
-                 (unsigned long long)s->esp_errors, (unsigned long long)s->veth_sent,
-                 (unsigned long long)s->veth_errors);
+                 (unsigned long long)GEM_CTR(s->captured), (unsigned long long)GEM_CTR(s->packets),
+                 (unsigned long long)GEM_CTR(s->bytes), (unsigned long long)GEM_CTR(s->no_key),
+                 (unsigned long long)GEM_CTR(s->fragments),
+                 (unsigned long long)GEM_CTR(s->reassembled), (unsigned long long)GEM_CTR(s->bad),
+                 (unsigned long long)GEM_CTR(s->own), (unsigned long long)GEM_CTR(s->esp_sent),
+                 (unsigned long long)GEM_CTR(s->esp_errors),
+                 (unsigned long long)GEM_CTR(s->veth_sent),
+                 (unsigned long long)GEM_CTR(s->veth_errors));
 }
 
 static void notify(const struct gem_send *s, const char *kind)
@@ -105,8 +109,11 @@ static void notify(const struct gem_send *s, const char *kind)
 }
 
 /* ---------------------------------------------------------------------
- * The data path: one frame in, one GEM packet out to each output.  No
- * allocation: the buffers are static (one thread). */
+ * The data path, on the GEM/ESP worker (gem_dp.h): one frame in, one GEM
+ * packet out to each output, queued in the worker's send batch.  No
+ * allocation: the buffers are static (one thread).  The worker owns the
+ * counters, the reassembly state and the sequence; the control plane reads
+ * and changes them held. */
 
 static uint8_t rx[BATCH][FRAME_MAX];
 static uint8_t tx[GEM_IP_UDP_LEN + GEM_OVERHEAD + 65536];
@@ -116,7 +123,7 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                      uint32_t src, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t plen)
 {
     if (plen > GEM_MAX_PAYLOAD) {
-        s->bad++;
+        GEM_CTR_INC(s->bad);
         return;
     }
     struct gem_header h = {.version = GEM_VERSION,
@@ -129,19 +136,19 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                            .dport = dport};
     size_t glen = gem_seal(k->crypto, &h, pl, plen, tx + GEM_IP_UDP_LEN);
     if (!glen) {
-        s->bad++;
+        GEM_CTR_INC(s->bad);
         return;
     }
     gem_udp4_build(tx, glen, s->sender, s->group, GEM_UDP_PORT, GEM_UDP_PORT, s->ttl, s->ip_id++);
     size_t total = GEM_IP_UDP_LEN + glen;
-    k->sealed++;
-    s->packets++;
-    s->bytes += plen;
+    GEM_CTR_INC(k->sealed);
+    GEM_CTR_INC(s->packets);
+    GEM_CTR_ADD(s->bytes, plen);
     for (int i = 0; i < npeers; i++) {
-        if (peers[i] && esp_send(peers[i], tx, total) == 0)
-            s->esp_sent++;
+        if (peers[i])
+            esp_send(peers[i], tx, total, &s->esp_sent, &s->esp_errors);
         else
-            s->esp_errors++;
+            GEM_CTR_INC(s->esp_errors);
     }
     if (s->veth_fd >= 0) {
         /* The datagram keeps its multicast destination: 01:00:5e and the
@@ -155,11 +162,16 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                                               (uint8_t)(g >> 8), (uint8_t)g}};
         bool sent = true;
         if (total <= s->veth_mtu) {
-            sent = sendto(s->veth_fd, tx, total, 0, (struct sockaddr *)&to, sizeof(to)) ==
-                   (ssize_t)total;
+            uint8_t *slot = gem_tx_slot();
+            memcpy(slot, tx, total);
+            struct gem_tx_count c = {.ok = &s->veth_sent, .err = &s->veth_errors};
+            gem_tx_commit(s->veth_fd, &to, sizeof(to), NULL, 0, total, &c);
+            return;
         } else {
             /* Larger than the veth's MTU: fragments, as the kernel would
-             * make them; the far side's kernel puts them together. */
+             * make them; the far side's kernel puts them together.  Rare:
+             * sent at once, after what is queued. */
+            gem_tx_flush();
             size_t off = 0, next, flen;
             while (sent && off < total - 20 &&
                    (flen = gem_ip4_fragment(tx, total, s->veth_mtu, off, frag, &next)) > 0) {
@@ -170,9 +182,9 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
             sent &= off == total - 20;
         }
         if (sent)
-            s->veth_sent++;
+            GEM_CTR_INC(s->veth_sent);
         else
-            s->veth_errors++;
+            GEM_CTR_INC(s->veth_errors);
     }
 }
 
@@ -187,13 +199,13 @@ static void datagram_in(struct gem_send *s, struct gem_key *k, struct esp_peer *
     if (dst != s->group)
         return; /* the kernel filter lets only these through; a race at set-up */
     if (dport == GEM_UDP_PORT) {
-        s->own++; /* a GEM packet (ours, on the same link): never sealed again */
+        GEM_CTR_INC(s->own); /* a GEM packet (ours, on the same link): never sealed again */
         return;
     }
     if ((s->port && dport != s->port) || (s->source && src != s->source))
         return;
     if (!k) {
-        s->no_key++;
+        GEM_CTR_INC(s->no_key);
         return;
     }
     if (!gso_size) {
@@ -217,9 +229,9 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                      const uint8_t *buf, size_t len)
 {
     struct virtio_net_hdr vh;
-    s->captured++;
+    GEM_CTR_INC(s->captured);
     if (len < sizeof(vh) + ETH_HLEN + 20) {
-        s->bad++;
+        GEM_CTR_INC(s->bad);
         return;
     }
     memcpy(&vh, buf, sizeof(vh));
@@ -236,7 +248,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
         len -= ETH_HLEN;
         if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 17 || tot < ihl + 8 || tot > len ||
             (rd16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
-            s->bad++;
+            GEM_CTR_INC(s->bad);
             return;
         }
         uint32_t src, dst;
@@ -255,24 +267,24 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
                     v.payload_len, 0);
         return;
     case FRAME_FRAGMENT: {
-        s->fragments++;
+        GEM_CTR_INC(s->fragments);
         if (v.dst != s->group)
             return;
         struct reasm_datagram d;
         enum frame_result why;
-        int rc = reasm_add(&s->reasm, &v, partial, now_ms, &d, &why);
+        int rc = reasm_add(&s->reasm, &v, partial, gem_dp_now_ms(), &d, &why);
         if (rc < 0)
-            s->bad++;
+            GEM_CTR_INC(s->bad);
         if (rc != 1)
             return;
         struct frame_view u;
         memset(&u, 0, sizeof(u));
         if (frame_parse_udp(d.l4, d.l4_len, d.src, d.dst, d.csum_partial, &u) == FRAME_OK) {
-            s->reassembled++;
+            GEM_CTR_INC(s->reassembled);
             datagram_in(s, k, peers, npeers, d.src, d.dst, u.sport, u.dport, u.payload,
                         u.payload_len, 0);
         } else {
-            s->bad++;
+            GEM_CTR_INC(s->bad);
         }
         reasm_done(&d);
         return;
@@ -281,12 +293,12 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     case FRAME_NOT_UDP:
         return; /* the kernel filter lets none through */
     default:
-        s->bad++;
+        GEM_CTR_INC(s->bad);
         return;
     }
 }
 
-static void cap_event(int fd, short revents, void *ctx)
+static void cap_event(int fd, void *ctx)
 {
     struct gem_send *s = ctx;
     struct mmsghdr msgs[BATCH];
@@ -299,14 +311,19 @@ static void cap_event(int fd, short revents, void *ctx)
     if (n <= 0)
         return;
     /* Peers and key looked up once per batch: the control plane may change
-     * them between two events, never during one. */
+     * them between two batches (held), never during one. */
     struct esp_peer *peers[GEM_MAX_PEERS];
     for (int i = 0; i < s->npeers; i++)
         peers[i] = esp_peer_find(s->peers[i]);
     struct gem_key *k = gem_keys_current(s->group);
+    uint64_t now = gem_dp_now_ms();
+    if (now - s->expired_at >= RESOLVE_MS) {
+        reasm_expire(&s->reasm, now);
+        s->expired_at = now;
+    }
     for (int i = 0; i < n; i++) {
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-            s->bad++;
+            GEM_CTR_INC(s->bad);
             continue;
         }
         frame_in(s, k, peers, s->npeers, rx[i], msgs[i].msg_len);
@@ -319,7 +336,7 @@ static void cap_event(int fd, short revents, void *ctx)
 static void close_fds(struct gem_send *s)
 {
     if (s->cap_fd >= 0) {
-        event_del_fd(s->cap_fd);
+        gem_dp_del_fd(s->cap_fd);
         close(s->cap_fd);
     }
     if (s->veth_fd >= 0)
@@ -391,8 +408,31 @@ static uint32_t if_addr4(const char *ifname)
     return r;
 }
 
+static uint32_t sender_of(const struct gem_send *s)
+{
+    uint32_t sender = s->from;
+    if (!sender && s->veth_if[0])
+        sender = if_addr4(s->veth_if);
+    if (!sender)
+        sender = if_addr4(s->in_if);
+    return sender;
+}
+
+/* Whether resolve would change anything the worker reads (the periodic
+ * check, unheld: it reads only what the control plane writes). */
+static bool resolve_needed(const struct gem_send *s)
+{
+    unsigned in = if_nametoindex(s->in_if);
+    unsigned ve = s->veth_if[0] ? if_nametoindex(s->veth_if) : 0;
+    if (in != s->in_ifindex || ve != s->veth_ifindex || !in || (s->veth_if[0] && !ve))
+        return true;
+    uint32_t sender = sender_of(s);
+    return sender != s->sender || !sender || (ve && gem_if_mtu(s->veth_if) != s->veth_mtu) ||
+           s->cap_fd < 0 || (s->veth_if[0] && s->veth_fd < 0);
+}
+
 /* Follows the interfaces (they may come, go or be renumbered), the veth's
- * MTU and the sender address; opens what is missing. */
+ * MTU and the sender address; opens what is missing.  Held. */
 static void resolve(struct gem_send *s)
 {
     char before[32];
@@ -401,11 +441,7 @@ static void resolve(struct gem_send *s)
     unsigned ve = s->veth_if[0] ? if_nametoindex(s->veth_if) : 0;
     if (in != s->in_ifindex || (s->veth_if[0] && ve != s->veth_ifindex))
         close_fds(s);
-    uint32_t sender = s->from;
-    if (!sender && s->veth_if[0])
-        sender = if_addr4(s->veth_if);
-    if (!sender)
-        sender = if_addr4(s->in_if);
+    uint32_t sender = sender_of(s);
     s->sender = sender;
     if (ve)
         s->veth_mtu = gem_if_mtu(s->veth_if);
@@ -418,13 +454,18 @@ static void resolve(struct gem_send *s)
             s->cap_fd = open_capture(s, in);
             if (s->cap_fd < 0)
                 log_msg("gem: capturing on %s: %s", s->in_if, strerror(errno));
-            else
-                event_add_fd(s->cap_fd, POLLIN, cap_event, s);
+            else if (gem_dp_add_fd(s->cap_fd, cap_event, s) < 0) {
+                close(s->cap_fd);
+                s->cap_fd = -1;
+            }
         }
         if (s->veth_if[0] && s->veth_fd < 0) {
             s->veth_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(0));
+            int sz = 4 << 20;
             if (s->veth_fd < 0)
                 log_msg("gem: a packet socket for %s: %s", s->veth_if, strerror(errno));
+            else
+                setsockopt(s->veth_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
         }
         s->in_ifindex = in;
         s->veth_ifindex = ve;
@@ -440,10 +481,14 @@ static uint64_t tick(void *ctx)
     if (!started)
         return EVENT_NEVER;
     if (now_ms >= next_resolve) {
-        for (struct gem_send *s = sends; s; s = s->next) {
-            resolve(s);
-            reasm_expire(&s->reasm, now_ms);
-        }
+        /* Held only when something changes: a steady gateway's worker is
+         * never stopped by this check. */
+        for (struct gem_send *s = sends; s; s = s->next)
+            if (resolve_needed(s)) {
+                gem_dp_hold();
+                resolve(s);
+                gem_dp_release();
+            }
         next_resolve = now_ms + RESOLVE_MS;
     }
     return next_resolve;
@@ -623,8 +668,8 @@ static void stop(void *ctx)
 
 void gem_send_register(void)
 {
-    config_register_directive("gem-send", directive, NULL);
-    ext_register_flush("gem-send", flush, NULL);
-    ext_register_dump(dump, NULL);
-    ext_on_lifecycle(start, stop, NULL);
+    gem_dp_directive("gem-send", directive, NULL);
+    gem_dp_flush("gem-send", flush, NULL);
+    ext_register_dump(dump, NULL); /* unheld: counters read atomically */
+    gem_dp_lifecycle(start, stop, NULL);
 }
