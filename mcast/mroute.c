@@ -101,6 +101,16 @@ int mroute_sg_count(struct in_addr s, struct in_addr g, unsigned long *pkts)
     return 0;
 }
 
+void mroute_foreach_sg(void (*fn)(struct in_addr s, struct in_addr g, unsigned iif, void *ctx),
+                       void *ctx)
+{
+    for (struct kmfc *k = kmfcs, *next; k; k = next) {
+        next = k->next;
+        if (k->installed && k->iif)
+            fn(k->s, k->g, k->iif, ctx);
+    }
+}
+
 void mroute_on_igmp(mroute_igmp_fn fn, void *ctx)
 {
     igmp_fn = fn;

@@ -57,5 +57,8 @@ void mroute_on_nocache(mroute_nocache_fn fn, void *ctx);
 /* The kernel's packet count of its (s, g) MFC entry (SIOCGETSGCNT): 0, or
  * -1 when it has none. */
 int mroute_sg_count(struct in_addr s, struct in_addr g, unsigned long *pkts);
+/* Every (S,G) entry in the kernel now, with its incoming interface. */
+void mroute_foreach_sg(void (*fn)(struct in_addr s, struct in_addr g, unsigned iif, void *ctx),
+                       void *ctx);
 
 #endif

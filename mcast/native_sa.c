@@ -88,6 +88,7 @@ struct nsrc {
     uint64_t last_active; /* ms: reported, or its count moved */
     unsigned long pkts;   /* the count at the last reading */
     bool have_count;      /* pkts is a reading of the current kernel entry */
+    bool originated;      /* false: a candidate (native_sa_core_candidate) */
 };
 
 static struct nsrc *srcs;
@@ -112,7 +113,13 @@ void native_sa_core_reset(const struct native_sa_ops *o)
 }
 
 struct native_sa_stats *native_sa_core_stats(void) { return &stats; }
-unsigned native_sa_core_count(void) { return nsrcs; }
+unsigned native_sa_core_count(void)
+{
+    unsigned n = 0;
+    for (struct nsrc *p = srcs; p; p = p->next)
+        n += p->originated;
+    return n;
+}
 
 /* A baseline reading of the kernel's count: the packets counted so far are
  * not news (the report, or the entry's reinstallation, was). */
@@ -121,33 +128,41 @@ static void read_baseline(struct nsrc *n)
     n->have_count = ops.count && ops.count(n->s, n->g, &n->pkts, ops.ctx) == 0;
 }
 
-bool native_sa_core_seen(uint32_t s, uint32_t g, unsigned ifindex)
+static struct nsrc *find(uint32_t s, uint32_t g)
 {
-    struct nsrc *n;
-    for (n = srcs; n; n = n->next)
+    for (struct nsrc *n = srcs; n; n = n->next)
         if (n->s == s && n->g == g)
-            break;
-    if (n) {
-        n->last_active = now_ms;
-        n->ifindex = ifindex;
-        read_baseline(n);
-        return false;
-    }
-    if (nsrcs >= NATIVE_SA_MAX) {
-        stats.table_full++;
-        return false;
-    }
-    n = calloc(1, sizeof(*n));
-    if (!n) {
-        stats.table_full++;
-        return false;
-    }
-    if (ops.originate(s, g, ops.ctx) < 0) {
-        free(n);
+            return n;
+    return NULL;
+}
+
+static bool originate(struct nsrc *n)
+{
+    if (ops.originate(n->s, n->g, ops.ctx) < 0) {
         stats.table_full++;
         return false;
     }
     stats.originated++;
+    n->originated = true;
+    return true;
+}
+
+static void forget(struct nsrc **pp)
+{
+    struct nsrc *n = *pp;
+    *pp = n->next;
+    nsrcs--;
+    free(n);
+}
+
+/* A new entry at the head of the list, or NULL (counted). */
+static struct nsrc *track(uint32_t s, uint32_t g, unsigned ifindex)
+{
+    struct nsrc *n = nsrcs < NATIVE_SA_MAX ? calloc(1, sizeof(*n)) : NULL;
+    if (!n) {
+        stats.table_full++;
+        return NULL;
+    }
     n->s = s;
     n->g = g;
     n->ifindex = ifindex;
@@ -158,17 +173,43 @@ bool native_sa_core_seen(uint32_t s, uint32_t g, unsigned ifindex)
     nsrcs++;
     if (next_poll == EVENT_NEVER || next_poll > now_ms + NATIVE_SA_POLL_MS)
         next_poll = now_ms + NATIVE_SA_POLL_MS;
+    return n;
+}
+
+bool native_sa_core_seen(uint32_t s, uint32_t g, unsigned ifindex)
+{
+    struct nsrc *n = find(s, g);
+    if (n) {
+        n->last_active = now_ms;
+        n->ifindex = ifindex;
+        read_baseline(n);
+        return !n->originated && originate(n);
+    }
+    n = track(s, g, ifindex);
+    if (!n)
+        return false;
+    if (!originate(n)) {
+        forget(&srcs);
+        return false;
+    }
     return true;
 }
 
+void native_sa_core_candidate(uint32_t s, uint32_t g, unsigned ifindex)
+{
+    if (!find(s, g))
+        track(s, g, ifindex);
+}
+
+/* Withdraws its SA (a candidate had none) and forgets it. */
 static void drop(struct nsrc **pp)
 {
     struct nsrc *n = *pp;
-    ops.withdraw(n->s, n->g, ops.ctx);
-    stats.withdrawn++;
-    *pp = n->next;
-    nsrcs--;
-    free(n);
+    if (n->originated) {
+        ops.withdraw(n->s, n->g, ops.ctx);
+        stats.withdrawn++;
+    }
+    forget(pp);
 }
 
 uint64_t native_sa_core_tick(void)
@@ -186,8 +227,13 @@ uint64_t native_sa_core_tick(void)
             /* Moved: packets since the last reading.  A count that appears
              * (a new kernel entry) is only a baseline: the packet that made
              * the entry was reported. */
-            if (n->have_count && c != n->pkts)
+            if (n->have_count && c != n->pkts) {
                 n->last_active = now_ms;
+                if (!n->originated && !originate(n)) {
+                    forget(pp);
+                    continue;
+                }
+            }
             n->pkts = c;
             n->have_count = true;
         } else {
@@ -333,15 +379,29 @@ static void on_nocache(struct in_addr s, struct in_addr g, unsigned ifindex, voi
     native_sa_core_seen(s.s_addr, g.s_addr, ifindex);
 }
 
+/* A kernel entry of a source that may be flowing on an interface that has
+ * just started to originate. */
+static void maybe_candidate(struct in_addr s, struct in_addr g, unsigned iif, void *ctx)
+{
+    if (iif == *(unsigned *)ctx &&
+        native_sa_judge(s.s_addr, g.s_addr, iif, addrs, naddrs) == NATIVE_SA_OK)
+        native_sa_core_candidate(s.s_addr, g.s_addr, iif);
+}
+
 static void on_mcif(const struct mcif_conf *c, enum ext_change what, void *ctx)
 {
-    if (what == EXT_ADD || (what == EXT_CHANGE && c->sa_originate))
-        return;
     unsigned i = if_nametoindex(c->name);
-    if (i)
-        native_sa_core_flush(i);
-    /* An interface that is gone has no index: the next poll finds its
-     * sources no longer qualify. */
+    if (!running || !i)
+        return; /* an interface that is gone has no index: the next poll
+                   finds its sources no longer qualify */
+    if (what != EXT_FLUSH && c->sa_originate) {
+        /* Sources already flowing there send no report any more (their
+         * kernel entries exist): look at their counters. */
+        addrs_refresh();
+        mroute_foreach_sg(maybe_candidate, &i);
+        return;
+    }
+    native_sa_core_flush(i);
 }
 
 static uint64_t on_tick(void *ctx)
@@ -383,7 +443,7 @@ static void on_dump(void (*emit)(const char *line, void *out), void *out, void *
              "add sa-native-stats reported %lu originated %lu withdrawn %lu active %u "
              "off-subnet %lu own %lu link-local %lu ssm %lu bad-source %lu "
              "not-mcast-interface %lu disabled %lu table-full %lu idle-time %u\n",
-             stats.reported, stats.originated, stats.withdrawn, nsrcs,
+             stats.reported, stats.originated, stats.withdrawn, native_sa_core_count(),
              stats.refused[NATIVE_SA_OFF_SUBNET], stats.refused[NATIVE_SA_OWN],
              stats.refused[NATIVE_SA_LINK_LOCAL], stats.refused[NATIVE_SA_SSM],
              stats.refused[NATIVE_SA_BAD_SOURCE] + stats.refused[NATIVE_SA_NOT_MULTICAST],

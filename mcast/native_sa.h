@@ -10,7 +10,10 @@
  * when it has not moved for `sa-idle-time` seconds (the normalizer's
  * directive, default 10) the SA is withdrawn, so a stream with shorter gaps
  * never flaps.  A kernel entry that went meanwhile (the MRIB removed it)
- * comes back at the source's next packet, which is reported again.
+ * comes back at the source's next packet, which is reported again.  When
+ * an interface starts originating at run time (`mcast-interface IF`, or
+ * `sa-originate true`), the kernel's entries of sources already flowing on
+ * it are looked at: the next poll that sees their count move originates.
  *
  * A source qualifies when it arrived on a mcast-interface with
  * `sa-originate true` (the default), its address is inside one of that
@@ -91,6 +94,11 @@ void native_sa_core_reset(const struct native_sa_ops *ops);
 /* A qualifying source's packet was reported at now_ms: its SA is
  * originated if it was not; true then. */
 bool native_sa_core_seen(uint32_t s, uint32_t g, unsigned ifindex);
+/* A source that may be sending (a kernel entry from s on a mcast-interface
+ * that has just started to originate SAs: its packets are not reported any
+ * more): its SA is originated at the first poll that sees its count move,
+ * and it is forgotten without one after the idle time. */
+void native_sa_core_candidate(uint32_t s, uint32_t g, unsigned ifindex);
 /* Reads the counters of the sources due and withdraws the idle ones and
  * those that no longer qualify; returns when it next has work (EVENT_NEVER:
  * nothing tracked). */

@@ -283,6 +283,35 @@ START_TEST(failed_origination_not_tracked)
 }
 END_TEST
 
+START_TEST(candidate_originates_when_its_count_moves)
+{
+    /* An interface starts originating while its source's entry exists. */
+    native_sa_core_candidate(ip("10.1.1.50"), ip("239.1.1.1"), 2);
+    native_sa_core_candidate(ip("10.1.1.51"), ip("239.1.1.1"), 2);
+    ck_assert_uint_eq(native_sa_core_count(), 0);
+    ck_assert_int_eq(k.n, 0);
+    run(now_ms + NATIVE_SA_POLL_MS + 100, true); /* both counts move (one fake kernel) */
+    ck_assert_int_eq(k.n, 2);
+    ck_assert_uint_eq(native_sa_core_count(), 2);
+}
+END_TEST
+
+START_TEST(quiet_candidate_forgotten_silently)
+{
+    native_sa_core_candidate(ip("10.1.1.50"), ip("239.1.1.1"), 2);
+    run(now_ms + 10000, false);
+    ck_assert_int_eq(k.n, 0);
+    native_sa_core_flush(0);
+    ck_assert_int_eq(k.n, 0);
+    /* A report makes it an SA at once. */
+    native_sa_core_candidate(ip("10.1.1.50"), ip("239.1.1.1"), 2);
+    ck_assert(native_sa_core_seen(ip("10.1.1.50"), ip("239.1.1.1"), 2));
+    ck_assert_int_eq(k.n, 1);
+    native_sa_core_flush(2);
+    ck_assert_int_eq(k.n, 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("native_sa");
@@ -304,6 +333,8 @@ static Suite *suite(void)
     tcase_add_test(t, no_longer_qualifies);
     tcase_add_test(t, flush_by_interface);
     tcase_add_test(t, failed_origination_not_tracked);
+    tcase_add_test(t, candidate_originates_when_its_count_moves);
+    tcase_add_test(t, quiet_candidate_forgotten_silently);
     suite_add_tcase(s, t);
     return s;
 }
