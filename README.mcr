@@ -937,7 +937,11 @@ What it does:
 - Source-Active: the SA table acts as an RP fed by MSDP would.  For every active SA
   (S,G) (outside the SSM range) and every (*,G) entry with downstream interfaces, those
   interfaces become (S,G) interest (origin PIM), so (S,G) joins go toward each active
-  source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.
+  source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.  An
+  SA whose source is on one of our links (RPF neighbour none: a native source we
+  announce ourselves) adds nothing: there is no one to join, and the kernel already
+  forwards its traffic to the (*,G) oifs (IGMP exclusions included, and no second
+  auto-her copy).
 - Asserts (4.6) for (S,G) on the link where we forward.  When the kernel sees (S,G)
   arrive on one of the entry's outgoing interfaces (MRT_ASSERT's WRONGVIF upcall, at
   most one per entry every 3 s) another router forwards there too, and we assert.  An
