@@ -9,8 +9,9 @@
  *
  * Defaults: igmp true, pim true, igmp-version 3, dr-priority 1, auto-her
  * false, sa-originate true (native sources on the interface's subnets
- * originate Source-Active entries: mcast/native_sa.h), and RFC 3376's timers: robustness 2, query interval 125 s, query
- * response interval 10 s, last member query interval 1 s (the intervals
+ * originate Source-Active entries: mcast/native_sa.h), and RFC 3376's
+ * timers: robustness 2, query interval 125 s, query response interval
+ * 10 s, last member query interval 1 s (the intervals
  * in seconds with at most one decimal; the response interval must be
  * below the query interval).  The directive works in babeld.conf, with -C
  * and on a read-write local socket (a later line for the same IF replaces
