@@ -131,7 +131,8 @@ first packet, with nothing to configure, as a first-hop router would register it
   far end), as does the source's address leaving the subnet (checked at each poll)
   and the daemon's exit.  Turning it on again, or configuring the interface while a
   source already flows (its kernel entry exists, so it is not reported again),
-  announces it at the next poll that sees its count move (measured 0.5 s).
+  announces it at the next poll that sees its count move (measured 0.5 s, once
+  1.5 s).
 - Two of our routers on one source's link both announce it (two originators of the
   same (S,G)); that costs one more SA entry, and PIM joins toward S all the same.  At
   most 4096 native sources are tracked at once; more are counted (`table-full`).

@@ -192,9 +192,10 @@ sleep 2
 mon_since MC "$n" "$(sa_re add $S $G)" >/dev/null && fail "an SA with sa-originate false"
 n=$(mon_lines MC); t1=$(_now_ms)
 out=$(lc A 'mcast-interface a-s sa-originate true'); printf '%s\n' "$out" | grep -qx ok || fail "refused: $out"
-ta=$(timed_since MC "$n" "$(sa_re add $S $G)" "$t1" 2000)
+ta=$(timed_since MC "$n" "$(sa_re add $S $G)" "$t1" 3000)
 note "sa-originate true again, stream flowing -> SA at C: ${ta} ms"
-within "$ta" 2000 "the SA came back with sa-originate true"
+note "A: $(dump A | grep '^add sa-native-stats')"
+within "$ta" 3000 "the SA came back with sa-originate true"
 pass "flushed: withdrawn in ${tf} ms; disabled: none; enabled: back in ${ta} ms"
 
 step "6. SIGTERM of A while the stream flows: the SA leaves C at once"
@@ -203,6 +204,9 @@ stop_daemon A
 tk=$(timed_since MC "$n" "$(sa_re flush $S $G)" "$t1" 1000)
 note "SIGTERM -> SA withdrawn at C: ${tk} ms"
 within "$tk" 1000 "A's SA left C when A stopped"
+grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/A.out" &&
+    fail "A reported a sanitizer error: $(grep -Em1 'ERROR|runtime error' "$T/A.out")"
+[ "${BM_RC[A]:-0}" = 0 ] || fail "A exited with status ${BM_RC[A]}"
 stream_stop
 kill "$LPID" 2>/dev/null
 pim_stop_checked B C
