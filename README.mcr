@@ -106,13 +106,13 @@ first packet, with nothing to configure, as a first-hop router would register it
   MRIB installs an entry for it (with no outgoing interface while nobody wants the
   traffic), so its later packets are counted by the kernel instead of reported, and the
   SA is originated in the same pass of the event loop.  Measured (tests/netns/t-sa-
-  native, a chain of three of ours): the SA is at the far end of the chain 18-20 ms
+  native, a chain of three of ours): the SA is at the far end of the chain 18-30 ms
   after the source's first datagram.
 - It stays while packets flow: the entry's packet count (SIOCGETSGCNT) is read every
   0.5 s, and the SA is withdrawn when it has not moved for `sa-idle-time` seconds (the
   normalizer's directive, default 10), so a stream with shorter gaps never flaps and
   one that stops is withdrawn between sa-idle-time and sa-idle-time + 0.5 s after its
-  last packet (measured: 3.2 s at the far end with `sa-idle-time 3`).  An entry the
+  last packet (measured: 3.05-3.2 s at the far end with `sa-idle-time 3`).  An entry the
   MRIB removes meanwhile comes back at the source's next packet, which is reported
   again; one it reinstalls is only a new baseline for the count.
 - Only a source whose address is inside a connected subnet of the mcast-interface it
