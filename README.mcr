@@ -93,8 +93,60 @@ SOURCE GROUP` there withdraws an SA.  A refused line changes nothing and says wh
 unicast address other nodes can route to (see peer-RPF below), GROUP a multicast one.
 Other subsystems originate SAs through `sa_originate(S, G)` and `sa_withdraw(S, G)`
 (mcast/sa.h): the normalizer does for every rule with a VIP while its stream flows
-("Source-Active origination" under the normalizer below; later IGMP/PIM for native
-sources).  An SA announced both ways stays until both withdraw it.
+("Source-Active origination" under the normalizer below), and so does a native source
+on a mcast-interface's subnet (below).  An SA announced both ways stays until both
+withdraw it.
+
+SA origination for native sources (mcast/native_sa.c).  A host on the subnet of a
+`mcast-interface` that starts sending to a group G is announced as SA(S, G) at its
+first packet, with nothing to configure, as a first-hop router would register it:
+
+- Every mcast-interface is a vif of the kernel's multicast routing, so the first
+  packet of (S,G) with no MFC entry makes the kernel report it (IGMPMSG_NOCACHE).  The
+  MRIB installs an entry for it (with no outgoing interface while nobody wants the
+  traffic), so its later packets are counted by the kernel instead of reported, and the
+  SA is originated in the same pass of the event loop.  Measured (tests/netns/t-sa-
+  native, a chain of three of ours): the SA is at the far end of the chain 18-30 ms
+  after the source's first datagram.
+- It stays while packets flow: the entry's packet count (SIOCGETSGCNT) is read every
+  0.5 s, and the SA is withdrawn when it has not moved for `sa-idle-time` seconds (the
+  normalizer's directive, default 10), so a stream with shorter gaps never flaps and
+  one that stops is withdrawn between sa-idle-time and sa-idle-time + 0.5 s after its
+  last packet (measured: 3.05-3.2 s at the far end with `sa-idle-time 3`).  An entry the
+  MRIB removes meanwhile comes back at the source's next packet, which is reported
+  again; one it reinstalls is only a new baseline for the count.
+- Only a source whose address is inside a connected subnet of the mcast-interface it
+  arrived on (or the far end of a point-to-point link there) is announced: traffic
+  routed in from elsewhere arrives off-subnet and is its own first-hop router's to
+  announce, and our own addresses (what we send ourselves, a normalizer's VIP included,
+  comes back through the kernel's loopback) never are.  Not announced either: groups
+  in 224.0.0.0/24 (link-local, never routed; the kernel does not report them anyway)
+  and in 232.0.0.0/8, the SSM range, whose receivers name the source themselves
+  (RFC 4607; PIM ignores SAs there), and sources that cannot be (zero, loopback,
+  169.254/16, a subnet's network or broadcast address).  Each refusal is counted.
+- `mcast-interface IF ... sa-originate true|false` (default true) switches it per
+  interface: false for a link whose hosts' streams must stay local (or that carries
+  chatter such as SSDP's 239.255.255.250).  Turning it off, or `flush mcast-interface
+  IF`, withdraws the SAs of that interface's sources at once (measured 32 ms at the
+  far end), as does the source's address leaving the subnet (checked at each poll)
+  and the daemon's exit.  Turning it on again, or configuring the interface while a
+  source already flows (its kernel entry exists, so it is not reported again),
+  announces it at the next poll that sees its count move (measured 0.5 s, once
+  1.5 s).
+- Two of our routers on one source's link both announce it (two originators of the
+  same (S,G)); that costs one more SA entry, and PIM joins toward S all the same.  At
+  most 4096 native sources are tracked at once; more are counted (`table-full`).
+
+The originator's `sa` records show these SAs like any other; the counters, once a
+native source was reported (dump only):
+
+    add sa-native-stats reported 3 originated 1 withdrawn 0 active 1 off-subnet 1 own 0 link-local 0 ssm 1 bad-source 0 not-mcast-interface 0 disabled 0 table-full 0 idle-time 3
+
+`reported` counts the kernel's reports looked at, `originated` and `withdrawn` the SAs
+(a source that comes back counts again), `active` those originated now; the refusals
+by reason follow (`not-mcast-interface`: arrived on a vif that is no mcast-interface,
+e.g. a router link an MRIB entry uses; `disabled`: on one with `sa-originate false`),
+and `idle-time` is the sa-idle-time in force.
 
 How it floods:
 
@@ -699,9 +751,11 @@ Which interfaces take part in IPv4 multicast routing, and how:
                        [igmp-robustness N] [igmp-query-interval S]
                        [igmp-query-response-interval S]
                        [igmp-last-member-query-interval S]
+                       [sa-originate true|false]
 
 Defaults: igmp true, pim true (see PIM-SM), igmp-version 3, dr-priority 1, auto-her
-false, robustness 2, query interval 125 s, query response interval 10 s, last member
+false, sa-originate true (native sources on the interface's subnets originate SAs: see
+Source-Active TLVs), robustness 2, query interval 125 s, query response interval 10 s, last member
 query interval 1 s (the last two in seconds with one decimal, 0.1 to 3174.4; the
 response interval must be below the query interval).  The line works in babeld.conf,
 with -C and on a read-write local socket, where a later line for the same IF replaces
@@ -820,7 +874,7 @@ interface, and queries leave by that socket with IP_PKTINFO naming the interface
 Records (dump; monitors get add/change/flush as interfaces, groups and entries come,
 change or go; timer countdowns alone do not make a change line):
 
-    add mcast-interface r-h igmp true pim false igmp-version 3 dr-priority 1 auto-her false igmp-robustness 2 igmp-query-interval 125 igmp-query-response-interval 10.0 igmp-last-member-query-interval 1.0
+    add mcast-interface r-h igmp true pim false igmp-version 3 dr-priority 1 auto-her false igmp-robustness 2 igmp-query-interval 125 igmp-query-response-interval 10.0 igmp-last-member-query-interval 1.0 sa-originate true
     add igmp-interface r-h address 10.0.2.1 querier 10.0.2.1 self true version 3 robustness 2 query-interval 125 groups 2
     add igmp-interface r2-l address 10.0.2.3 querier 10.0.2.1 self false version 3 robustness 2 query-interval 125 groups 0 other-querier-expires 251
     add igmp-group 239.1.2.3 if r-h mode exclude version 3 expires 258 reporter 10.0.2.2
@@ -936,7 +990,11 @@ What it does:
 - Source-Active: the SA table acts as an RP fed by MSDP would.  For every active SA
   (S,G) (outside the SSM range) and every (*,G) entry with downstream interfaces, those
   interfaces become (S,G) interest (origin PIM), so (S,G) joins go toward each active
-  source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.
+  source of G; they go when the SA or the (*,G) interest goes.  This needs no RP.  An
+  SA whose source is on one of our links (RPF neighbour none: a native source we
+  announce ourselves) adds nothing: there is no one to join, and the kernel already
+  forwards its traffic to the (*,G) oifs (IGMP exclusions included, and no second
+  auto-her copy).
 - Asserts (4.6) for (S,G) on the link where we forward.  When the kernel sees (S,G)
   arrive on one of the entry's outgoing interfaces (MRT_ASSERT's WRONGVIF upcall, at
   most one per entry every 3 s) another router forwards there too, and we assert.  An
@@ -1096,6 +1154,14 @@ Works today:
 - SA origination by normalizer rules (mcast/norm_sa): SA(VIP, output group) from the
   first packet, withdrawn after `sa-idle-time` (tests/netns/t-sa-normalizer); a link
   that comes back after an outage re-synchronises the SA tables (t-sa-resync).
+- SA origination for native sources (mcast/native_sa): a host on a mcast-interface's
+  subnet sending to G (outside 224.0.0.0/24 and SSM 232/8) is announced at its first
+  packet (the kernel's NOCACHE report) and withdrawn after `sa-idle-time` without
+  packets (the MFC entry's counters); off-subnet, own-address and SSM sources are
+  counted, not announced; `sa-originate false`, a flushed mcast-interface and exit
+  withdraw; the sa-native-stats record.  With PIM, a receiver's IGMP (*,G) join
+  becomes (S,G) joins toward the source with no RP: the whole of issue 7 end to end
+  (tests/netns/t-sa-native; tests/unit/test_native_sa).
 - GEM gateway, ESP (gem/esp, esp_sa, tun): gem-peer and esp-sa, one TUN device per
   peer, AES-256-GCM ESP with 64-bit sequence numbers and a 4096-packet window over raw
   protocol 50 or UDP 4500, forged/tampered/replayed/truncated/unknown-SPI packets
@@ -1172,6 +1238,5 @@ Not yet:
 - IGMP/MRIB: no MLD (IPv6); GEM is not yet an MRIB output (gem-send is configured by
   hand); at most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the
   daemon cannot share one with smcrouted or pimd once a mcast-interface is configured.
-- SAs are originated by `sa-announce` and by normalizer rules with a VIP, not yet by
-  a native source on an mcast-interface.  PIM uses them: (*,G) interest becomes (S,G)
-  joins toward each active source of G.  They do not cross a stock babeld node.
+- SAs do not cross a stock babeld node.  Native sources: IPv4 only (no MLD/IPv6
+  multicast routing); their activity is sampled every 0.5 s rather than per packet.

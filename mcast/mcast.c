@@ -4,6 +4,7 @@
 #include "mcast/igmp.h"
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
+#include "mcast/native_sa.h"
 #include "mcast/norm.h"
 #include "mcast/pim.h"
 #include "mcast/sa.h"
@@ -17,6 +18,7 @@ void mcast_init(void)
     igmp_register();
     sa_register();
     pim_register();
+    native_sa_register();
     norm_init();
     autoher_register();
     attach_register();

@@ -38,11 +38,11 @@ static void format_conf(char *buf, size_t len, const char *kind, const struct mc
     snprintf(buf, len,
              "%s mcast-interface %s igmp %s pim %s igmp-version %d dr-priority %u auto-her %s "
              "igmp-robustness %u igmp-query-interval %u igmp-query-response-interval %u.%u "
-             "igmp-last-member-query-interval %u.%u\n",
+             "igmp-last-member-query-interval %u.%u sa-originate %s\n",
              kind, c->name, c->igmp ? "true" : "false", c->pim ? "true" : "false",
              c->igmp_version, c->dr_priority, c->auto_her ? "true" : "false", c->igmp_robustness,
              c->igmp_query_interval, c->igmp_qri_ds / 10, c->igmp_qri_ds % 10,
-             c->igmp_lmqi_ds / 10, c->igmp_lmqi_ds % 10);
+             c->igmp_lmqi_ds / 10, c->igmp_lmqi_ds % 10, c->sa_originate ? "true" : "false");
 }
 
 static void notify(const struct mcif_conf *c, enum ext_change what)
@@ -50,7 +50,7 @@ static void notify(const struct mcif_conf *c, enum ext_change what)
     if (!announced)
         return;
     if (local_have_monitors()) {
-        char buf[256];
+        char buf[320];
         format_conf(buf, sizeof(buf),
                     what == EXT_ADD ? "add" : what == EXT_CHANGE ? "change" : "flush", c);
         local_notify_line(buf);
@@ -142,6 +142,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
     struct mcif_conf c;
     memset(&c, 0, sizeof(c)); /* compared with memcmp: no stray padding */
     c.igmp = c.pim = true;
+    c.sa_originate = true;
     c.igmp_version = 3;
     c.dr_priority = 1;
     c.igmp_robustness = 2;
@@ -160,6 +161,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
         bool *flag = strcmp(k, "igmp") == 0       ? &c.igmp
                      : strcmp(k, "pim") == 0      ? &c.pim
                      : strcmp(k, "auto-her") == 0 ? &c.auto_her
+                     : strcmp(k, "sa-originate") == 0 ? &c.sa_originate
                                                   : NULL;
         if (flag) {
             if (parse_bool(v, flag) < 0) {
@@ -272,7 +274,7 @@ static int flush_mcif(char **words, int nwords, char *err, size_t errlen, void *
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 {
-    char buf[256];
+    char buf[320];
     for (struct mcif *m = mcifs; m; m = m->next) {
         format_conf(buf, sizeof(buf), "add", &m->c);
         emit(buf, out);

@@ -5,10 +5,13 @@
  *                      [igmp-robustness N] [igmp-query-interval S]
  *                      [igmp-query-response-interval S]
  *                      [igmp-last-member-query-interval S]
+ *                      [sa-originate true|false]
  *
  * Defaults: igmp true, pim true, igmp-version 3, dr-priority 1, auto-her
- * false, and RFC 3376's timers: robustness 2, query interval 125 s, query
- * response interval 10 s, last member query interval 1 s (the intervals
+ * false, sa-originate true (native sources on the interface's subnets
+ * originate Source-Active entries: mcast/native_sa.h), and RFC 3376's
+ * timers: robustness 2, query interval 125 s, query response interval
+ * 10 s, last member query interval 1 s (the intervals
  * in seconds with at most one decimal; the response interval must be
  * below the query interval).  The directive works in babeld.conf, with -C
  * and on a read-write local socket (a later line for the same IF replaces
@@ -33,6 +36,7 @@ struct mcif_conf {
     unsigned igmp_query_interval; /* s, 1..31744 */
     unsigned igmp_qri_ds;        /* query response interval, 1/10 s */
     unsigned igmp_lmqi_ds;       /* last member query interval, 1/10 s */
+    bool sa_originate;           /* native sources here originate SAs */
 };
 
 /* Registers the directive and the flush handler (from mcast_init). */

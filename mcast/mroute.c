@@ -60,6 +60,8 @@ static int vif_ifindex[MAXVIFS]; /* 0: free */
 static struct kmfc *kmfcs;
 static unsigned nkmfc;
 static mroute_igmp_fn igmp_fn;
+static mroute_nocache_fn nocache_fn;
+static void *nocache_ctx;
 static void (*wrong_fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx);
 static void *wrong_ctx;
 static void *igmp_ctx;
@@ -82,6 +84,31 @@ void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned i
     wrong_fn = fn;
     wrong_ctx = ctx;
     set_assert();
+}
+
+void mroute_on_nocache(mroute_nocache_fn fn, void *ctx)
+{
+    nocache_fn = fn;
+    nocache_ctx = ctx;
+}
+
+int mroute_sg_count(struct in_addr s, struct in_addr g, unsigned long *pkts)
+{
+    struct sioc_sg_req req = {.src = s, .grp = g};
+    if (fd < 0 || ioctl(fd, SIOCGETSGCNT, &req) < 0)
+        return -1;
+    *pkts = req.pktcnt;
+    return 0;
+}
+
+void mroute_foreach_sg(void (*fn)(struct in_addr s, struct in_addr g, unsigned iif, void *ctx),
+                       void *ctx)
+{
+    for (struct kmfc *k = kmfcs, *next; k; k = next) {
+        next = k->next;
+        if (k->installed && k->iif)
+            fn(k->s, k->g, k->iif, ctx);
+    }
 }
 
 void mroute_on_igmp(mroute_igmp_fn fn, void *ctx)
@@ -347,15 +374,24 @@ void mroute_routes_changed(const struct prefix *p)
     }
 }
 
+static void tell_nocache(struct in_addr s, struct in_addr g, int vif)
+{
+    if (nocache_fn && vif >= 0 && vif < MAXVIFS && vif_ifindex[vif])
+        nocache_fn(s, g, (unsigned)vif_ifindex[vif], nocache_ctx);
+}
+
 /* The kernel has traffic from S to G and no entry for it. */
 static void on_nocache(struct in_addr s, struct in_addr g, int vif)
 {
     stats.nocache++;
     struct kmfc *k = kmfc_get(s, g, true);
-    if (!k)
+    if (!k) {
+        tell_nocache(s, g, vif);
         return;
+    }
     if (!kmfc_sync(k)) {
         kmfc_free(k);
+        tell_nocache(s, g, vif);
         return;
     }
     if (!k->installed && vif >= 0 && vif < MAXVIFS && vif_ifindex[vif]) {
@@ -373,6 +409,7 @@ static void on_nocache(struct in_addr s, struct in_addr g, int vif)
             show_kmfc(k);
         }
     }
+    tell_nocache(s, g, vif);
 }
 
 /* Derived entries go when their packet count has not moved for

@@ -48,4 +48,17 @@ int mroute_join(unsigned ifindex, struct in_addr group, bool join);
  * its IGMP reaches us); 0 or -1. */
 int mroute_want_vif(unsigned ifindex);
 
+/* Native sources (mcast/native_sa.c): fn hears of every IGMPMSG_NOCACHE
+ * upcall, traffic from s to g that arrived on ifindex with no MFC entry,
+ * after the entry for it has been installed (so the source's next packets
+ * are counted, not reported).  One subscriber. */
+typedef void (*mroute_nocache_fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx);
+void mroute_on_nocache(mroute_nocache_fn fn, void *ctx);
+/* The kernel's packet count of its (s, g) MFC entry (SIOCGETSGCNT): 0, or
+ * -1 when it has none. */
+int mroute_sg_count(struct in_addr s, struct in_addr g, unsigned long *pkts);
+/* Every (S,G) entry in the kernel now, with its incoming interface. */
+void mroute_foreach_sg(void (*fn)(struct in_addr s, struct in_addr g, unsigned iif, void *ctx),
+                       void *ctx);
+
 #endif

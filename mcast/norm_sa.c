@@ -339,6 +339,8 @@ int norm_sa_set_idle_time(unsigned seconds)
     return 0;
 }
 
+unsigned norm_sa_idle_time(void) { return idle_s; }
+
 static int dir_idle(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
     unsigned long v;

@@ -56,6 +56,8 @@ void norm_sa_stop(void);
 
 /* The directive's work: 0, or -1 for a value out of 1..NORM_SA_IDLE_MAX. */
 int norm_sa_set_idle_time(unsigned seconds);
+/* Its value, which native sources' SAs follow too (mcast/native_sa.h). */
+unsigned norm_sa_idle_time(void);
 /* What the eventfd's wake-up does: originates the SAs of every rule the
  * worker disarmed (exposed for unit tests). */
 void norm_sa_poll(void);

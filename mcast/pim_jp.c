@@ -454,6 +454,14 @@ static void sa_one(const struct sa_info *sa, void *ctx)
     memcpy(&want.g.s_addr, sa->group + 12, 4);
     if (pim_is_ssm(want.g))
         return;
+    /* A source on one of our links (a native source we announce
+     * ourselves): there is no one to join, and the kernel already forwards
+     * its traffic to the (*,G) oifs, IGMP exclusions included.  (S,G)
+     * interest would add nothing but a second auto-her copy. */
+    unsigned rif;
+    struct in_addr nb;
+    if (mrib_rpf(want.s, &rif, &nb) == 0 && nb.s_addr == INADDR_ANY)
+        return;
     mrib_foreach(sa_star_oifs, NULL);
 }
 
