@@ -672,8 +672,12 @@ gets 1000 of 1000 byte for byte from the VIP, Q's LAN none; Q joins and both get
 500; R leaves while 3000 datagrams flow: b-r stops 0.9-1.2 s after R's socket closed
 (last member query interval 0.5 s) and no datagram reaches R's LAN after that, Q gets
 3000 of 3000; R joins with INCLUDE {VIP} (an (S,G) entry) and gets 200 of 200, then with
-INCLUDE {10.9.9.9} gets none; the gem-receive and mroute records show the outputs at
-each step.  tests/unit/test_gem_mrib checks the rules on the MRIB alone.
+INCLUDE {10.9.9.9} gets none; a PIM router downstream (ours, P, which learns the VIP
+over Babel from B, so the VIP is routed over the overlay) turns its host's INCLUDE {VIP}
+into an (S,G) join to B: b-p becomes an output within 40 ms and P's kernel forwards 200
+of 200 to the host (its MFC entry's iif is p-b, the RPF interface toward the VIP; its
+rp_filter drops nothing); the gem-receive and mroute records show the outputs at each
+step.  tests/unit/test_gem_mrib checks the rules on the MRIB alone.
 tests/netns/t-gem-esp and t-gem-esp-udp: the same
 Studio A and B on either side of an internet router, through the ESP tunnel (raw ESP
 and ESP in UDP): 1000 of 1000 datagrams byte for byte at R, only ESP (or UDP 4500) on

@@ -7,6 +7,8 @@
 #   S - A (normalizer, gem-send to b) - I - B (gem-receive mrib true)
 #                                             (b-r) 10.0.2.1 ---- 10.0.2.2 R
 #                                             (b-q) 10.0.4.1 ---- 10.0.4.2 Q
+#                                             (b-p) 10.0.5.1 ---- 10.0.5.2 P (ours, PIM)
+#                                                         10.0.6.1 (p-h) ---- 10.0.6.2 H
 #
 # 1. nobody has joined: B verifies and counts every datagram (no-listener),
 #    nothing reaches either LAN;
@@ -17,7 +19,11 @@
 # 4. R leaves while the stream flows: B stops sending on b-r within the IGMP
 #    leave latency, Q gets all of it;
 # 5. R joins with a source list (IGMPv3 INCLUDE {VIP}, an (S,G) entry): it
-#    gets the stream; then a source list naming another source gets nothing.
+#    gets the stream; then a source list naming another source gets nothing;
+# 6. a PIM router downstream: H, behind P, joins INCLUDE {VIP}; P learns the
+#    VIP over Babel from B (routed over the overlay), sends its (S,G) join to
+#    B, B adds b-p as an output and P's kernel forwards the stream to H (its
+#    MFC entry's iif is the RPF interface toward the VIP: the check passes).
 . "$(dirname "$0")/lib.sh"
 . "$BM_DIR/mcast-lib.sh"
 . "$BM_DIR/gem-lib.sh"
@@ -31,6 +37,17 @@ ip -n "$NSQ" addr add 10.0.4.2/24 dev q-b || fail "address on Q"
 ip -n "$NSQ" route add default via 10.0.4.1 || fail "default route on Q"
 sysctl_ns "$NSQ" net.ipv4.conf.all.rp_filter 1
 sysctl_ns "$NSQ" net.ipv4.conf.q-b.rp_filter 1
+ns_new NSP P; ns_new NSH H
+veth "$NSB" b-p "$NSP" p-b
+veth "$NSP" p-h "$NSH" h-p
+ip -n "$NSB" addr add 10.0.5.1/24 dev b-p || fail "address on B"
+ip -n "$NSP" addr add 10.0.5.2/24 dev p-b || fail "address on P"
+ip -n "$NSP" addr add 10.0.6.1/24 dev p-h || fail "address on P"
+ip -n "$NSH" addr add 10.0.6.2/24 dev h-p || fail "address on H"
+ip -n "$NSH" route add default via 10.0.6.1 || fail "default route on H"
+sysctl_ns "$NSP" net.ipv4.ip_forward 1
+sysctl_ns "$NSP" net.ipv4.conf.all.rp_filter 1
+sysctl_ns "$NSP" net.ipv4.conf.p-b.rp_filter 1
 ns_new NSI I
 veth "$NSA" a-i "$NSI" i-a
 veth "$NSI" i-b "$NSB" b-i
@@ -56,7 +73,10 @@ start_babeld B "$NSB" "$OURS" \
     -C "gem-group $GROUP sek $GEM_SEK gak $GEM_GAK" \
     -C "mcast-interface b-r pim false igmp-last-member-query-interval 0.5" \
     -C "mcast-interface b-q pim false igmp-last-member-query-interval 0.5" \
-    -C "gem-receive $GROUP mrib true" b-r
+    -C "mcast-interface b-p igmp false" -C "pim-hello-interval 1" \
+    -C "gem-receive $GROUP mrib true" -C "redistribute ip $VIP/32 allow" b-p
+start_babeld P "$NSP" "$OURS" -C "pim-hello-interval 1" -C "mcast-interface p-b igmp false" \
+    -C "mcast-interface p-h pim false igmp-last-member-query-interval 0.5" p-b
 wait_for 5 "A's gem-send active" dump_has A "^add gem-send $GROUP .* state active "
 wait_for 5 "B's gem-receive active, no outputs" \
     dump_has B "^add gem-receive $GROUP out - mrib true ttl 64 state active packets 0 bytes 0 drops 0 no-listener 0 outputs -$"
@@ -131,16 +151,17 @@ wait_for 5 "B's mroute back to Q only" dump_has B "^add mroute \* $GROUP iif - o
 pass "R's LAN stopped getting the stream after its leave; Q got 3000 of 3000"
 
 step "5. R joins with a source list: INCLUDE {$VIP} gets the stream, INCLUDE {10.9.9.9} does not"
-ssm_recv() {   # NAME SOURCE COUNT TIMEOUT
+ssm_recv() {   # NAME SOURCE COUNT TIMEOUT [NS LOCAL-ADDRESS]
     rm -f "$T/$1.res" "$T/$1.ready"
-    ip netns exec "$NSR" python3 - "$2" "$3" "$4" "$T/$1.ready" "$T/$1.res" 2>"$T/$1.err" <<'PY' &
+    ip netns exec "${5:-$NSR}" python3 - "$2" "$3" "$4" "$T/$1.ready" "$T/$1.res" "${6:-10.0.2.2}" \
+        2>"$T/$1.err" <<'PY' &
 import socket, struct, sys, time
-src, count, timeout, ready, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+src, count, timeout, ready, out, local = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("239.1.1.1", 5000))
 # struct ip_mreq_source: group, interface address, source
-m = socket.inet_aton("239.1.1.1") + socket.inet_aton("10.0.2.2") + socket.inet_aton(src)
+m = socket.inet_aton("239.1.1.1") + socket.inet_aton(local) + socket.inet_aton(src)
 s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_ADD_SOURCE_MEMBERSHIP", 39), m)  # 39 on Linux
 open(ready, "w").close()
 n, end = 0, time.monotonic() + timeout
@@ -173,13 +194,33 @@ wait_for 5 "B's (10.9.9.9,G) entry" dump_has B "^add mroute 10\.9\.9\.9 $GROUP "
 gem_send_stream 200 8000
 wait_for 10 "the INCLUDE {10.9.9.9} receiver done" test -s "$T/s2.res"
 [ "$(on_lan r)" = "$r0" ] || soft_fail "$(( $(on_lan r) - r0 )) datagrams from $VIP sent to R, which wants only 10.9.9.9"
+dump_has B "^add gem-receive $GROUP .* no-listener 400 outputs b-r:0$" \
+    || soft_fail "B did not count the 200 datagrams nobody wanted: $(dump B | grep '^add gem-receive ')"
 note "$(dump B | grep -E '^add gem-receive ')"
+waited_for 5 "R's INCLUDE {10.9.9.9} leave: no outputs" outputs_are -
 pass "an (S,G) member gets S's stream; one that wants another source gets none"
 
+step "6. a PIM router downstream: H behind P joins INCLUDE {$VIP}; P's (S,G) join reaches B"
+waited_for 20 "P learns $VIP over Babel from B" has_babel_route "$NSP" "$VIP"
+rpf0=$(mc_rpf_drops "$NSP")
+ssm_recv h1 "$VIP" 200 15 "$NSH" 10.0.6.2
+waited_for 10 "P's (S,G) entry toward B" \
+    dump_has P "^add mroute $VIP $GROUP iif p-b rpf-neighbour 10\.0\.5\.1 oifs p-h igmp-oifs p-h$"
+waited_for 10 "P's join at B: b-p a GEM output" \
+    dump_has B "^add mroute $VIP $GROUP iif [^ ]+ oifs b-p pim-oifs b-p gem-oifs b-p$"
+outputs_are b-p || soft_fail "B's outputs: $(gem_outputs)"
+gem_send_stream 200 9000
+wait_for 10 "H's receiver done" test -s "$T/h1.res"
+[ "$(cat "$T/h1.res")" = "received 200" ] || soft_fail "H behind P: $(cat "$T/h1.res")"
+[ "$(mc_rpf_drops "$NSP")" = "$rpf0" ] || soft_fail "P's reverse-path filter dropped $(( $(mc_rpf_drops "$NSP") - rpf0 )) packets"
+note "P: $(ip netns exec "$NSP" ip mroute show | grep "$VIP" | head -n 1)"
+pass "200 of 200 at H through P: B re-emitted from $VIP on P's join, P's RPF toward $VIP (over the overlay, via B) passed"
+
 step "SIGTERM"
-stop_daemon A TERM 10; stop_daemon B TERM 10
-[ "${BM_RC[A]}" = 0 ] && [ "${BM_RC[B]}" = 0 ] || soft_fail "exit status A ${BM_RC[A]} B ${BM_RC[B]}"
-for n in A B; do
+stop_daemon A TERM 10; stop_daemon B TERM 10; stop_daemon P TERM 10
+[ "${BM_RC[A]}" = 0 ] && [ "${BM_RC[B]}" = 0 ] && [ "${BM_RC[P]}" = 0 ] \
+    || soft_fail "exit status A ${BM_RC[A]} B ${BM_RC[B]} P ${BM_RC[P]}"
+for n in A B P; do
     grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
 done
 finish
