@@ -877,6 +877,9 @@ ipsec0 when Babel routes S through the tunnel, `-` when nothing routes it):
     add mroute * 239.1.1.1 iif - oifs b-r,b-q igmp-oifs b-r,b-q gem-oifs b-r,b-q
     add mroute 192.168.100.1 239.1.1.1 iif ipsec0 oifs b-r igmp-oifs b-r gem-oifs b-r
 
+A monitor gets them with the entry's next add or change line (a gem-receive line given
+after the entry exists does not by itself send one); a dump always shows them.
+
 The excluded sources of an EXCLUDE-mode group are carved out of forwarding: the (S,G)
 entries the kernel gets for such a source leave that interface out, unless PIM's (*,G)
 or an (S,G) entry wants it there.  IGMP messages arrive on the same
