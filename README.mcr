@@ -555,7 +555,7 @@ the overlay.
 
     gem-group G (sek HEX | sek-file PATH) (gak HEX | gak-file PATH) [key-id N]
     gem-send G in IF [port P] [source S] [to PEER ...] [veth IF] [from ADDR] [ttl N]
-    gem-receive G out IF [in IF ...] [ttl N]
+    gem-receive G (out IF | mrib true | out IF mrib true) [in IF ...] [ttl N]
 
 - `gem-group`: the keys of group G, 32 bytes each (64 hex digits, on the line or alone
   in a file, white space around it allowed), under key id N (0-65535, default 1).  A
@@ -591,6 +591,45 @@ the overlay.
   that counts up, header checksum; UDP from the original source port to the original
   destination port with its checksum; the payload byte for byte; cut into IPv4 fragments
   when larger than IF's MTU (a raw socket does not fragment).  `flush gem-receive G`.
+- `gem-receive G mrib true` (with or without `out IF`): the egress follows the MRIB
+  (see "IGMP and the MRIB") as a broadcast engineer expects of a router: each decrypted
+  datagram from S is re-emitted on exactly the interfaces where the MRIB has downstream
+  interest in (S,G) or (*,G), IGMP members on an mcast-interface or PIM joins from a
+  router downstream, and nowhere else (a datagram no interface wants is counted,
+  `no-listener`, and dropped).  Outputs come as receivers join (in the pass of the event
+  loop after the MRIB changes: within tens of ms of the IGMP report) and go when they
+  leave (the IGMP leave latency: the Last Member Query Time, 1 s with a 0.5 s last
+  member query interval).  The rules are those of the kernel's MFC entries (mroute.c):
+  the (S,G) entry's oifs and the (*,G) entry's, through PIM's forwarding filter (an
+  IGMP-only oif only where we are the DR), an IGMP-only (*,G) oif left out for a source
+  its members exclude, and never the RPF interface toward S (the stream is never sent
+  back toward its source).  `out IF`, when given too, always gets the stream, once.  One
+  raw socket per output interface (as for `out`), opened when the first source's
+  outputs name it and closed when none does.  Sources: the first datagram from a source
+  the egress does not know yet goes by (*,G)'s outputs while the worker tells the
+  control plane, which works out that source's outputs ((S,G) state, exclusions, RPF)
+  and hands them over held; up to 16 sources per group are known this way (sources
+  with (S,G) state first), beyond that a source goes by (*,G)'s outputs.  Exclusions and
+  DR changes, which change no MRIB entry, are looked at again every second.
+
+  Why the egress sends, rather than handing the stream to the kernel's MFC as a local
+  source: the datagram arrives inside ESP (or bridged) and is never received on the RPF
+  interface toward S, so the kernel would forward it only if we wrote it into the TUN
+  device as though it had come through the tunnel (one write per packet, the kernel
+  decrementing the TTL, and nothing for a bridged `in` interface, which has no TUN), and
+  a (*,G) member would depend on the kernel's NOCACHE upcall before the first packet
+  moved.  Sending ourselves with the same rules keeps the packet byte for byte from S,
+  on the GEM worker's batched path.  It is RPF-correct where it matters: the datagram
+  leaves B from its original source S, so a PIM router or host downstream with a
+  strict reverse-path filter accepts it when its route to S points at B, i.e. when S is
+  routed over the overlay (as with `out IF`).  The MRIB's own entry for (S,G) is not
+  changed: its `iif` is what Babel says (ipsec0 when S is routed into the tunnel), and
+  the kernel's MFC entry stays (it forwards only what really arrives there).
+
+  At the ingress (Studio A), gem-send still sends to every listed peer whatever its
+  far side wants: A does not see B's MRIB (no signalling between them yet; PIM over the
+  tunnel would make A's kernel forward the plaintext into it as well).  So the internet
+  link carries the group while B's LANs have no listener; B sends nothing on them.
 
 Interfaces are looked up by name every second: a gem-send or gem-receive on a missing
 interface waits for it (`state waiting-for-interface`).  Bad lines are refused with the
@@ -649,6 +688,7 @@ removes one, and a change when its state changes; keys never appear):
     add gem-group 239.1.1.1 key-id 1 current yes sealed 1000 accepted 0
     add gem-send 239.1.1.1 in a-l port 5000 source any to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 reassembled 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
     add gem-receive 239.1.1.1 out b-r in b-u ttl 64 state active packets 1000 bytes 1316000 drops 0
+    add gem-receive 239.1.1.1 out - mrib true ttl 64 state active packets 1700 bytes 2237200 drops 0 no-listener 200 outputs b-r:1500,b-q:500
     add gem-input packets 1026 accepted 1000 truncated 5 bad-version 0 unknown-group 1 stale-key 5 bad-mac 10 replayed 5 bad-decrypt 0
 
 `gem-group`, one per key: `current` is the key packets are sealed with, `sealed` and
@@ -661,6 +701,10 @@ them, `bad` (malformed frames), `own` GEM
 datagrams seen on IF and left alone, then what each output sent or failed to.
 `gem-receive`: `state` `active`, `waiting-for-interface`, `no-key` or `socket-error`;
 `packets` and `bytes` re-emitted, `drops` verified packets that could not be sent.
+With `mrib true` (`out -` when there is no fixed output): `no-listener` verified
+datagrams no interface wanted, and `outputs` the interfaces some source's datagrams go
+to now, each with the packets sent there since it became an output (`-`: none).
+Monitors get a `change gem-receive` line when the outputs change.
 `gem-input` (once a GEM packet has arrived) counts every GEM packet received and its
 fate, by the reasons above.
 
@@ -672,7 +716,21 @@ datagram to port 5000, no plaintext), and tshark finds the headers B builds vali
 4000-byte datagrams (fragmented by the source) arrive whole; packets replayed, tampered, truncated, sealed
 with another GAK or under an unknown key id, and random bytes, injected on the
 bridge, are counted by reason and none reaches R; a key rollover at run time loses
-nothing; bad lines are refused.  tests/netns/t-gem-esp and t-gem-esp-udp: the same
+nothing; bad lines are refused.  tests/netns/t-gem-mrib (Studio A - internet - Studio B
+with `gem-receive G mrib true` and IGMP on two LANs, R and Q, both with strict RPF): with
+nobody joined, 200 datagrams are verified and counted as `no-listener` and neither LAN
+sees one; R joins (a Linux host's IGMPv3 report) and b-r is an output within 25-55 ms, R
+gets 1000 of 1000 byte for byte from the VIP, Q's LAN none; Q joins and both get 500 of
+500; R leaves while 3000 datagrams flow: b-r stops 0.9-1.2 s after R's socket closed
+(last member query interval 0.5 s) and no datagram reaches R's LAN after that, Q gets
+3000 of 3000; R joins with INCLUDE {VIP} (an (S,G) entry) and gets 200 of 200, then with
+INCLUDE {10.9.9.9} gets none; a PIM router downstream (ours, P, which learns the VIP
+over Babel from B, so the VIP is routed over the overlay) turns its host's INCLUDE {VIP}
+into an (S,G) join to B: b-p becomes an output within 40 ms and P's kernel forwards 200
+of 200 to the host (its MFC entry's iif is p-b, the RPF interface toward the VIP; its
+rp_filter drops nothing); the gem-receive and mroute records show the outputs at each
+step.  tests/unit/test_gem_mrib checks the rules on the MRIB alone.
+tests/netns/t-gem-esp and t-gem-esp-udp: the same
 Studio A and B on either side of an internet router, through the ESP tunnel (raw ESP
 and ESP in UDP): 1000 of 1000 datagrams byte for byte at R, only ESP (or UDP 4500) on
 the router's link, which tshark decrypts (given the SA) to the IPv4/UDP datagrams
@@ -862,7 +920,19 @@ outputs are those interfaces (same port and TTL as the user's output), so the
 normalized stream reaches them; it follows the MRIB (at the next tick) and goes when
 they go.  Rules the daemon makes (`her-...`, `mrib-...`) show in the dump like any
 other; a user's rule that already has such a name is never replaced or removed (the
-companion is then not made).  GEM outputs do not exist yet.
+companion is then not made).
+
+GEM outputs attach the same way: a `gem-receive G mrib true` (see "GEM gateway") re-emits
+the decrypted stream on the interfaces the MRIB's (S,G) and (*,G) entries for G forward
+on, following joins and leaves; the entries then show them as `gem-oifs` (at the end of
+the mroute record, only for a group such a gem-receive serves; the (S,G) entry's iif is
+ipsec0 when Babel routes S through the tunnel, `-` when nothing routes it):
+
+    add mroute * 239.1.1.1 iif - oifs b-r,b-q igmp-oifs b-r,b-q gem-oifs b-r,b-q
+    add mroute 192.168.100.1 239.1.1.1 iif ipsec0 oifs b-r igmp-oifs b-r gem-oifs b-r
+
+A monitor gets them with the entry's next add or change line (a gem-receive line given
+after the entry exists does not by itself send one); a dump always shows them.
 
 The excluded sources of an EXCLUDE-mode group are carved out of forwarding: the (S,G)
 entries the kernel gets for such a source leave that interface out, unless PIM's (*,G)
@@ -1175,7 +1245,10 @@ Works today:
   from ESP and bridged multicast, re-emission from the original source, replayed,
   tampered, truncated, wrong-GAK, stale-key and forged packets counted by reason, the
   gem-group, gem-send, gem-receive and gem-input records (tests/netns/t-gem-veth,
-  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem).  GEM and ESP
+  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem); with `mrib
+  true` the egress re-emits exactly where IGMP members and PIM joins want the group,
+  added and removed as they join and leave (gem/gem_mrib; tests/netns/t-gem-mrib,
+  tests/unit/test_gem_mrib).  GEM and ESP
   run on a worker thread of their own with batched sends; run-time changes hand over
   to it without a lock per packet (gem/gem_dp; tests/netns/t-gem-churn).
 - PIM-SM for IPv4 (mcast/pim*.c): Hellos, neighbours, DR election, (*,G) and (S,G)
@@ -1201,9 +1274,10 @@ Works today:
   the route; the kernel's multicast routing (mcast/mroute.c: MRT_INIT, vifs, MFC entries
   from (S,G) entries and from NOCACHE upcalls for (*,G)); auto-her (mcast/autoher.c)
   and downstream state attached to the user's normalizer rules (mcast/attach.c) through
-  rules the daemon makes; the mcast-interface, igmp-interface, igmp-group, igmp-stats
-  and mroute records (tests/netns/t-igmp, t-igmp-querier, t-igmp-rpf, t-igmp-her,
-  t-igmp-norm).
+  rules the daemon makes; GEM egress outputs (`gem-receive G mrib true`) on the
+  interfaces with downstream interest; the mcast-interface, igmp-interface, igmp-group,
+  igmp-stats and mroute records (tests/netns/t-igmp, t-igmp-querier, t-igmp-rpf,
+  t-igmp-her, t-igmp-norm, t-gem-mrib).
 
 Not yet:
 - IPv4 Babel transport (and so RFC 8967's pseudo-header with 4-byte addresses) does not
@@ -1235,8 +1309,11 @@ Not yet:
   into the ipsecN devices are not added by the daemon; no TFC padding is sent.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
   no (*,G) Asserts ("PIM-SM", Not done).
-- IGMP/MRIB: no MLD (IPv6); GEM is not yet an MRIB output (gem-send is configured by
-  hand); at most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the
+- IGMP/MRIB: no MLD (IPv6); the GEM egress follows the MRIB, but the ingress does not:
+  gem-send sends to every listed peer whether or not anyone behind it listens (there
+  is no interest signalling between gateways yet), and a PIM join at the egress is not
+  carried to the ingress; a GEM egress knows the outputs of at most 16 sources per
+  group (others go by (*,G)); at most 32 vifs (the kernel's MAXVIFS); one MRT socket per namespace, so the
   daemon cannot share one with smcrouted or pimd once a mcast-interface is configured.
 - SAs do not cross a stock babeld node.  Native sources: IPv4 only (no MLD/IPv6
   multicast routing); their activity is sampled every 0.5 s rather than per packet.

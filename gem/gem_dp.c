@@ -433,6 +433,8 @@ static void counted(const struct gem_tx_count *c, bool ok)
     if (ok) {
         if (c->ok)
             GEM_CTR_INC(*c->ok);
+        if (c->ok2)
+            GEM_CTR_INC(*c->ok2);
         if (c->bytes)
             GEM_CTR_ADD(*c->bytes, c->nbytes);
     } else {

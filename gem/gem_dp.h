@@ -66,13 +66,14 @@ void gem_dp_lifecycle(void (*start)(void *ctx), void (*stop)(void *ctx), void *c
  * octets, valid until the next gem_tx_commit or flush) and commits it with
  * where it goes; the batch goes out with one sendmmsg per run of slots on
  * the same socket when the handler returns (or when it is full).  Counters
- * are bumped when the kernel's answer is known: *ok and *bytes (+= nbytes)
+ * are bumped when the kernel's answer is known: *ok, *ok2 and *bytes (+= nbytes)
  * for a packet sent, *err and *err2 for one it would not take (any may be
  * NULL).  Worker only (or the one thread when there is no worker). */
 #define GEM_TX_SLOT_LEN (65535 + 64)
 struct gem_tx_count {
     uint64_t *ok, *bytes, *err, *err2;
     size_t nbytes;
+    uint64_t *ok2; /* a second counter of packets sent (NULL: none) */
 };
 uint8_t *gem_tx_slot(void);
 /* cmsg (IP_PKTINFO, say) is copied; len octets of the slot are sent. */

@@ -20,14 +20,19 @@
 #include "gem/gem_ctr.h"
 #include "gem/gem_dp.h"
 #include "gem/gem_keys.h"
+#include "gem/gem_mrib.h"
 #include "gem/gem_replay.h"
 #include "mcast/frame.h"
+#include "mcast/mrib.h"
 #include "mcast/rule.h"
 
 #define MAX_IN 4
 #define MAX_SENDERS 16
 #define RESOLVE_MS 1000
 #define BATCH 32
+#define MAX_OUTS GEM_MRIB_MAX /* bits of a uint32_t mask */
+#define MAX_SRCS 16
+#define NOTICE_NEW_SOURCE 1 /* gem_dp notice bit (ESP's port moves use 0) */
 
 /* Why a GEM packet was dropped (or not). */
 enum gem_drop {
@@ -51,8 +56,25 @@ struct sender_window {
     struct gem_replay w;
 };
 
+/* An interface the MRIB wants the group on (`mrib true`): a raw socket
+ * there while some source's mask names it. */
+struct mrib_out {
+    unsigned ifindex; /* 0: a free slot */
+    char name[IF_NAMESIZE];
+    int fd;
+    unsigned mtu;
+    uint64_t packets, errors; /* the worker's */
+};
+
+/* The outputs of one source: a bit per outs[] slot. */
+struct src_outs {
+    uint32_t source;
+    uint32_t mask;
+};
+
 struct gem_receive {
     uint32_t group;
+    bool mrib;
     char out_if[IF_NAMESIZE];
     char in_if[MAX_IN][IF_NAMESIZE];
     int nin;
@@ -65,6 +87,15 @@ struct gem_receive {
     uint64_t packets, bytes, drops;
     struct sender_window senders[MAX_SENDERS];
     uint64_t use_clock;
+    /* MRIB outputs, written by the control plane held, read by the worker:
+     * a source in srcs goes out on its mask, any other on star_mask (the
+     * (*,G) oifs) while the control plane is told of it (new_source). */
+    struct mrib_out outs[MAX_OUTS];
+    uint32_t star_mask;
+    struct src_outs srcs[MAX_SRCS];
+    unsigned nsrcs;
+    uint32_t new_source; /* the worker's, atomic: 0 or a source not in srcs */
+    uint64_t unwanted;   /* verified datagrams no output wanted */
     struct gem_receive *next;
 };
 
@@ -79,18 +110,37 @@ static void fmt(const struct gem_receive *r, const char *kind, char *buf, size_t
 {
     char g[16];
     size_t l = (size_t)snprintf(buf, len, "%s gem-receive %s out %s", kind, ip4_fmt(r->group, g),
-                                r->out_if);
+                                r->out_if[0] ? r->out_if : "-");
     for (int i = 0; i < r->nin && l < len; i++)
         l += (size_t)snprintf(buf + l, len - l, " in %s", r->in_if[i]);
+    if (r->mrib && l < len)
+        l += (size_t)snprintf(buf + l, len - l, " mrib true");
     if (l < len)
-        snprintf(buf + l, len - l, " ttl %u state %s packets %llu bytes %llu drops %llu\n", r->ttl,
-                 r->state, (unsigned long long)GEM_CTR(r->packets),
-                 (unsigned long long)GEM_CTR(r->bytes), (unsigned long long)GEM_CTR(r->drops));
+        l += (size_t)snprintf(buf + l, len - l, " ttl %u state %s packets %llu bytes %llu drops %llu",
+                              r->ttl, r->state, (unsigned long long)GEM_CTR(r->packets),
+                              (unsigned long long)GEM_CTR(r->bytes),
+                              (unsigned long long)GEM_CTR(r->drops));
+    if (r->mrib && l < len) {
+        l += (size_t)snprintf(buf + l, len - l, " no-listener %llu outputs",
+                              (unsigned long long)GEM_CTR(r->unwanted));
+        const char *sep = " ";
+        for (int i = 0; i < MAX_OUTS && l < len; i++) {
+            if (!r->outs[i].ifindex)
+                continue;
+            l += (size_t)snprintf(buf + l, len - l, "%s%s:%llu", sep, r->outs[i].name,
+                                  (unsigned long long)GEM_CTR(r->outs[i].packets));
+            sep = ",";
+        }
+        if (*sep == ' ' && l < len)
+            l += (size_t)snprintf(buf + l, len - l, " -");
+    }
+    if (l < len)
+        snprintf(buf + l, len - l, "\n");
 }
 
 static void notify(const struct gem_receive *r, const char *kind)
 {
-    char buf[512];
+    char buf[1024];
     fmt(r, kind, buf, sizeof(buf));
     gem_notify(buf);
 }
@@ -176,40 +226,102 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
     GEM_CTR_INC(k->accepted);
     GEM_CTR_INC(accepted);
     *rp = r;
-    if (r->raw_fd < 0) {
-        GEM_CTR_INC(r->drops);
-        return false;
+    /* Where it goes: the fixed `out` interface, and with `mrib true` the
+     * interfaces the MRIB wants (S,G) or (*,G) on. */
+    struct target {
+        int fd;
+        unsigned mtu;
+        struct gem_tx_count c;
+    } t[MAX_OUTS + 1];
+    unsigned nt = 0;
+    if (r->out_if[0]) {
+        if (r->raw_fd < 0) {
+            GEM_CTR_INC(r->drops);
+            return false;
+        }
+        t[nt++] = (struct target){r->raw_fd, r->mtu, {.ok = &r->packets, .err = &r->drops}};
     }
+    if (r->mrib) {
+        uint32_t mask = r->star_mask;
+        unsigned i;
+        for (i = 0; i < r->nsrcs; i++)
+            if (r->srcs[i].source == h.source) {
+                mask = r->srcs[i].mask;
+                break;
+            }
+        if (i == r->nsrcs && GEM_CTR(r->new_source) == 0) {
+            GEM_CTR_SET(r->new_source, h.source);
+            gem_dp_notice(NOTICE_NEW_SOURCE);
+        }
+        for (i = 0; i < MAX_OUTS; i++) {
+            struct mrib_out *o = &r->outs[i];
+            if (!(mask & 1u << i))
+                continue;
+            if (o->fd < 0) {
+                GEM_CTR_INC(o->errors);
+                GEM_CTR_INC(r->drops);
+                continue;
+            }
+            t[nt++] = (struct target){o->fd, o->mtu,
+                                      {.ok = &o->packets, .err = &o->errors, .err2 = &r->drops}};
+        }
+        if (nt == 0) {
+            GEM_CTR_INC(r->unwanted);
+            return false;
+        }
+    }
+    if (nt == 0)
+        return false;
+    /* The datagram is counted once, on its first output. */
+    t[0].c.ok2 = t[0].c.ok == &r->packets ? NULL : &r->packets;
+    t[0].c.bytes = &r->bytes;
+    t[0].c.nbytes = v.ct_len;
     gem_udp4_build(pt, v.ct_len, h.source, h.group, h.sport, h.dport, r->ttl, r->ip_id++);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = h.group};
     size_t total = GEM_IP_UDP_LEN + v.ct_len;
-    bool sent = true;
-    if (total <= r->mtu) {
-        struct gem_tx_count c = {.ok = &r->packets, .bytes = &r->bytes, .nbytes = v.ct_len,
-                                 .err = &r->drops};
-        gem_tx_commit(r->raw_fd, &to, sizeof(to), NULL, 0, total, &c);
-        return true;
-    } else {
+    bool any = false;
+    /* Each further output gets a copy in its own slot, made from the slot
+     * committed before it: a committed slot keeps its octets until the
+     * batch comes round to it again, after more slots than outputs. */
+    const uint8_t *src = pt;
+    for (unsigned i = 0; i < nt; i++) {
+        if (total <= t[i].mtu) {
+            uint8_t *slot = i == 0 ? pt : gem_tx_slot();
+            if (slot != src)
+                memcpy(slot, src, total);
+            gem_tx_commit(t[i].fd, &to, sizeof(to), NULL, 0, total, &t[i].c);
+            src = slot;
+            any = true;
+            continue;
+        }
         /* A raw socket does not fragment what we built: fragments of our
          * own, as the kernel would make them (rare: sent at once, after
-         * what is queued; pt is not committed, so the flush keeps it). */
+         * what is queued; the flush leaves src's octets alone). */
         gem_tx_flush();
+        bool sent = true;
         size_t off = 0, next, flen;
         while (sent && off < total - 20 &&
-               (flen = gem_ip4_fragment(pt, total, r->mtu, off, frag, &next)) > 0) {
-            sent = sendto(r->raw_fd, frag, flen, 0, (struct sockaddr *)&to, sizeof(to)) ==
+               (flen = gem_ip4_fragment(src, total, t[i].mtu, off, frag, &next)) > 0) {
+            sent = sendto(t[i].fd, frag, flen, 0, (struct sockaddr *)&to, sizeof(to)) ==
                    (ssize_t)flen;
             off = next;
         }
         sent &= off == total - 20;
+        const struct gem_tx_count *c = &t[i].c;
+        if (sent) {
+            GEM_CTR_INC(*c->ok);
+            if (c->ok2)
+                GEM_CTR_INC(*c->ok2);
+            if (c->bytes)
+                GEM_CTR_ADD(*c->bytes, c->nbytes);
+            any = true;
+        } else {
+            GEM_CTR_INC(*c->err);
+            if (c->err2)
+                GEM_CTR_INC(*c->err2);
+        }
     }
-    if (!sent) {
-        GEM_CTR_INC(r->drops);
-        return false;
-    }
-    GEM_CTR_INC(r->packets);
-    GEM_CTR_ADD(r->bytes, v.ct_len);
-    return true;
+    return any;
 }
 
 bool gem_receive_packet(const uint8_t *buf, size_t len)
@@ -307,8 +419,12 @@ static void join(uint32_t group, unsigned ifindex, bool on)
         log_msg("gem: joining the group on interface %u: %s", ifindex, strerror(errno));
 }
 
+static int raw_open(unsigned ifindex, const char *ifname);
+static void outs_close(struct gem_receive *r);
+
 static void close_fds(struct gem_receive *r)
 {
+    outs_close(r);
     for (int i = 0; i < r->nin; i++) {
         join(r->group, r->in_ifindex[i], false);
         r->in_ifindex[i] = 0;
@@ -344,8 +460,9 @@ static int raw_open(unsigned ifindex, const char *ifname)
  * reads only what the control plane writes). */
 static bool resolve_needed(const struct gem_receive *r)
 {
-    unsigned out = if_nametoindex(r->out_if);
-    if (out != r->out_ifindex || !out || r->raw_fd < 0 || gem_if_mtu(r->out_if) != r->mtu)
+    unsigned out = r->out_if[0] ? if_nametoindex(r->out_if) : 0;
+    if (r->out_if[0] &&
+        (out != r->out_ifindex || !out || r->raw_fd < 0 || gem_if_mtu(r->out_if) != r->mtu))
         return true;
     for (int i = 0; i < r->nin; i++) {
         unsigned x = if_nametoindex(r->in_if[i]);
@@ -362,7 +479,7 @@ static void resolve(struct gem_receive *r)
 {
     char before[32];
     strlcpy_safe(before, r->state, sizeof(before));
-    unsigned out = if_nametoindex(r->out_if);
+    unsigned out = r->out_if[0] ? if_nametoindex(r->out_if) : 0;
     if (out != r->out_ifindex && r->raw_fd >= 0) {
         close(r->raw_fd);
         r->raw_fd = -1;
@@ -385,9 +502,9 @@ static void resolve(struct gem_receive *r)
         }
         in_ok &= x != 0;
     }
-    if (!out || !in_ok)
+    if ((r->out_if[0] && !out) || !in_ok)
         snprintf(r->state, sizeof(r->state), "waiting-for-interface");
-    else if (r->raw_fd < 0 || (r->nin && udp_fd < 0))
+    else if ((r->out_if[0] && r->raw_fd < 0) || (r->nin && udp_fd < 0))
         snprintf(r->state, sizeof(r->state), "socket-error");
     else if (!gem_keys_have_group(r->group))
         snprintf(r->state, sizeof(r->state), "no-key");
@@ -395,6 +512,190 @@ static void resolve(struct gem_receive *r)
         snprintf(r->state, sizeof(r->state), "active");
     if (strcmp(before, r->state) != 0)
         notify(r, "change");
+}
+
+/* ---------------------------------------------------------------------
+ * MRIB outputs (`mrib true`).  The plan is computed on the control plane
+ * from the MRIB (gem_mrib.h) and applied held when it differs from what the
+ * worker uses: on an MRIB change (at the next pass of the event loop), when
+ * the worker meets a new source, and every second (IGMP's excluded sources
+ * and PIM's DR election change no entry). */
+
+struct plan {
+    unsigned ifindex[MAX_OUTS];
+    uint32_t star_mask;
+    struct src_outs srcs[MAX_SRCS];
+    unsigned nsrcs;
+};
+
+static bool mrib_dirty;
+
+static uint32_t plan_mask(struct plan *p, const struct gem_receive *r, uint32_t source)
+{
+    unsigned oifs[GEM_MRIB_MAX];
+    unsigned n = gem_mrib_oifs((struct in_addr){source}, (struct in_addr){r->group}, oifs);
+    uint32_t mask = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (oifs[i] == r->out_ifindex && r->out_if[0])
+            continue; /* the fixed output has it already */
+        int slot = -1;
+        for (int j = 0; j < MAX_OUTS && slot < 0; j++)
+            if (p->ifindex[j] == oifs[i])
+                slot = j;
+        for (int j = 0; j < MAX_OUTS && slot < 0; j++)
+            if (!p->ifindex[j])
+                slot = j;
+        if (slot < 0)
+            continue; /* every slot taken (by interfaces about to go) */
+        p->ifindex[slot] = oifs[i];
+        mask |= 1u << slot;
+    }
+    return mask;
+}
+
+struct collect {
+    struct gem_receive *r;
+    struct plan *p;
+};
+
+static void add_source(struct plan *p, uint32_t source)
+{
+    if (!source || p->nsrcs == MAX_SRCS)
+        return;
+    for (unsigned i = 0; i < p->nsrcs; i++)
+        if (p->srcs[i].source == source)
+            return;
+    p->srcs[p->nsrcs++].source = source;
+}
+
+static void collect_sg(const struct mrib_view *e, void *ctx)
+{
+    struct collect *c = ctx;
+    if (e->group.s_addr == c->r->group && e->source.s_addr != INADDR_ANY)
+        add_source(c->p, e->source.s_addr);
+}
+
+static void plan_make(struct gem_receive *r, uint32_t new_source, struct plan *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (!r->mrib || !started)
+        return;
+    for (int j = 0; j < MAX_OUTS; j++)
+        p->ifindex[j] = r->outs[j].ifindex;
+    /* Sources with (S,G) state first, then the one the worker just met,
+     * then those already known (the oldest fall off a full table). */
+    struct collect c = {r, p};
+    mrib_foreach(collect_sg, &c);
+    add_source(p, new_source);
+    for (unsigned i = 0; i < r->nsrcs; i++)
+        add_source(p, r->srcs[i].source);
+    uint32_t used = p->star_mask = plan_mask(p, r, INADDR_ANY);
+    for (unsigned i = 0; i < p->nsrcs; i++)
+        used |= p->srcs[i].mask = plan_mask(p, r, p->srcs[i].source);
+    for (int j = 0; j < MAX_OUTS; j++)
+        if (!(used & 1u << j))
+            p->ifindex[j] = 0;
+}
+
+static bool plan_differs(const struct gem_receive *r, const struct plan *p)
+{
+    if (p->star_mask != r->star_mask || p->nsrcs != r->nsrcs)
+        return true;
+    for (int j = 0; j < MAX_OUTS; j++)
+        if (p->ifindex[j] != r->outs[j].ifindex)
+            return true;
+    return memcmp(p->srcs, r->srcs, p->nsrcs * sizeof(p->srcs[0])) != 0;
+}
+
+/* Held. */
+static void plan_apply(struct gem_receive *r, const struct plan *p)
+{
+    for (int j = 0; j < MAX_OUTS; j++) {
+        struct mrib_out *o = &r->outs[j];
+        if (o->ifindex == p->ifindex[j])
+            continue;
+        if (o->ifindex && o->fd >= 0)
+            close(o->fd);
+        memset(o, 0, sizeof(*o));
+        o->fd = -1;
+        o->ifindex = p->ifindex[j];
+        if (!o->ifindex)
+            continue;
+        if (!if_indextoname(o->ifindex, o->name))
+            snprintf(o->name, sizeof(o->name), "if%u", o->ifindex);
+        o->mtu = gem_if_mtu(o->name);
+        o->fd = raw_open(o->ifindex, o->name);
+        if (o->fd < 0)
+            log_msg("gem: a raw socket on %s: %s", o->name, strerror(errno));
+    }
+    r->star_mask = p->star_mask;
+    r->nsrcs = p->nsrcs;
+    memcpy(r->srcs, p->srcs, sizeof(r->srcs));
+}
+
+/* Unheld: holds only when the plan changed.  (From a held context, the
+ * hold nests.)  True when it did. */
+static bool outs_sync(struct gem_receive *r)
+{
+    uint32_t pending = GEM_CTR(r->new_source);
+    struct plan p;
+    plan_make(r, pending, &p);
+    bool differs = plan_differs(r, &p);
+    if (differs) {
+        gem_dp_hold();
+        plan_apply(r, &p);
+        gem_dp_release();
+    }
+    if (pending)
+        GEM_CTR_SET(r->new_source, 0); /* taken (or the table is full of sources with state) */
+    return differs;
+}
+
+static void outs_close(struct gem_receive *r)
+{
+    struct plan p;
+    memset(&p, 0, sizeof(p));
+    plan_apply(r, &p);
+}
+
+static void outs_sync_all(void)
+{
+    for (struct gem_receive *r = receives; r; r = r->next)
+        if (r->mrib && outs_sync(r))
+            notify(r, "change");
+}
+
+static void on_new_source(void)
+{
+    outs_sync_all();
+}
+
+static void on_mrib(const struct mrib_view *e, enum ext_change what, void *ctx)
+{
+    for (struct gem_receive *r = receives; r; r = r->next)
+        if (r->mrib && r->group == e->group.s_addr)
+            mrib_dirty = true;
+}
+
+/* The mroute record's gem-oifs: where a `mrib true` gem-receive serves the
+ * entry. */
+static void record_extra(const struct mrib_view *e, char *buf, size_t len, void *ctx)
+{
+    struct gem_receive *r = find(e->group.s_addr);
+    buf[0] = 0;
+    if (!r || !r->mrib)
+        return;
+    unsigned oifs[GEM_MRIB_MAX];
+    unsigned n = gem_mrib_entry_oifs(e, oifs);
+    size_t l = 0;
+    for (unsigned i = 0; i < n && l < len; i++) {
+        char name[IF_NAMESIZE];
+        if (!if_indextoname(oifs[i], name))
+            snprintf(name, sizeof(name), "if%u", oifs[i]);
+        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? "," : " gem-oifs ", name);
+    }
+    if (l >= len)
+        buf[0] = 0;
 }
 
 static uint64_t tick(void *ctx)
@@ -410,6 +711,11 @@ static uint64_t tick(void *ctx)
                 gem_dp_release();
             }
         next_resolve = now_ms + RESOLVE_MS;
+        mrib_dirty = true;
+    }
+    if (mrib_dirty) {
+        mrib_dirty = false;
+        outs_sync_all();
     }
     return next_resolve;
 }
@@ -435,7 +741,7 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     struct gem_receive n = {.ttl = 64, .raw_fd = -1};
     if (gem_parse_group(words, nwords, &n.group, err, errlen) < 0)
         return -1;
-    bool have_ttl = false;
+    bool have_ttl = false, have_mrib = false;
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
@@ -457,6 +763,11 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
                 if (strcmp(n.in_if[j], v) == 0)
                     return gem_bad(err, errlen, "gem-receive: in %s given twice", v);
             strlcpy_safe(n.in_if[n.nin++], v, IF_NAMESIZE);
+        } else if (strcmp(k, "mrib") == 0) {
+            if (have_mrib || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+                return gem_bad(err, errlen, "gem-receive: mrib %s is not true or false", v);
+            n.mrib = strcmp(v, "true") == 0;
+            have_mrib = true;
         } else if (strcmp(k, "ttl") == 0) {
             if (have_ttl || parse_uint(v, 255, &u) < 0 || u == 0)
                 return gem_bad(err, errlen, "gem-receive: ttl %s is not 1-255", v);
@@ -466,8 +777,8 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
             return gem_bad(err, errlen, "gem-receive: unknown keyword %s", k);
         }
     }
-    if (!n.out_if[0])
-        return gem_bad(err, errlen, "gem-receive: missing out IF");
+    if (!n.out_if[0] && !n.mrib)
+        return gem_bad(err, errlen, "gem-receive: missing out IF (or mrib true)");
     struct gem_receive *r = find(n.group);
     bool replace = r != NULL;
     if (!r) {
@@ -486,10 +797,14 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     memcpy(r->in_if, n.in_if, sizeof(r->in_if));
     r->nin = n.nin;
     r->ttl = n.ttl;
+    r->mrib = n.mrib;
+    r->nsrcs = 0;
+    r->star_mask = 0;
     snprintf(r->state, sizeof(r->state), started ? "pending" : "not-started");
     if (started) {
         start_io();
         resolve(r);
+        outs_sync(r);
     }
     notify(r, replace ? "change" : "add");
     return 0;
@@ -517,7 +832,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)
 {
-    char buf[512];
+    char buf[1024];
     for (const struct gem_receive *r = receives; r; r = r->next) {
         fmt(r, "add", buf, sizeof(buf));
         emit(buf, out);
@@ -539,8 +854,10 @@ static void start(void *ctx)
 {
     started = true;
     start_io();
-    for (struct gem_receive *r = receives; r; r = r->next)
+    for (struct gem_receive *r = receives; r; r = r->next) {
         resolve(r);
+        outs_sync(r);
+    }
     next_resolve = now_ms + RESOLVE_MS;
     event_add_tick(tick, NULL);
 }
@@ -567,4 +884,7 @@ void gem_receive_register(void)
     gem_dp_flush("gem-receive", flush, NULL);
     ext_register_dump(dump, NULL); /* unheld: counters read atomically */
     gem_dp_lifecycle(start, stop, NULL);
+    gem_dp_on_notice(NOTICE_NEW_SOURCE, on_new_source);
+    mrib_on_change(on_mrib, NULL);
+    mrib_set_record_extra(record_extra, NULL);
 }

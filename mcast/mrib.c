@@ -182,6 +182,16 @@ static const char *ifname_of(unsigned ifindex, char buf[IF_NAMESIZE])
     return buf;
 }
 
+static void (*record_extra)(const struct mrib_view *e, char *buf, size_t len, void *ctx);
+static void *record_extra_ctx;
+
+void mrib_set_record_extra(void (*fn)(const struct mrib_view *e, char *buf, size_t len, void *ctx),
+                           void *ctx)
+{
+    record_extra = fn;
+    record_extra_ctx = ctx;
+}
+
 static void mrib_format(char *buf, size_t len, const char *kind, const struct mrib_view *v)
 {
     char s[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN], name[IF_NAMESIZE];
@@ -219,6 +229,11 @@ static void mrib_format(char *buf, size_t len, const char *kind, const struct mr
             off += (size_t)snprintf(buf + off, len - off, " oifs -");
         if (off >= len)
             return;
+    }
+    if (record_extra && off + 1 < len) {
+        buf[off] = 0;
+        record_extra(v, buf + off, len - off - 1, record_extra_ctx);
+        off += strlen(buf + off);
     }
     if (off < len)
         snprintf(buf + off, len - off, "\n");

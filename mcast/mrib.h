@@ -79,6 +79,12 @@ void mrib_forwarding_changed(void);
 void mrib_on_wrong_iif(void (*fn)(struct in_addr s, struct in_addr g, unsigned ifindex, void *ctx),
                        void *ctx);
 
+/* Words added at the end of an mroute record by another module (the GEM
+ * egress names the oifs it serves: ` gem-oifs IF,...`): fn writes at most
+ * len - 1 octets and a NUL into buf, "" for none.  (Added by the GEM side.) */
+void mrib_set_record_extra(void (*fn)(const struct mrib_view *e, char *buf, size_t len, void *ctx),
+                           void *ctx);
+
 /* 0, or -1 when there is no such entry. */
 int mrib_get(struct in_addr s, struct in_addr g, struct mrib_view *out);
 void mrib_foreach(void (*fn)(const struct mrib_view *e, void *ctx), void *ctx);

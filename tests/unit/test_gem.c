@@ -163,12 +163,22 @@ START_TEST(send_receive_lines)
     refused("gem-receive " G " in eth0", "missing out IF");
     refused("gem-receive " G " out eth0 out eth1", "out given twice");
     refused("gem-receive " G " out eth0 ttl 300", "ttl 300");
+    refused("gem-receive " G " mrib yes", "mrib yes is not true or false");
+    refused("gem-receive " G " mrib false", "missing out IF (or mrib true)");
+    refused("gem-receive " G " mrib true mrib true", "mrib true is not true or false");
     ck_assert_ptr_null(strstr(dump(), "gem-send"));
     ck_assert_ptr_null(strstr(dump(), "gem-receive"));
     ok("gem-send " G " in eth0 port 5000 source 192.168.100.1 veth v0 from 10.0.0.1 ttl 9");
     ck_assert_ptr_nonnull(strstr(dump(), "add gem-send " G " in eth0 port 5000 source 192.168.100.1 veth v0 from - ttl 9 state not-started "));
     ok("gem-receive " G " out eth1 in eth2 in eth3");
     ck_assert_ptr_nonnull(strstr(dump(), "add gem-receive " G " out eth1 in eth2 in eth3 ttl 64 state not-started packets 0 bytes 0 drops 0\n"));
+    /* MRIB outputs, alone or with a fixed one; the same line replaces it. */
+    ok("gem-receive " G " mrib true");
+    ck_assert_ptr_nonnull(strstr(dump(), "add gem-receive " G " out - mrib true ttl 64 state not-started packets 0 bytes 0 drops 0 no-listener 0 outputs -\n"));
+    ok("gem-receive " G " out eth1 mrib true ttl 5");
+    ck_assert_ptr_nonnull(strstr(dump(), "add gem-receive " G " out eth1 mrib true ttl 5 state not-started packets 0 bytes 0 drops 0 no-listener 0 outputs -\n"));
+    ok("gem-receive " G " out eth1 mrib false");
+    ck_assert_ptr_nonnull(strstr(dump(), "add gem-receive " G " out eth1 ttl 64 state not-started packets 0 bytes 0 drops 0\n"));
     ck_assert_int_eq(flush("flush gem-send " G), 0);
     ck_assert_int_eq(flush("flush gem-send " G), -1);
     ck_assert_ptr_null(strstr(dump(), "gem-send"));
