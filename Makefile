@@ -11,7 +11,14 @@ SAN_FLAGS ?=
 
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
+# x86-64: statics over 4 KiB (packet buffers, rings, hash tables) go to .lbss,
+# after all the small ones, so the few small variables a router touches share
+# a handful of pages instead of each dirtying a page between large buffers
+# (about 70 kB less resident for an idle router).
+ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+LAYOUT_FLAGS = -mcmodel=medium -mlarge-data-threshold=4096
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(LAYOUT_FLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 # libcrypto is loaded on first use (babel/crypto_lib.c), never linked: a
 # direct call to OpenSSL fails to link and belongs in crypto_lib.h's table.
