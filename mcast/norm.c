@@ -556,7 +556,14 @@ static void start(void *ctx)
     /* The data-plane worker (its thread, stack and io_uring ring) starts
      * with the first table that has an input: a router relaying nothing
      * pays for none of it. */
-    reconcile(true);
+    if (rules) {
+        reconcile(true);
+    } else {
+        /* No rule, nothing to plan: the empty plan is the state (nothing is
+         * published), and the link/address snapshot is never taken. */
+        last_plan[0] = '\0';
+        plan_valid = true;
+    }
     next_reconcile = now_ms + RECONCILE_MS;
     event_add_tick(tick, NULL);
     kernel_watch_subscribe(&kernel_ops);
