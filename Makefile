@@ -18,6 +18,10 @@ CFLAGS ?= -O2 -g
 ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
 LAYOUT_FLAGS = -mcmodel=medium -mlarge-data-threshold=4096
 endif
+# No .eh_frame (46 kB, mapped and resident with the rest of the read-only
+# segment): nothing unwinds C frames at run time (no C++, no pthread_cancel,
+# no backtrace()); with -g, debuggers get .debug_frame instead.
+LAYOUT_FLAGS += -fno-asynchronous-unwind-tables
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(LAYOUT_FLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 # libcrypto is loaded on first use (babel/crypto_lib.c), never linked: a
