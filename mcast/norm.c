@@ -50,7 +50,7 @@ static bool started;
 static uint64_t next_reconcile;
 static char last_plan[8192];
 static bool plan_valid;
-/* dataplane_start() failed once: said so, not repeated at every reconcile. */
+/* dataplane_start() failed: said once, not again at every reconcile. */
 static bool dp_failed;
 
 static void *xcalloc(size_t n, size_t sz)
@@ -425,9 +425,13 @@ static void reconcile(bool force)
     } else {
         strlcpy_safe(last_plan, plan, sizeof(last_plan));
         plan_valid = true;
-        if (t->ninputs && dataplane_start() < 0 && !dp_failed) {
-            dp_failed = true;
-            log_msg("mcast: no data plane; mcast-rule lines are kept but relay nothing");
+        if (t->ninputs) {
+            if (dataplane_start() == 0)
+                dp_failed = false;
+            else if (!dp_failed) {
+                dp_failed = true;
+                log_msg("mcast: no data plane; mcast-rule lines are kept but relay nothing");
+            }
         }
         fwd_publish(t);
         dataplane_kick();
