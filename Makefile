@@ -15,8 +15,11 @@ CFLAGS ?= -O2 -g
 # after all the small ones, so the few small variables a router touches share
 # a handful of pages instead of each dirtying a page between large buffers
 # (about 70 kB less resident for an idle router).
+# (GCC; clang before 18 has no -mlarge-data-threshold and goes without.)
 ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+ifeq ($(shell $(CC) -mcmodel=medium -mlarge-data-threshold=4096 -E -x c /dev/null >/dev/null 2>&1 && echo y),y)
 LAYOUT_FLAGS = -mcmodel=medium -mlarge-data-threshold=4096
+endif
 endif
 # No .eh_frame (46 kB, mapped and resident with the rest of the read-only
 # segment): nothing unwinds C frames at run time (no C++, no pthread_cancel,
