@@ -11,7 +11,21 @@ SAN_FLAGS ?=
 
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
+# x86-64: statics over 4 KiB (packet buffers, rings, hash tables) go to .lbss,
+# after all the small ones, so the few small variables a router touches share
+# a handful of pages instead of each dirtying a page between large buffers
+# (about 70 kB less resident for an idle router).
+# (GCC; clang before 18 has no -mlarge-data-threshold and goes without.)
+ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+ifeq ($(shell $(CC) -mcmodel=medium -mlarge-data-threshold=4096 -E -x c /dev/null >/dev/null 2>&1 && echo y),y)
+LAYOUT_FLAGS = -mcmodel=medium -mlarge-data-threshold=4096
+endif
+endif
+# No .eh_frame (46 kB, mapped and resident with the rest of the read-only
+# segment): nothing unwinds C frames at run time (no C++, no pthread_cancel,
+# no backtrace()); with -g, debuggers get .debug_frame instead.
+LAYOUT_FLAGS += -fno-asynchronous-unwind-tables
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(LAYOUT_FLAGS) $(SAN_FLAGS) -I. $(DEP_CFLAGS) -D_GNU_SOURCE
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 # libcrypto is loaded on first use (babel/crypto_lib.c), never linked: a
 # direct call to OpenSSL fails to link and belongs in crypto_lib.h's table.

@@ -50,6 +50,8 @@ static bool started;
 static uint64_t next_reconcile;
 static char last_plan[8192];
 static bool plan_valid;
+/* dataplane_start() failed: said once, not again at every reconcile. */
+static bool dp_failed;
 
 static void *xcalloc(size_t n, size_t sz)
 {
@@ -423,6 +425,14 @@ static void reconcile(bool force)
     } else {
         strlcpy_safe(last_plan, plan, sizeof(last_plan));
         plan_valid = true;
+        if (t->ninputs) {
+            if (dataplane_start() == 0)
+                dp_failed = false;
+            else if (!dp_failed) {
+                dp_failed = true;
+                log_msg("mcast: no data plane; mcast-rule lines are kept but relay nothing");
+            }
+        }
         fwd_publish(t);
         dataplane_kick();
     }
@@ -547,9 +557,17 @@ static void start(void *ctx)
     norm_sa_start(); /* before the first table: it carries the eventfd */
     for (struct rule *r = rules; r; r = r->next)
         hold_vip(r->state, r->c.vip);
-    if (dataplane_start() < 0)
-        log_msg("mcast: no data plane; mcast-rule lines are kept but relay nothing");
-    reconcile(true);
+    /* The data-plane worker (its thread, stack and io_uring ring) starts
+     * with the first table that has an input: a router relaying nothing
+     * pays for none of it. */
+    if (rules) {
+        reconcile(true);
+    } else {
+        /* No rule, nothing to plan: the empty plan is the state (nothing is
+         * published), and the link/address snapshot is never taken. */
+        last_plan[0] = '\0';
+        plan_valid = true;
+    }
     next_reconcile = now_ms + RECONCILE_MS;
     event_add_tick(tick, NULL);
     kernel_watch_subscribe(&kernel_ops);

@@ -109,7 +109,8 @@ static struct {
     struct prefix reached[SA_REACHED_MAX];
     unsigned nreached;
     uint64_t next_recheck; /* and every second anyway */
-} sa = {.lifetime = SA_DEFAULT_LIFETIME, .next_expiry = EVENT_NEVER, .next_send = EVENT_NEVER};
+} sa; /* zero-initialised (34 kB of bss, not .data): sa_register() and
+        * sa_core_reset() set the defaults, touching one page */
 
 static struct {
     sa_change_fn fn;
@@ -1280,6 +1281,9 @@ static int flush_announce(char **words, int nwords, char *err, size_t errlen, vo
 
 void sa_register(void)
 {
+    sa.lifetime = SA_DEFAULT_LIFETIME;
+    sa.next_expiry = EVENT_NEVER;
+    sa.next_send = EVENT_NEVER;
     config_register_directive("sa-announce", dir_announce, NULL);
     config_register_directive("sa-lifetime", dir_lifetime, NULL);
     ext_register_flush("sa-announce", flush_announce, NULL);
