@@ -215,6 +215,33 @@ START_TEST(decode_skips_unknown_ae_and_extra_bytes)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_sa: an IPv6 entry whose S (or G) is IPv4-mapped
+ * decoded into a mixed-family pair that sa_encode_entry refuses, so an SA
+ * forged that way was stored but could never be flooded on.  Such an
+ * entry is now malformed (the whole TLV is dropped); both mapped, it is
+ * malformed too (it would come out as an IPv4 entry). */
+START_TEST(decode_v6_entry_with_v4_mapped_address)
+{
+    uint8_t body[2 + sizeof(golden_v6_entry)];
+    struct sa_decoded d;
+    body[0] = 1;
+    body[1] = 0;
+    memcpy(body + 2, golden_v6_entry, sizeof(golden_v6_entry));
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_OK);
+    /* S = ::ffff:10.1.2.3, G stays ff0e::1:1 */
+    static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+    memcpy(body + 2 + 16, mapped, 16);
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_MALFORMED);
+    /* G mapped too (224.1.1.1): still an IPv6 entry carrying IPv4. */
+    static const uint8_t gmapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 224, 1, 1, 1};
+    memcpy(body + 2 + 32, gmapped, 16);
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_MALFORMED);
+    /* Only G mapped. */
+    memcpy(body + 2 + 16, golden_v6_entry + 16, 16);
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_MALFORMED);
+}
+END_TEST
+
 START_TEST(decode_roundtrip_full)
 {
     uint8_t buf[SA_TLV_MAX];
@@ -285,6 +312,7 @@ int main(void)
     tcase_add_test(tc, decode_truncated);
     tcase_add_test(tc, decode_skips_unknown_ae_and_extra_bytes);
     tcase_add_test(tc, decode_roundtrip_full);
+    tcase_add_test(tc, decode_v6_entry_with_v4_mapped_address);
     tcase_add_test(tc, decode_fuzz);
     suite_add_tcase(s, tc);
     return unit_run(s);
