@@ -55,8 +55,8 @@ static bool bit(const struct esp_replay *r, uint64_t s)
 static enum esp_verdict open_one(const uint8_t *p, size_t len, bool *had_seq, uint64_t *seq)
 {
     struct esp_replay before = in.replay;
-    *had_seq = len >= 8 && esp_replay_check(&before, (uint32_t)(p[4] << 24 | p[5] << 16 |
-                                                                p[6] << 8 | p[7]), seq);
+    *had_seq = len >= 8 && esp_replay_check(&before, (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+                                                         (uint32_t)p[6] << 8 | p[7], seq);
     size_t inner_len = (size_t)-1;
     uint8_t nh = 0xee;
     enum esp_verdict v = esp_open(&in, p, len, inner, sizeof(inner), &inner_len, &nh);
