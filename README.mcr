@@ -172,9 +172,8 @@ TLV 224, version 1.  Lengths in bytes, integers in network byte order:
       20|32 4|16    Group G
 
 A body is checked whole before anything in it is used: too short, an entry that runs
-past the body, a length too small for its AE, or an AE 2 entry whose source or
-group is IPv4-mapped (::ffff:0:0/96) makes the TLV malformed (counted, dropped
-whole).  An entry whose group is not multicast, whose source is multicast,
+past the body, or a length too small for its AE makes the TLV malformed (counted,
+dropped whole).  An entry whose group is not multicast, whose source is multicast,
 zero, link-local or broadcast, whose originator is all zeros or whose lifetime is 0 is
 invalid (counted, skipped).  Example, one IPv4 entry (10.254.0.1, 239.1.1.1), seqno
 0x1234, lifetime 30, from 02:11:22:ff:fe:33:44:55 (tests/unit/test_sa_codec.c):

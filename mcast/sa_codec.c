@@ -59,10 +59,6 @@ enum sa_decode_status sa_decode(const uint8_t *body, size_t len, struct sa_decod
         size_t alen = v4 ? 4 : 16;
         get_addr(e->source, p + 16, v4);
         get_addr(e->group, p + 16 + alen, v4);
-        /* An IPv6 entry naming an IPv4-mapped address would read as an
-         * IPv4 (or a mixed) pair that no entry can carry on: malformed. */
-        if (!v4 && (addr_is_v4(e->source) || addr_is_v4(e->group)))
-            return SA_DECODE_MALFORMED;
         pos += elen;
     }
     return SA_DECODE_OK;

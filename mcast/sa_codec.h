@@ -18,8 +18,7 @@
  *        8  originator router-id (8 bytes)
  *       16  source S (4 or 16 bytes), then group G (4 or 16 bytes)
  *
- * Addresses use the util.h representation (IPv4 v4-mapped); an IPv6 entry
- * whose S or G is IPv4-mapped is malformed (it could not be sent on). */
+ * Addresses use the util.h representation (IPv4 v4-mapped). */
 #ifndef MCAST_SA_CODEC_H
 #define MCAST_SA_CODEC_H
 
