@@ -38,7 +38,7 @@ MAIN_OBJ = $(BUILD)/main.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: all check check-unit check-netns check-asan asan install uninstall clean bench
+.PHONY: all check check-unit check-netns check-asan asan install uninstall clean bench fuzz
 
 all: $(BIN)
 
@@ -83,6 +83,24 @@ asan:
 check-asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/babeld SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CFLAGS="-O1 -g" check
 
+# libFuzzer harnesses (tests/fuzz/README.md): every fuzz_*.c linked against
+# the whole tree built with clang and ASan/UBSan under build-fuzz/.  Optional,
+# not part of `make check`; skipped (with a message) when clang is absent.
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+# clang warns where gcc does not (a GNU extension gcc accepts silently).
+FUZZ_WNO = -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz:
+	@if command -v clang >/dev/null 2>&1; then \
+	    $(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_WNO)" \
+	        SAN_FLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins; \
+	else echo "clang not found: the fuzz harnesses are not built (skipped)"; fi
+
+.PHONY: fuzz-bins
+fuzz-bins: $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libcore.a
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libcore.a $(ALL_LDFLAGS) $(LIBS)
+
 bench: $(BIN)
 	BABELD=$(abspath $(BIN)) sh tests/bench/run-all
 
@@ -95,6 +113,6 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/babeld $(DESTDIR)$(PREFIX)/share/man/man8/babeld.8
 
 clean:
-	rm -rf build build-asan babeld
+	rm -rf build build-asan build-fuzz babeld
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -215,6 +215,39 @@ START_TEST(decode_skips_unknown_ae_and_extra_bytes)
 }
 END_TEST
 
+/* The contract tests/fuzz/fuzz_sa relies on: an IPv6 entry whose S or G is
+ * IPv4-mapped decodes (the codec does not judge addresses), and a mixed
+ * pair is one sa_entry_len refuses, so no caller can send it on: mcast/sa.c
+ * counts such an entry invalid (valid_pair) and skips it.  Both mapped, it
+ * is the IPv4 pair and re-encodes as an IPv4 entry with the same values. */
+START_TEST(decode_v6_entry_with_v4_mapped_address)
+{
+    uint8_t body[2 + sizeof(golden_v6_entry)];
+    struct sa_decoded d;
+    body[0] = 1;
+    body[1] = 0;
+    memcpy(body + 2, golden_v6_entry, sizeof(golden_v6_entry));
+    /* S = ::ffff:10.1.2.3, G stays ff0e::1:1 */
+    static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+    memcpy(body + 2 + 16, mapped, 16);
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_OK);
+    ck_assert_uint_eq(d.n, 1);
+    ck_assert_uint_eq(sa_entry_len(&d.e[0]), 0);
+    /* G mapped too (224.1.1.1): the IPv4 pair. */
+    static const uint8_t gmapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 224, 1, 1, 1};
+    memcpy(body + 2 + 32, gmapped, 16);
+    ck_assert_int_eq(sa_decode(body, sizeof(body), &d), SA_DECODE_OK);
+    ck_assert_uint_eq(sa_entry_len(&d.e[0]), SA_ENTRY_LEN_V4);
+    uint8_t buf[SA_TLV_MAX];
+    size_t len = sa_encode_header(buf, sizeof(buf));
+    ck_assert_int_eq(sa_encode_entry(buf, sizeof(buf), &len, &d.e[0]), 0);
+    struct sa_decoded d2;
+    ck_assert_int_eq(sa_decode(buf, len, &d2), SA_DECODE_OK);
+    ck_assert_uint_eq(d2.n, 1);
+    ck_entry(&d2.e[0], &d.e[0]);
+}
+END_TEST
+
 START_TEST(decode_roundtrip_full)
 {
     uint8_t buf[SA_TLV_MAX];
@@ -285,6 +318,7 @@ int main(void)
     tcase_add_test(tc, decode_truncated);
     tcase_add_test(tc, decode_skips_unknown_ae_and_extra_bytes);
     tcase_add_test(tc, decode_roundtrip_full);
+    tcase_add_test(tc, decode_v6_entry_with_v4_mapped_address);
     tcase_add_test(tc, decode_fuzz);
     suite_add_tcase(s, tc);
     return unit_run(s);
