@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "babel/byteorder.h"
 #include "babel/config.h"
 #include "babel/event.h"
 #include "babel/extension.h"
@@ -333,8 +334,6 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     return queued && r->packets > before;
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* ESP's decrypted inner packets: ours when an unfragmented IPv4/UDP
  * datagram to the GEM port and some gem-receive is configured; anything
  * else goes on to the TUN device. */
@@ -344,11 +343,11 @@ static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, v
     if (!receives || len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
         return false;
     size_t ihl = (size_t)(inner[0] & 15) * 4;
-    if (ihl < 20 || len < ihl + 8 || rd16(inner + ihl + 2) != GEM_UDP_PORT)
+    if (ihl < 20 || len < ihl + 8 || get16(inner + ihl + 2) != GEM_UDP_PORT)
         return false;
-    if (rd16(inner + 6) & 0x3fff)
+    if (get16(inner + 6) & 0x3fff)
         return false; /* a fragment: the kernel reassembles it for the UDP socket */
-    size_t tot = rd16(inner + 2), ulen = rd16(inner + ihl + 4);
+    size_t tot = get16(inner + 2), ulen = get16(inner + ihl + 4);
     if (tot > len || tot < ihl + 8 || ulen != tot - ihl) {
         GEM_CTR_INC(arrived);
         GEM_CTR_SET(counted, true);

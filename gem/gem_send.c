@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "babel/byteorder.h"
 #include "babel/config.h"
 #include "babel/event.h"
 #include "babel/extension.h"
@@ -188,8 +189,6 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     }
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* One whole datagram seen on IF (or, with gso_size, several of that size
  * behind one UDP header): filtered, then each sealed and sent. */
 static void datagram_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers,
@@ -244,10 +243,10 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     if (gso && vh.gso_size) {
         /* One IPv4 and UDP header for all: the UDP length is the whole's. */
         const uint8_t *ip = eth + ETH_HLEN;
-        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = rd16(ip + 2);
+        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = get16(ip + 2);
         len -= ETH_HLEN;
         if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 17 || tot < ihl + 8 || tot > len ||
-            (rd16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
+            (get16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
             GEM_CTR_INC(s->bad);
             return;
         }
@@ -255,7 +254,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
         memcpy(&src, ip + 12, 4);
         memcpy(&dst, ip + 16, 4);
         const uint8_t *udp = ip + ihl;
-        datagram_in(s, k, peers, npeers, src, dst, rd16(udp), rd16(udp + 2), udp + 8,
+        datagram_in(s, k, peers, npeers, src, dst, get16(udp), get16(udp + 2), udp + 8,
                     tot - ihl - 8, vh.gso_size);
         return;
     }
