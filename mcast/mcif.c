@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/local.h"
@@ -88,19 +89,6 @@ int mcif_on_change(mcif_change_fn fn, void *ctx)
     return 0;
 }
 
-static int parse_bool(const char *w, bool *out)
-{
-    if (strcmp(w, "true") == 0 || strcmp(w, "yes") == 0) {
-        *out = true;
-        return 0;
-    }
-    if (strcmp(w, "false") == 0 || strcmp(w, "no") == 0) {
-        *out = false;
-        return 0;
-    }
-    return -1;
-}
-
 /* Seconds with at most one decimal, as deciseconds: 1 to 31744 (what a
  * Max Resp Code can carry). */
 static int parse_ds(const char *w, unsigned *out)
@@ -164,7 +152,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
                      : strcmp(k, "sa-originate") == 0 ? &c.sa_originate
                                                   : NULL;
         if (flag) {
-            if (parse_bool(v, flag) < 0) {
+            if (config_parse_bool(v, flag) < 0) {
                 snprintf(err, errlen, "mcast-interface %s: %s expects true or false, not '%s'",
                          c.name, k, v);
                 return -1;
