@@ -649,17 +649,15 @@ static void handle_v3_report(struct igmp_if *i, const struct igmp_msg *m)
             stats.unknown_records++; /* silently ignored (4.2.12) */
             continue;
         }
-        uint32_t h = ntohl(rec->group.s_addr);
-        if ((h >> 8) == 0xe00000)
-            continue; /* 224.0.0.0/24 is never routed: no state for it */
+        if (mrib_group_is_local(rec->group))
+            continue;
         handle_record(i, rec->group, rec->type, rec->sources, rec->nsources, m->src);
     }
 }
 
 static void handle_old_report(struct igmp_if *i, const struct igmp_msg *m, int version)
 {
-    uint32_t h = ntohl(m->group.s_addr);
-    if ((h >> 8) == 0xe00000)
+    if (mrib_group_is_local(m->group))
         return;
     struct igmp_group *g = group_get(i, m->group);
     if (!g)

@@ -6,7 +6,10 @@
 #include "babel/byteorder.h"
 #include "mcast/frame.h"
 
-uint16_t igmp_checksum(const uint8_t *buf, size_t len) { return (uint16_t)~inet_fold(inet_sum(buf, len, 0)); }
+uint16_t igmp_checksum(const uint8_t *buf, size_t len)
+{
+    return (uint16_t)~inet_fold(inet_sum(buf, len, 0));
+}
 
 unsigned igmp_code_decode(uint8_t code)
 {

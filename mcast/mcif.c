@@ -12,6 +12,7 @@
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/util.h"
+#include "mcast/igmp_codec.h"
 
 #define MAX_SUBS 8
 #define MAX_MCIFS 256
@@ -101,7 +102,8 @@ static int parse_ds(const char *w, unsigned *out)
         return -1;
     memcpy(intpart, w, il);
     intpart[il] = 0;
-    if (parse_uint(intpart, 3175, &whole) < 0)
+    /* whole seconds; the exact bound is checked in deciseconds below */
+    if (parse_uint(intpart, IGMP_CODE_MAX / 10 + 1, &whole) < 0)
         return -1;
     if (dot) {
         if (dot[1] < '0' || dot[1] > '9' || dot[2] != 0)
@@ -109,7 +111,7 @@ static int parse_ds(const char *w, unsigned *out)
         tenth = (unsigned long)(dot[1] - '0');
     }
     unsigned long ds = whole * 10 + tenth;
-    if (ds < 1 || ds > 31744)
+    if (ds < 1 || ds > IGMP_CODE_MAX)
         return -1;
     *out = (unsigned)ds;
     return 0;
@@ -181,7 +183,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
             }
             c.igmp_robustness = (unsigned)n;
         } else if (strcmp(k, "igmp-query-interval") == 0) {
-            if (parse_uint(v, 31744, &n) < 0 || n < 1) {
+            if (parse_uint(v, IGMP_CODE_MAX, &n) < 0 || n < 1) {
                 snprintf(err, errlen,
                          "mcast-interface %s: igmp-query-interval is 1 to 31744 seconds, not '%s'",
                          c.name, v);

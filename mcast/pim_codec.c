@@ -12,7 +12,10 @@
 #define ENC_GROUP_LEN 8
 #define ENC_SOURCE_LEN 8
 
-uint16_t pim_checksum(const uint8_t *buf, size_t len) { return (uint16_t)~inet_fold(inet_sum(buf, len, 0)); }
+uint16_t pim_checksum(const uint8_t *buf, size_t len)
+{
+    return (uint16_t)~inet_fold(inet_sum(buf, len, 0));
+}
 
 enum pim_decode_status pim_decode_header(const uint8_t *buf, size_t len, uint8_t *type)
 {
