@@ -176,6 +176,18 @@ stop_daemon() {
     wait_exit "$name" "$timeout"
 }
 
+# clean_exit NAME...: stops each daemon still running and soft-fails unless it
+# exited cleanly (status 0, no sanitizer report when BABELD is an ASan build).
+clean_exit() {
+    local n
+    for n; do
+        alive "$n" && stop_daemon "$n"
+        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
+        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
+    done
+    return 0
+}
+
 # ---- local interface ------------------------------------------------------
 
 # Runs inside the namespace.  ADDR is a port (TCP on ::1) or a path (UNIX).

@@ -217,10 +217,5 @@ note "P: $(ip netns exec "$NSP" ip mroute show | grep "$VIP" | head -n 1)"
 pass "200 of 200 at H through P: B re-emitted from $VIP on P's join, P's RPF toward $VIP (over the overlay, via B) passed"
 
 step "SIGTERM"
-stop_daemon A TERM 10; stop_daemon B TERM 10; stop_daemon P TERM 10
-[ "${BM_RC[A]}" = 0 ] && [ "${BM_RC[B]}" = 0 ] && [ "${BM_RC[P]}" = 0 ] \
-    || soft_fail "exit status A ${BM_RC[A]} B ${BM_RC[B]} P ${BM_RC[P]}"
-for n in A B P; do
-    grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-done
+clean_exit A B P
 finish
