@@ -48,16 +48,7 @@ ip -n "$NSH" route add default via 10.0.6.1 || fail "default route on H"
 sysctl_ns "$NSP" net.ipv4.ip_forward 1
 sysctl_ns "$NSP" net.ipv4.conf.all.rp_filter 1
 sysctl_ns "$NSP" net.ipv4.conf.p-b.rp_filter 1
-ns_new NSI I
-veth "$NSA" a-i "$NSI" i-a
-veth "$NSI" i-b "$NSB" b-i
-ip -n "$NSA" addr add $GEM_A/24 dev a-i && ip -n "$NSA" route add default via 203.0.113.254 \
-    || fail "A addressing"
-ip -n "$NSB" addr add $GEM_B/24 dev b-i && ip -n "$NSB" route add default via 198.51.100.254 \
-    || fail "B addressing"
-ip -n "$NSI" addr add 203.0.113.254/24 dev i-a && ip -n "$NSI" addr add 198.51.100.254/24 dev i-b \
-    || fail "I addressing"
-sysctl_ns "$NSI" net.ipv4.ip_forward 1
+gem_ns_internet
 
 start_babeld A "$NSA" "$OURS" \
     -C "mcast-rule cam1 in a-s group $GROUP port 5000 source 10.1.1.50 resource $VIP out a-l" \
