@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "babel/config_words.h"
+
 #define LINE_MAX_CHARS 4096
 #define REASON_MAX 512
 #define MAX_EXTENSIONS 64
@@ -47,12 +49,7 @@ static int get_uint(const char *name, const char *word, unsigned long min, unsig
 
 static int get_bool(const char *name, const char *word, bool *out, char *reason)
 {
-    /* babeld also takes yes/no; configurations in the wild use both. */
-    if (strcmp(word, "true") == 0 || strcmp(word, "yes") == 0)
-        *out = true;
-    else if (strcmp(word, "false") == 0 || strcmp(word, "no") == 0)
-        *out = false;
-    else
+    if (config_parse_bool(word, out) < 0)
         return fail(reason, "%s: expected true or false, got '%s'", name, word);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* MAC authentication (RFC 8967); see mac.h for what is matched on the wire. */
 #include "babel/mac.h"
+#include "babel/byteorder.h"
 #include "babel/crypto_lib.h"
 
 #include <net/if.h>
@@ -14,19 +15,6 @@
 #include "babel/sendbuf.h"
 
 _Static_assert(MAC_OVERHEAD <= SENDBUF_TRAILER_ROOM, "sendbuf must have room for PC and MACs");
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* ---- Primitives ---- */
 
@@ -167,7 +155,7 @@ int mac_scan_body(const uint8_t *body, size_t len, struct mac_body *out)
             if (l < 4 || l - 4 > MAC_INDEX_MAX)
                 return -1;
             out->have_pc = true;
-            out->pc = rd32(v);
+            out->pc = get32(v);
             out->index = v + 4;
             out->index_len = (uint8_t)(l - 4);
             break;
@@ -382,7 +370,7 @@ size_t mac_seal(struct pkt_writer *w, size_t room, unsigned ifindex, const uint8
     if (room > w->cap)
         w->cap = room;
     uint8_t pc[4 + MAC_INDEX_LEN];
-    wr32(pc, m->pc);
+    put32(pc, m->pc);
     memcpy(pc + 4, m->index, MAC_INDEX_LEN);
     if (pkt_put_raw(w, TLV_PC, pc, sizeof(pc)) < 0)
         return 0;

@@ -82,6 +82,8 @@ static uint16_t cs(unsigned ms)
 
 /* ---- Sending ---- */
 
+static void send_ihus(struct interface *ifp);
+
 void send_hello(struct interface *ifp)
 {
     if (!ifp->up)
@@ -98,7 +100,7 @@ void send_hello(struct interface *ifp)
     sendbuf_flush(&ifp->buf);
 }
 
-void send_ihus(struct interface *ifp)
+static void send_ihus(struct interface *ifp)
 {
     for (struct neighbour *n = neighbours; n; n = n->next) {
         if (n->ifp != ifp)
@@ -330,7 +332,7 @@ void send_seqno_request(struct neighbour *n, struct interface *ifp, const struct
     sendbuf_schedule(b, 5);
 }
 
-void send_ack(struct neighbour *n, uint16_t nonce)
+static void send_ack(struct neighbour *n, uint16_t nonce)
 {
     SENDBUF_PUT(&n->ubuf, pkt_put_ack(&n->ubuf.w, nonce));
     sendbuf_schedule(&n->ubuf, 0);

@@ -16,7 +16,6 @@ void message_receive(struct interface *ifp, const uint8_t src[16], const uint8_t
                      const uint8_t *pkt, size_t len);
 
 void send_hello(struct interface *ifp);
-void send_ihus(struct interface *ifp);
 /* Queues an update for one destination (or a full dump when p is NULL) on
  * one interface, or on all when ifp is NULL.  urgent: send soon. */
 void send_update(struct interface *ifp, const struct prefix *p, const struct prefix *src,
@@ -28,7 +27,6 @@ void send_route_request(struct neighbour *n, struct interface *ifp, const struct
 void send_seqno_request(struct neighbour *n, struct interface *ifp, const struct prefix *p,
                         const struct prefix *src, const uint8_t id[8], uint16_t seqno,
                         uint8_t hop_count);
-void send_ack(struct neighbour *n, uint16_t nonce);
 /* At exit: retract everything we announce. */
 void send_retractions_all(void);
 

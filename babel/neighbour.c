@@ -12,7 +12,7 @@
 struct neighbour *neighbours;
 static uint64_t next_neighbour_id = 0x100;
 
-struct neighbour *neighbour_find(const uint8_t addr[16], const struct interface *ifp)
+static struct neighbour *neighbour_find(const uint8_t addr[16], const struct interface *ifp)
 {
     for (struct neighbour *n = neighbours; n; n = n->next)
         if (n->ifp == ifp && memcmp(n->addr, addr, 16) == 0)
@@ -44,7 +44,7 @@ struct neighbour *neighbour_get(const uint8_t addr[16], struct interface *ifp)
     return n;
 }
 
-void neighbour_flush(struct neighbour *n)
+static void neighbour_flush(struct neighbour *n)
 {
     route_flush_neighbour(n);
     sendbuf_flush(&n->ubuf);

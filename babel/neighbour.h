@@ -43,9 +43,7 @@ struct neighbour {
 
 extern struct neighbour *neighbours;
 
-struct neighbour *neighbour_find(const uint8_t addr[16], const struct interface *ifp);
 struct neighbour *neighbour_get(const uint8_t addr[16], struct interface *ifp);
-void neighbour_flush(struct neighbour *n);
 void neighbour_flush_interface(struct interface *ifp);
 
 void neighbour_hello(struct neighbour *n, uint16_t seqno, uint16_t interval_cs, bool unicast,

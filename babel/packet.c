@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "babel/byteorder.h"
+
 /* How an AE carries an address: `len` bytes that land at byte `off` of the
  * 16-byte form, the rest being implied (v4-mapped prefix, fe80::/64).  A
  * wire prefix length therefore counts only the carried bits, and the full
@@ -23,27 +25,6 @@ static const struct ae_geom ae_geoms[AE_V4_VIA_V6 + 1] = {
 /* Largest Router-Id + Next Hop + Update-with-source-prefix group. */
 #define GROUP_MAX 96
 #define TLV_MAX (2 + 255)
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static bool ae_known(uint8_t ae) { return ae <= AE_V4_VIA_V6; }
 

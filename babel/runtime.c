@@ -29,7 +29,8 @@ static const char *const startup_words[] = {
     "redistribute", "install", NULL,
 };
 
-void runtime_apply(const struct config_effect *eff)
+/* Applies what a parsed line changed to the running daemon. */
+static void runtime_apply(const struct config_effect *eff)
 {
     switch (eff->kind) {
     case EFFECT_INTERFACE: {

@@ -10,7 +10,5 @@
 /* Handles one line; writes the answer ("ok\n", "no <reason>\n" or
  * "bad\n") into reply. */
 void runtime_config_line(const char *line, char *reply, size_t len);
-/* Applies what a parsed line changed to the running daemon. */
-void runtime_apply(const struct config_effect *eff);
 
 #endif

@@ -21,7 +21,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/local.h"
@@ -93,17 +93,6 @@ static void notify_sa(const struct esp_peer *p, bool out, const char *kind);
  * slots (gem_dp.h).  Only the pages a packet touches become resident. */
 static uint8_t slots[ESP_BATCH][ESP_PKT_MAX + ESP_OVERHEAD_MAX];
 static uint8_t tun_buf[ESP_PKT_MAX + 1], plain_buf[ESP_PKT_MAX];
-
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 struct esp_peer *esp_peer_find(const char *name)
 {
@@ -393,7 +382,7 @@ static int open_raw(char *err, size_t errlen)
 {
     int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
     if (fd < 0)
-        return bad(err, errlen, "cannot open a raw ESP socket: %s", strerror(errno));
+        return config_bad(err, errlen, "cannot open a raw ESP socket: %s", strerror(errno));
     /* Never DF on the outer header: an inner packet that fits the TUN
      * device's MTU must get through even where the path is narrower. */
     int v = IP_PMTUDISC_DONT;
@@ -401,7 +390,7 @@ static int open_raw(char *err, size_t errlen)
     big_rcvbuf(fd);
     if (gem_dp_add_fd(fd, on_raw, NULL) < 0) {
         close(fd);
-        return bad(err, errlen, "cannot watch the raw ESP socket");
+        return config_bad(err, errlen, "cannot watch the raw ESP socket");
     }
     raw_fd = fd;
     return 0;
@@ -411,7 +400,7 @@ static int open_udp(char *err, size_t errlen)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return bad(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
+        return config_bad(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
     int one = 1, v = IP_PMTUDISC_DONT;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
@@ -420,11 +409,11 @@ static int open_udp(char *err, size_t errlen)
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         int e = errno;
         close(fd);
-        return bad(err, errlen, "cannot bind UDP port %d: %s", ESP_UDP_PORT, strerror(e));
+        return config_bad(err, errlen, "cannot bind UDP port %d: %s", ESP_UDP_PORT, strerror(e));
     }
     if (gem_dp_add_fd(fd, on_udp, NULL) < 0) {
         close(fd);
-        return bad(err, errlen, "cannot watch the UDP %d socket", ESP_UDP_PORT);
+        return config_bad(err, errlen, "cannot watch the UDP %d socket", ESP_UDP_PORT);
     }
     udp_fd = fd;
     return 0;
@@ -457,7 +446,7 @@ static int open_tun(struct esp_peer *p, char *err, size_t errlen)
         return -1;
     if (gem_dp_add_fd(fd, on_tun, p) < 0) {
         close(fd);
-        return bad(err, errlen, "cannot watch TUN device %s", p->c.tun);
+        return config_bad(err, errlen, "cannot watch TUN device %s", p->c.tun);
     }
     p->tun_fd = fd;
     return 0;
@@ -537,40 +526,9 @@ static void on_stop(void *ctx)
 /* ---------------------------------------------------------------------
  * Directives */
 
-static bool valid_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= ESP_NAME_MAX)
-        return false;
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '_' || *c == '.'))
-            return false;
-    return true;
-}
-
-static bool valid_ifname(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= IF_NAMESIZE)
-        return false;
-    for (const char *c = s; *c; c++)
-        if (*c == '/' || *c == ':' || *c == '%' || (unsigned char)*c <= ' ')
-            return false;
-    return true;
-}
-
-static int parse_unicast4(const char *s, uint32_t *out)
-{
-    struct in_addr a;
-    if (inet_pton(AF_INET, s, &a) != 1)
-        return -1;
-    uint32_t h = ntohl(a.s_addr);
-    if ((h >> 24) == 0 || (h >> 24) == 127 || h >= 0xe0000000u)
-        return -1;
-    *out = a.s_addr;
-    return 0;
-}
+/* A TUN device we create: the kernel takes a '%' in a new name as a
+ * template (ipsec%d), so such a name would not be the one we asked for. */
+static bool valid_tun_name(const char *s) { return config_valid_ifname(s) && !strchr(s, '%'); }
 
 static const struct esp_peer *peer_with_tun(const char *tun, const struct esp_peer *except)
 {
@@ -582,8 +540,9 @@ static const struct esp_peer *peer_with_tun(const char *tun, const struct esp_pe
 
 static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
-    if (nwords < 2 || !valid_name(words[1]))
-        return bad(err, errlen, "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
+    if (nwords < 2 || !config_valid_name(words[1], ESP_NAME_MAX))
+        return config_bad(err, errlen,
+                          "gem-peer: expected a NAME (letters, digits, '-', '_', '.')");
     struct peer_conf c = {
         .encap = ENCAP_ESP, .mtu = ESP_MTU_DEFAULT, .keepalive = ESP_KEEPALIVE_DEFAULT};
     strlcpy_safe(c.name, words[1], sizeof(c.name));
@@ -591,16 +550,18 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
     for (int i = 2; i < nwords; i += 2) {
         const char *kw = words[i], *v = i + 1 < nwords ? words[i + 1] : NULL;
         if (!v)
-            return bad(err, errlen, "gem-peer %s: '%s' needs a value", c.name, kw);
+            return config_bad(err, errlen, "gem-peer %s: '%s' needs a value", c.name, kw);
         if (strcmp(kw, "address") == 0) {
-            if (have_addr || parse_unicast4(v, &c.address) < 0)
-                return bad(err, errlen, "gem-peer %s: address '%s' is not an IPv4 unicast address",
-                           c.name, v);
+            if (have_addr || config_parse_ip4(v, &c.address) < 0 || !ip4_is_unicast(c.address))
+                return config_bad(err, errlen,
+                                  "gem-peer %s: address '%s' is not an IPv4 unicast address",
+                                  c.name, v);
             have_addr = true;
         } else if (strcmp(kw, "local") == 0) {
-            if (have_local || parse_unicast4(v, &c.local) < 0)
-                return bad(err, errlen, "gem-peer %s: local '%s' is not an IPv4 unicast address",
-                           c.name, v);
+            if (have_local || config_parse_ip4(v, &c.local) < 0 || !ip4_is_unicast(c.local))
+                return config_bad(err, errlen,
+                                  "gem-peer %s: local '%s' is not an IPv4 unicast address", c.name,
+                                  v);
             have_local = true;
         } else if (strcmp(kw, "encap") == 0) {
             if (strcmp(v, "esp") == 0)
@@ -608,32 +569,33 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             else if (strcmp(v, "udp") == 0)
                 c.encap = ENCAP_UDP;
             else
-                return bad(err, errlen, "gem-peer %s: encap '%s' is not 'esp' or 'udp'", c.name, v);
+                return config_bad(err, errlen, "gem-peer %s: encap '%s' is not 'esp' or 'udp'",
+                                  c.name, v);
         } else if (strcmp(kw, "tun") == 0) {
-            if (!valid_ifname(v))
-                return bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name", c.name,
-                           v);
+            if (!valid_tun_name(v))
+                return config_bad(err, errlen, "gem-peer %s: tun '%s' is not an interface name",
+                                  c.name, v);
             strlcpy_safe(c.tun, v, sizeof(c.tun));
         } else if (strcmp(kw, "mtu") == 0) {
             unsigned long m;
             if (parse_uint(v, ESP_MTU_MAX, &m) < 0 || m < ESP_MTU_MIN)
-                return bad(err, errlen, "gem-peer %s: mtu '%s' is not %d-%d", c.name, v,
-                           ESP_MTU_MIN, ESP_MTU_MAX);
+                return config_bad(err, errlen, "gem-peer %s: mtu '%s' is not %d-%d", c.name, v,
+                                  ESP_MTU_MIN, ESP_MTU_MAX);
             c.mtu = (unsigned)m;
         } else if (strcmp(kw, "keepalive") == 0) {
             unsigned long k;
             if (parse_uint(v, ESP_KEEPALIVE_MAX, &k) < 0)
-                return bad(err, errlen, "gem-peer %s: keepalive '%s' is not 0-%d seconds", c.name,
-                           v, ESP_KEEPALIVE_MAX);
+                return config_bad(err, errlen, "gem-peer %s: keepalive '%s' is not 0-%d seconds",
+                                  c.name, v, ESP_KEEPALIVE_MAX);
             c.keepalive = (unsigned)k;
         } else {
-            return bad(err, errlen, "gem-peer %s: unknown keyword '%s'", c.name, kw);
+            return config_bad(err, errlen, "gem-peer %s: unknown keyword '%s'", c.name, kw);
         }
     }
     if (!have_addr)
-        return bad(err, errlen, "gem-peer %s: missing 'address ADDR'", c.name);
+        return config_bad(err, errlen, "gem-peer %s: missing 'address ADDR'", c.name);
     if (!have_local)
-        return bad(err, errlen, "gem-peer %s: missing 'local ADDR'", c.name);
+        return config_bad(err, errlen, "gem-peer %s: missing 'local ADDR'", c.name);
     struct esp_peer *old = esp_peer_find(c.name);
     if (!c.tun[0]) {
         /* The first free ipsecN, or the one the peer already has. */
@@ -644,14 +606,14 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
     }
     const struct esp_peer *clash = peer_with_tun(c.tun, old);
     if (clash)
-        return bad(err, errlen, "gem-peer %s: tun %s is gem-peer %s's", c.name, c.tun,
-                   clash->c.name);
+        return config_bad(err, errlen, "gem-peer %s: tun %s is gem-peer %s's", c.name, c.tun,
+                          clash->c.name);
 
     struct esp_peer *p = old;
     if (!p) {
         p = calloc(1, sizeof(*p));
         if (!p)
-            return bad(err, errlen, "gem-peer %s: out of memory", c.name);
+            return config_bad(err, errlen, "gem-peer %s: out of memory", c.name);
         p->tun_fd = -1;
     }
     /* A new name needs a new device (and one that could not be created at
@@ -673,7 +635,7 @@ static int dir_peer(char **words, int nwords, char *err, size_t errlen, void *ct
             close(fd);
             if (!old)
                 free(p);
-            return bad(err, errlen, "cannot watch TUN device %s", c.tun);
+            return config_bad(err, errlen, "cannot watch TUN device %s", c.tun);
         }
         if (new_tun) {
             close_fd(&p->tun_fd);
@@ -703,24 +665,24 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
     for (int i = 1; i < nwords; i += 2) {
         const char *kw = words[i], *v = i + 1 < nwords ? words[i + 1] : NULL;
         if (!v)
-            return bad(err, errlen, "esp-sa: '%s' needs a value", kw);
+            return config_bad(err, errlen, "esp-sa: '%s' needs a value", kw);
         if (strcmp(kw, "peer") == 0) {
             p = esp_peer_find(v);
             if (!p)
-                return bad(err, errlen, "esp-sa: no gem-peer named '%s'", v);
+                return config_bad(err, errlen, "esp-sa: no gem-peer named '%s'", v);
         } else if (strcmp(kw, "dir") == 0) {
             if (strcmp(v, "in") == 0)
                 dir = 0;
             else if (strcmp(v, "out") == 0)
                 dir = 1;
             else
-                return bad(err, errlen, "esp-sa: dir '%s' is not 'in' or 'out'", v);
+                return config_bad(err, errlen, "esp-sa: dir '%s' is not 'in' or 'out'", v);
         } else if (strcmp(kw, "spi") == 0) {
             unsigned long s;
             /* 1-255 are reserved by IANA, 0 is the non-ESP marker. */
             if (parse_uint(v, 0xffffffffUL, &s) < 0 || s < 256)
-                return bad(err, errlen, "esp-sa: spi '%s' is not a number from 256 to 4294967295",
-                           v);
+                return config_bad(err, errlen,
+                                  "esp-sa: spi '%s' is not a number from 256 to 4294967295", v);
             spi = (uint32_t)s;
             have_spi = true;
         } else if (strcmp(kw, "key") == 0) {
@@ -728,30 +690,32 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
             const char *h = strncmp(v, "0x", 2) == 0 ? v + 2 : v;
             if (strlen(h) != 2 * ESP_KEYMAT_LEN || hex_decode(h, keymat, sizeof(keymat), &n) < 0 ||
                 n != ESP_KEYMAT_LEN)
-                return bad(err, errlen,
-                           "esp-sa: key must be %d hex digits (a 32-byte AES-256 key, then a "
-                           "4-byte salt)",
-                           2 * ESP_KEYMAT_LEN);
+                return config_bad(
+                    err, errlen,
+                    "esp-sa: key must be %d hex digits (a 32-byte AES-256 key, then a "
+                    "4-byte salt)",
+                    2 * ESP_KEYMAT_LEN);
             have_key = true;
         } else {
-            return bad(err, errlen, "esp-sa: unknown keyword '%s'", kw);
+            return config_bad(err, errlen, "esp-sa: unknown keyword '%s'", kw);
         }
     }
     if (!p)
-        return bad(err, errlen, "esp-sa: missing 'peer NAME'");
+        return config_bad(err, errlen, "esp-sa: missing 'peer NAME'");
     if (dir < 0)
-        return bad(err, errlen, "esp-sa: missing 'dir in|out'");
+        return config_bad(err, errlen, "esp-sa: missing 'dir in|out'");
     if (!have_spi)
-        return bad(err, errlen, "esp-sa: missing 'spi N'");
+        return config_bad(err, errlen, "esp-sa: missing 'spi N'");
     if (!have_key)
-        return bad(err, errlen, "esp-sa: missing 'key HEX'");
+        return config_bad(err, errlen, "esp-sa: missing 'key HEX'");
     bool out = dir == 1;
     struct esp_sa *cur = out ? &p->out : &p->in;
     bool have = out ? p->have_out : p->have_in;
     if (!out) {
         const struct esp_peer *q = peer_by_in_spi(spi);
         if (q && q != p)
-            return bad(err, errlen, "esp-sa: spi %u is gem-peer %s's inbound SA", spi, q->c.name);
+            return config_bad(err, errlen, "esp-sa: spi %u is gem-peer %s's inbound SA", spi,
+                              q->c.name);
     }
     bool same_key = have && memcmp(cur->key_check, keymat, ESP_KEYMAT_LEN) == 0;
     if (same_key && cur->spi == spi) {
@@ -764,7 +728,8 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
     int rc = esp_sa_init(&sa, out, spi, keymat, mask);
     explicit_bzero(keymat, sizeof(keymat));
     if (rc < 0)
-        return bad(err, errlen, "esp-sa: cannot key AES-256-GCM (is libcrypto.so.3 installed?)");
+        return config_bad(err, errlen,
+                          "esp-sa: cannot key AES-256-GCM (is libcrypto.so.3 installed?)");
     if (same_key && out) {
         /* A new SPI for the same key must not restart the sequence, which
          * is the IV: GCM never survives a repeated nonce under one key. */
@@ -786,7 +751,7 @@ static int dir_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
 static int flush_peer(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
     if (nwords != 2)
-        return bad(err, errlen, "usage: flush gem-peer NAME");
+        return config_bad(err, errlen, "usage: flush gem-peer NAME");
     for (struct esp_peer **pp = &peers; *pp; pp = &(*pp)->next) {
         if (strcmp((*pp)->c.name, words[1]) == 0) {
             struct esp_peer *p = *pp;
@@ -800,7 +765,7 @@ static int flush_peer(char **words, int nwords, char *err, size_t errlen, void *
             return 0;
         }
     }
-    return bad(err, errlen, "no gem-peer named '%s'", words[1]);
+    return config_bad(err, errlen, "no gem-peer named '%s'", words[1]);
 }
 
 static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ctx)
@@ -808,13 +773,13 @@ static int flush_sa(char **words, int nwords, char *err, size_t errlen, void *ct
     struct esp_peer *p;
     if (nwords != 5 || strcmp(words[1], "peer") != 0 || strcmp(words[3], "dir") != 0 ||
         (strcmp(words[4], "in") != 0 && strcmp(words[4], "out") != 0))
-        return bad(err, errlen, "usage: flush esp-sa peer NAME dir in|out");
+        return config_bad(err, errlen, "usage: flush esp-sa peer NAME dir in|out");
     if (!(p = esp_peer_find(words[2])))
-        return bad(err, errlen, "no gem-peer named '%s'", words[2]);
+        return config_bad(err, errlen, "no gem-peer named '%s'", words[2]);
     bool out = strcmp(words[4], "out") == 0;
     bool *have = out ? &p->have_out : &p->have_in;
     if (!*have)
-        return bad(err, errlen, "gem-peer %s has no %s SA", p->c.name, words[4]);
+        return config_bad(err, errlen, "gem-peer %s has no %s SA", p->c.name, words[4]);
     notify_sa(p, out, "flush");
     esp_sa_clear(out ? &p->out : &p->in);
     *have = false;

@@ -14,10 +14,7 @@
  * Records:    add gem-peer ..., add esp-sa ..., add esp-input ...
  *             (never key material); flush gem-peer NAME,
  *             flush esp-sa peer NAME dir in|out.
- * The codec itself is esp_sa.h.  Agreed with the GEM side: esp_register,
- * esp_peer_find, esp_send, esp_set_inner_handler keep their meaning;
- * esp_peer_name and esp_seal_for were added (ESP side, for records and the
- * GEM+ESP benchmark). */
+ * The codec itself is esp_sa.h. */
 #ifndef GEM_ESP_H
 #define GEM_ESP_H
 

@@ -3,29 +3,11 @@
 
 #include <string.h>
 
+#include "babel/byteorder.h"
 #include "babel/crypto_lib.h"
 #include "gem/gem_ctr.h"
 
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-    wr32(p, (uint32_t)(v >> 32));
-    wr32(p + 4, (uint32_t)v);
-}
-
-uint32_t esp_packet_spi(const uint8_t *pkt) { return rd32(pkt); }
+uint32_t esp_packet_spi(const uint8_t *pkt) { return get32(pkt); }
 
 /* ---- Anti-replay window (RFC 4303 section 3.4.3, Appendix A) ---- */
 
@@ -143,8 +125,8 @@ static void make_nonce(const struct esp_sa *sa, const uint8_t iv[ESP_IV_LEN], ui
 
 static void make_aad(uint32_t spi, uint64_t seq, uint8_t aad[12])
 {
-    wr32(aad, spi);
-    wr64(aad + 4, seq);
+    put32(aad, spi);
+    put64(aad + 4, seq);
 }
 
 long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_t len,
@@ -167,9 +149,9 @@ long esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size
     trailer[padlen + 1] = next_header;
     size_t tlen = padlen + 2;
 
-    wr32(out, sa->spi);
-    wr32(out + 4, (uint32_t)seq);
-    wr64(out + ESP_HDR_LEN, seq ^ sa->iv_mask);
+    put32(out, sa->spi);
+    put32(out + 4, (uint32_t)seq);
+    put64(out + ESP_HDR_LEN, seq ^ sa->iv_mask);
     uint8_t nonce[12], aad[12];
     make_nonce(sa, out + ESP_HDR_LEN, nonce);
     make_aad(sa->spi, seq, aad);
@@ -205,7 +187,7 @@ enum esp_verdict esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, uin
         return ESP_TOO_BIG;
     }
     uint64_t seq;
-    if (!esp_replay_check(&sa->replay, rd32(pkt + 4), &seq)) {
+    if (!esp_replay_check(&sa->replay, get32(pkt + 4), &seq)) {
         GEM_CTR_INC(sa->n.replay_drops);
         return ESP_REPLAYED;
     }
@@ -213,7 +195,7 @@ enum esp_verdict esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, uin
         return ESP_CRYPTO_ERROR;
     uint8_t nonce[12], aad[12], tag[ESP_ICV_LEN];
     make_nonce(sa, pkt + ESP_HDR_LEN, nonce);
-    make_aad(rd32(pkt), seq, aad);
+    make_aad(get32(pkt), seq, aad);
     memcpy(tag, pkt + len - ESP_ICV_LEN, ESP_ICV_LEN);
     EVP_CIPHER_CTX *ctx = sa->ctx;
     int n1, n2, n3;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/util.h"
@@ -28,43 +29,12 @@ struct gem_group {
 
 static struct gem_group *groups;
 
-int gem_bad(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int gem_parse_ip4(const char *s, uint32_t *out)
-{
-    struct in_addr a;
-    if (inet_pton(AF_INET, s, &a) != 1)
-        return -1;
-    *out = a.s_addr;
-    return 0;
-}
-
-bool gem_ip4_is_multicast(uint32_t a) { return (ntohl(a) & 0xf0000000u) == 0xe0000000u; }
-
-bool gem_valid_ifname(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= IF_NAMESIZE)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ')
-            return false;
-    return true;
-}
-
 int gem_parse_group(char **words, int nwords, uint32_t *group, char *err, size_t errlen)
 {
     if (nwords < 2)
-        return gem_bad(err, errlen, "%s: missing group", words[0]);
-    if (gem_parse_ip4(words[1], group) < 0 || !gem_ip4_is_multicast(*group))
-        return gem_bad(err, errlen, "%s: %s is not an IPv4 multicast group", words[0], words[1]);
+        return config_bad(err, errlen, "%s: missing group", words[0]);
+    if (config_parse_ip4(words[1], group) < 0 || !ip4_is_multicast(*group))
+        return config_bad(err, errlen, "%s: %s is not an IPv4 multicast group", words[0], words[1]);
     return 0;
 }
 
@@ -121,13 +91,13 @@ static int parse_key(const char *what, const char *hex, const char *path, uint8_
     if (path) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-            return gem_bad(err, errlen, "gem-group: %s-file %s: %s", what, path,
-                           strerror(errno));
+            return config_bad(err, errlen, "gem-group: %s-file %s: %s", what, path,
+                              strerror(errno));
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
         int e = errno;
         close(fd);
         if (n < 0)
-            return gem_bad(err, errlen, "gem-group: %s-file %s: %s", what, path, strerror(e));
+            return config_bad(err, errlen, "gem-group: %s-file %s: %s", what, path, strerror(e));
         buf[n] = '\0';
         char *s = buf;
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
@@ -144,13 +114,13 @@ static int parse_key(const char *what, const char *hex, const char *path, uint8_
     explicit_bzero(buf, sizeof(buf));
     if (rc < 0) {
         explicit_bzero(tmp, sizeof(tmp));
-        return gem_bad(err, errlen, "gem-group: %s%s%s: not hex (an even number of hex digits)",
-                       what, path ? "-file " : "", path ? path : "");
+        return config_bad(err, errlen, "gem-group: %s%s%s: not hex (an even number of hex digits)",
+                          what, path ? "-file " : "", path ? path : "");
     }
     if (len != want) {
         explicit_bzero(tmp, sizeof(tmp));
-        return gem_bad(err, errlen, "gem-group: %s%s%s: %zu bytes, must be %zu (%zu hex digits)",
-                       what, path ? "-file " : "", path ? path : "", len, want, 2 * want);
+        return config_bad(err, errlen, "gem-group: %s%s%s: %zu bytes, must be %zu (%zu hex digits)",
+                          what, path ? "-file " : "", path ? path : "", len, want, 2 * want);
     }
     memcpy(out, tmp, want);
     explicit_bzero(tmp, sizeof(tmp));
@@ -195,7 +165,7 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
-            return gem_bad(err, errlen, "gem-group: %s without a value", k);
+            return config_bad(err, errlen, "gem-group: %s without a value", k);
         const char *v = words[i + 1];
         const char **slot = strcmp(k, "sek") == 0        ? &sek
                             : strcmp(k, "sek-file") == 0 ? &sek_file
@@ -204,22 +174,22 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
                                                          : NULL;
         if (slot) {
             if (*slot)
-                return gem_bad(err, errlen, "gem-group: %s given twice", k);
+                return config_bad(err, errlen, "gem-group: %s given twice", k);
             *slot = v;
         } else if (strcmp(k, "key-id") == 0) {
             if (have_id)
-                return gem_bad(err, errlen, "gem-group: key-id given twice");
+                return config_bad(err, errlen, "gem-group: key-id given twice");
             if (parse_uint(v, 65535, &id) < 0)
-                return gem_bad(err, errlen, "gem-group: key-id %s is not a number 0-65535", v);
+                return config_bad(err, errlen, "gem-group: key-id %s is not a number 0-65535", v);
             have_id = true;
         } else {
-            return gem_bad(err, errlen, "gem-group: unknown keyword %s", k);
+            return config_bad(err, errlen, "gem-group: unknown keyword %s", k);
         }
     }
     if (!sek == !sek_file)
-        return gem_bad(err, errlen, "gem-group: exactly one of sek or sek-file is needed");
+        return config_bad(err, errlen, "gem-group: exactly one of sek or sek-file is needed");
     if (!gak == !gak_file)
-        return gem_bad(err, errlen, "gem-group: exactly one of gak or gak-file is needed");
+        return config_bad(err, errlen, "gem-group: exactly one of gak or gak-file is needed");
     uint8_t sk[GEM_SEK_LEN], ak[GEM_GAK_LEN];
     if (parse_key("sek", sek, sek_file, sk, sizeof(sk), err, errlen) < 0)
         return -1;
@@ -235,16 +205,17 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     if (g && slot < 0 && g->nkeys == GEM_KEYS_PER_GROUP) {
         explicit_bzero(sk, sizeof(sk));
         explicit_bzero(ak, sizeof(ak));
-        return gem_bad(err, errlen,
-                       "gem-group: %s has key ids %u and %u already; flush gem-group %s key-id N "
-                       "first",
-                       words[1], g->keys[0]->id, g->keys[1]->id, words[1]);
+        return config_bad(
+            err, errlen,
+            "gem-group: %s has key ids %u and %u already; flush gem-group %s key-id N "
+            "first",
+            words[1], g->keys[0]->id, g->keys[1]->id, words[1]);
     }
     struct gem_crypto *c = gem_crypto_new(sk, ak);
     explicit_bzero(sk, sizeof(sk));
     explicit_bzero(ak, sizeof(ak));
     if (!c)
-        return gem_bad(err, errlen, "gem-group: OpenSSL's AES-256-GCM or HMAC is not available");
+        return config_bad(err, errlen, "gem-group: OpenSSL's AES-256-GCM or HMAC is not available");
     struct gem_key *k = calloc(1, sizeof(*k));
     if (!g)
         g = calloc(1, sizeof(*g));
@@ -253,7 +224,7 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
         free(k);
         if (g && !group_find(group))
             free(g);
-        return gem_bad(err, errlen, "gem-group: out of memory");
+        return config_bad(err, errlen, "gem-group: out of memory");
     }
     k->id = (uint16_t)id;
     k->crypto = c;
@@ -291,7 +262,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         return -1;
     struct gem_group *g = group_find(group);
     if (!g)
-        return gem_bad(err, errlen, "unknown gem-group %s", words[1]);
+        return config_bad(err, errlen, "unknown gem-group %s", words[1]);
     if (nwords == 2) {
         notify_group(g, "flush");
         for (struct gem_group **pp = &groups; *pp; pp = &(*pp)->next)
@@ -306,13 +277,13 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
     }
     unsigned long id;
     if (nwords != 4 || strcmp(words[2], "key-id") != 0 || parse_uint(words[3], 65535, &id) < 0)
-        return gem_bad(err, errlen, "usage: flush gem-group G [key-id N]");
+        return config_bad(err, errlen, "usage: flush gem-group G [key-id N]");
     for (int i = 0; i < g->nkeys; i++) {
         if (g->keys[i]->id != id)
             continue;
         if (g->nkeys == 1)
-            return gem_bad(err, errlen, "key-id %lu is %s's only key: flush gem-group %s", id,
-                           words[1], words[1]);
+            return config_bad(err, errlen, "key-id %lu is %s's only key: flush gem-group %s", id,
+                              words[1], words[1]);
         char buf[256];
         fmt_key(g, g->keys[i], "flush", buf, sizeof(buf));
         gem_notify(buf);
@@ -323,7 +294,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         notify_group(g, "change");
         return 0;
     }
-    return gem_bad(err, errlen, "gem-group %s has no key-id %lu", words[1], id);
+    return config_bad(err, errlen, "gem-group %s has no key-id %lu", words[1], id);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)

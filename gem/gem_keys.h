@@ -29,11 +29,6 @@ struct gem_key *gem_keys_current(uint32_t group);
 struct gem_key *gem_keys_find(uint32_t group, uint16_t id);
 bool gem_keys_have_group(uint32_t group);
 
-/* Shared by the directives: an error into err, -1. */
-int gem_bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int gem_parse_ip4(const char *s, uint32_t *out);
-bool gem_ip4_is_multicast(uint32_t a);
-bool gem_valid_ifname(const char *s);
 /* The words of a directive: words[1] must be a multicast group. */
 int gem_parse_group(char **words, int nwords, uint32_t *group, char *err, size_t errlen);
 /* An interface's MTU (1500 when it cannot be read). */

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "babel/byteorder.h"
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/util.h"
@@ -333,8 +335,6 @@ bool gem_receive_packet(const uint8_t *buf, size_t len)
     return queued && r->packets > before;
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* ESP's decrypted inner packets: ours when an unfragmented IPv4/UDP
  * datagram to the GEM port and some gem-receive is configured; anything
  * else goes on to the TUN device. */
@@ -344,11 +344,11 @@ static bool esp_inner(struct esp_peer *from, const uint8_t *inner, size_t len, v
     if (!receives || len < GEM_IP_UDP_LEN || inner[0] >> 4 != 4 || inner[9] != 17)
         return false;
     size_t ihl = (size_t)(inner[0] & 15) * 4;
-    if (ihl < 20 || len < ihl + 8 || rd16(inner + ihl + 2) != GEM_UDP_PORT)
+    if (ihl < 20 || len < ihl + 8 || get16(inner + ihl + 2) != GEM_UDP_PORT)
         return false;
-    if (rd16(inner + 6) & 0x3fff)
+    if (get16(inner + 6) & 0x3fff)
         return false; /* a fragment: the kernel reassembles it for the UDP socket */
-    size_t tot = rd16(inner + 2), ulen = rd16(inner + ihl + 4);
+    size_t tot = get16(inner + 2), ulen = get16(inner + ihl + 4);
     if (tot > len || tot < ihl + 8 || ulen != tot - ihl) {
         GEM_CTR_INC(arrived);
         GEM_CTR_SET(counted, true);
@@ -745,46 +745,46 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
-            return gem_bad(err, errlen, "gem-receive: %s without a value", k);
+            return config_bad(err, errlen, "gem-receive: %s without a value", k);
         const char *v = words[i + 1];
         unsigned long u;
         if (strcmp(k, "out") == 0) {
             if (n.out_if[0])
-                return gem_bad(err, errlen, "gem-receive: out given twice");
-            if (!gem_valid_ifname(v))
-                return gem_bad(err, errlen, "gem-receive: bad interface name %s", v);
+                return config_bad(err, errlen, "gem-receive: out given twice");
+            if (!config_valid_ifname(v))
+                return config_bad(err, errlen, "gem-receive: bad interface name %s", v);
             strlcpy_safe(n.out_if, v, sizeof(n.out_if));
         } else if (strcmp(k, "in") == 0) {
-            if (!gem_valid_ifname(v))
-                return gem_bad(err, errlen, "gem-receive: bad interface name %s", v);
+            if (!config_valid_ifname(v))
+                return config_bad(err, errlen, "gem-receive: bad interface name %s", v);
             if (n.nin == MAX_IN)
-                return gem_bad(err, errlen, "gem-receive: more than %d in interfaces", MAX_IN);
+                return config_bad(err, errlen, "gem-receive: more than %d in interfaces", MAX_IN);
             for (int j = 0; j < n.nin; j++)
                 if (strcmp(n.in_if[j], v) == 0)
-                    return gem_bad(err, errlen, "gem-receive: in %s given twice", v);
+                    return config_bad(err, errlen, "gem-receive: in %s given twice", v);
             strlcpy_safe(n.in_if[n.nin++], v, IF_NAMESIZE);
         } else if (strcmp(k, "mrib") == 0) {
             if (have_mrib || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
-                return gem_bad(err, errlen, "gem-receive: mrib %s is not true or false", v);
+                return config_bad(err, errlen, "gem-receive: mrib %s is not true or false", v);
             n.mrib = strcmp(v, "true") == 0;
             have_mrib = true;
         } else if (strcmp(k, "ttl") == 0) {
             if (have_ttl || parse_uint(v, 255, &u) < 0 || u == 0)
-                return gem_bad(err, errlen, "gem-receive: ttl %s is not 1-255", v);
+                return config_bad(err, errlen, "gem-receive: ttl %s is not 1-255", v);
             n.ttl = (uint8_t)u;
             have_ttl = true;
         } else {
-            return gem_bad(err, errlen, "gem-receive: unknown keyword %s", k);
+            return config_bad(err, errlen, "gem-receive: unknown keyword %s", k);
         }
     }
     if (!n.out_if[0] && !n.mrib)
-        return gem_bad(err, errlen, "gem-receive: missing out IF (or mrib true)");
+        return config_bad(err, errlen, "gem-receive: missing out IF (or mrib true)");
     struct gem_receive *r = find(n.group);
     bool replace = r != NULL;
     if (!r) {
         r = calloc(1, sizeof(*r));
         if (!r)
-            return gem_bad(err, errlen, "gem-receive: out of memory");
+            return config_bad(err, errlen, "gem-receive: out of memory");
         r->raw_fd = -1;
         r->next = receives;
         receives = r;
@@ -814,7 +814,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
     uint32_t group;
     if (nwords != 2)
-        return gem_bad(err, errlen, "usage: flush gem-receive G");
+        return config_bad(err, errlen, "usage: flush gem-receive G");
     if (gem_parse_group(words, nwords, &group, err, errlen) < 0)
         return -1;
     for (struct gem_receive **pp = &receives; *pp; pp = &(*pp)->next) {
@@ -827,7 +827,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         free(r);
         return 0;
     }
-    return gem_bad(err, errlen, "unknown gem-receive %s", words[1]);
+    return config_bad(err, errlen, "unknown gem-receive %s", words[1]);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)

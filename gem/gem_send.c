@@ -17,14 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "babel/byteorder.h"
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/util.h"
 #include "gem/esp.h"
+#include "gem/gem_codec.h"
 #include "gem/gem_ctr.h"
 #include "gem/gem_dp.h"
-#include "gem/gem_codec.h"
 #include "gem/gem_keys.h"
 #include "mcast/frame.h"
 #include "mcast/reasm.h"
@@ -188,8 +190,6 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     }
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* One whole datagram seen on IF (or, with gso_size, several of that size
  * behind one UDP header): filtered, then each sealed and sent. */
 static void datagram_in(struct gem_send *s, struct gem_key *k, struct esp_peer **peers,
@@ -244,10 +244,10 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     if (gso && vh.gso_size) {
         /* One IPv4 and UDP header for all: the UDP length is the whole's. */
         const uint8_t *ip = eth + ETH_HLEN;
-        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = rd16(ip + 2);
+        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = get16(ip + 2);
         len -= ETH_HLEN;
         if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 17 || tot < ihl + 8 || tot > len ||
-            (rd16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
+            (get16(ip + 6) & 0x3fff) || inet_fold(inet_sum(ip, ihl, 0)) != 0xffff) {
             GEM_CTR_INC(s->bad);
             return;
         }
@@ -255,7 +255,7 @@ static void frame_in(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
         memcpy(&src, ip + 12, 4);
         memcpy(&dst, ip + 16, 4);
         const uint8_t *udp = ip + ihl;
-        datagram_in(s, k, peers, npeers, src, dst, rd16(udp), rd16(udp + 2), udp + 8,
+        datagram_in(s, k, peers, npeers, src, dst, get16(udp), get16(udp + 2), udp + 8,
                     tot - ihl - 8, vh.gso_size);
         return;
     }
@@ -525,70 +525,70 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
     for (int i = 2; i < nwords; i += 2) {
         const char *k = words[i];
         if (i + 1 >= nwords)
-            return gem_bad(err, errlen, "gem-send: %s without a value", k);
+            return config_bad(err, errlen, "gem-send: %s without a value", k);
         const char *v = words[i + 1];
         unsigned long u;
         if (strcmp(k, "in") == 0) {
             if (have_in)
-                return gem_bad(err, errlen, "gem-send: in given twice");
-            if (!gem_valid_ifname(v))
-                return gem_bad(err, errlen, "gem-send: bad interface name %s", v);
+                return config_bad(err, errlen, "gem-send: in given twice");
+            if (!config_valid_ifname(v))
+                return config_bad(err, errlen, "gem-send: bad interface name %s", v);
             strlcpy_safe(n.in_if, v, sizeof(n.in_if));
             have_in = true;
         } else if (strcmp(k, "port") == 0) {
             if (have_port || parse_uint(v, 65535, &u) < 0)
-                return gem_bad(err, errlen, "gem-send: bad or repeated port %s", v);
+                return config_bad(err, errlen, "gem-send: bad or repeated port %s", v);
             n.port = (uint16_t)u;
             have_port = true;
         } else if (strcmp(k, "source") == 0) {
-            if (have_source || gem_parse_ip4(v, &n.source) < 0 || gem_ip4_is_multicast(n.source) ||
+            if (have_source || config_parse_ip4(v, &n.source) < 0 || ip4_is_multicast(n.source) ||
                 n.source == 0)
-                return gem_bad(err, errlen, "gem-send: bad or repeated source %s", v);
+                return config_bad(err, errlen, "gem-send: bad or repeated source %s", v);
             have_source = true;
         } else if (strcmp(k, "to") == 0) {
             if (n.npeers == GEM_MAX_PEERS)
-                return gem_bad(err, errlen, "gem-send: more than %d peers", GEM_MAX_PEERS);
+                return config_bad(err, errlen, "gem-send: more than %d peers", GEM_MAX_PEERS);
             if (strlen(v) >= PEER_NAME_MAX)
-                return gem_bad(err, errlen, "gem-send: peer name %s too long", v);
+                return config_bad(err, errlen, "gem-send: peer name %s too long", v);
             for (int j = 0; j < n.npeers; j++)
                 if (strcmp(n.peers[j], v) == 0)
-                    return gem_bad(err, errlen, "gem-send: peer %s given twice", v);
+                    return config_bad(err, errlen, "gem-send: peer %s given twice", v);
             strlcpy_safe(n.peers[n.npeers++], v, PEER_NAME_MAX);
         } else if (strcmp(k, "veth") == 0) {
             if (n.veth_if[0])
-                return gem_bad(err, errlen, "gem-send: veth given twice");
-            if (!gem_valid_ifname(v))
-                return gem_bad(err, errlen, "gem-send: bad interface name %s", v);
+                return config_bad(err, errlen, "gem-send: veth given twice");
+            if (!config_valid_ifname(v))
+                return config_bad(err, errlen, "gem-send: bad interface name %s", v);
             strlcpy_safe(n.veth_if, v, sizeof(n.veth_if));
         } else if (strcmp(k, "from") == 0) {
-            if (have_from || gem_parse_ip4(v, &n.from) < 0 || gem_ip4_is_multicast(n.from) ||
+            if (have_from || config_parse_ip4(v, &n.from) < 0 || ip4_is_multicast(n.from) ||
                 n.from == 0)
-                return gem_bad(err, errlen, "gem-send: bad or repeated from address %s", v);
+                return config_bad(err, errlen, "gem-send: bad or repeated from address %s", v);
             have_from = true;
         } else if (strcmp(k, "ttl") == 0) {
             if (have_ttl || parse_uint(v, 255, &u) < 0 || u == 0)
-                return gem_bad(err, errlen, "gem-send: ttl %s is not 1-255", v);
+                return config_bad(err, errlen, "gem-send: ttl %s is not 1-255", v);
             n.ttl = (uint8_t)u;
             have_ttl = true;
         } else {
-            return gem_bad(err, errlen, "gem-send: unknown keyword %s", k);
+            return config_bad(err, errlen, "gem-send: unknown keyword %s", k);
         }
     }
     if (!have_in)
-        return gem_bad(err, errlen, "gem-send: missing in IF");
+        return config_bad(err, errlen, "gem-send: missing in IF");
     if (!n.npeers && !n.veth_if[0])
-        return gem_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
+        return config_bad(err, errlen, "gem-send: no output (to PEER or veth IF)");
     /* As esp-sa lines, a gem-send names peers defined before it (a peer
      * flushed later only makes its sends fail, counted as esp-errors). */
     for (int j = 0; j < n.npeers; j++)
         if (!esp_peer_find(n.peers[j]))
-            return gem_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
+            return config_bad(err, errlen, "gem-send: no gem-peer %s", n.peers[j]);
     struct gem_send *s = find(n.group);
     bool replace = s != NULL;
     if (!s) {
         s = calloc(1, sizeof(*s));
         if (!s)
-            return gem_bad(err, errlen, "gem-send: out of memory");
+            return config_bad(err, errlen, "gem-send: out of memory");
         s->cap_fd = s->veth_fd = -1;
         reasm_init(&s->reasm);
         if (!seq_last)
@@ -619,7 +619,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
     uint32_t group;
     if (nwords != 2)
-        return gem_bad(err, errlen, "usage: flush gem-send G");
+        return config_bad(err, errlen, "usage: flush gem-send G");
     if (gem_parse_group(words, nwords, &group, err, errlen) < 0)
         return -1;
     for (struct gem_send **pp = &sends; *pp; pp = &(*pp)->next) {
@@ -633,7 +633,7 @@ static int flush(char **words, int nwords, char *err, size_t errlen, void *ctx)
         free(s);
         return 0;
     }
-    return gem_bad(err, errlen, "unknown gem-send %s", words[1]);
+    return config_bad(err, errlen, "unknown gem-send %s", words[1]);
 }
 
 static void dump(void (*emit)(const char *line, void *out), void *out, void *ctx)

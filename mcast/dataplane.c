@@ -271,12 +271,3 @@ void dataplane_stop(void)
     reasm_free(&w->reasm);
     w->started = false;
 }
-
-void dataplane_batch_stats(unsigned long long *datagrams, unsigned long long *sends,
-                           unsigned long long *syscalls)
-{
-    struct worker *w = &workers[0];
-    *datagrams = __atomic_load_n(&w->batch.datagrams, __ATOMIC_RELAXED);
-    *sends = __atomic_load_n(&w->batch.submitted, __ATOMIC_RELAXED);
-    *syscalls = __atomic_load_n(&w->batch.syscalls, __ATOMIC_RELAXED);
-}

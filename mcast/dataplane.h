@@ -10,10 +10,5 @@ int dataplane_start(void);
 void dataplane_stop(void);
 /* Tells the workers a new table was published. */
 void dataplane_kick(void);
-/* Totals of the egress batches (for the records): datagrams, sendmsg
- * operations (several datagrams each with UDP_SEGMENT) and io_uring_enter
- * calls. */
-void dataplane_batch_stats(unsigned long long *datagrams, unsigned long long *sends,
-                           unsigned long long *syscalls);
 
 #endif

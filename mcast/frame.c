@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "babel/byteorder.h"
+
 static const char *const result_names[FRAME_RESULT_COUNT] = {
     [FRAME_OK] = "ok",
     [FRAME_FRAGMENT] = "fragment",
@@ -20,14 +22,12 @@ const char *frame_result_name(enum frame_result r)
     return (unsigned)r < FRAME_RESULT_COUNT ? result_names[r] : "?";
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 uint32_t inet_sum(const void *buf, size_t len, uint32_t sum)
 {
     const uint8_t *p = buf;
     uint64_t s = sum;
     while (len >= 2) {
-        s += rd16(p);
+        s += get16(p);
         p += 2;
         len -= 2;
     }
@@ -50,11 +50,11 @@ enum frame_result frame_parse_udp(const uint8_t *l4, size_t l4_len, uint32_t src
 {
     if (l4_len < 8)
         return FRAME_TRUNCATED;
-    size_t ulen = rd16(l4 + 4);
+    size_t ulen = get16(l4 + 4);
     /* The UDP length must describe exactly what IP carries. */
     if (ulen < 8 || ulen != l4_len)
         return FRAME_BAD_UDP_LENGTH;
-    uint16_t csum = rd16(l4 + 6);
+    uint16_t csum = get16(l4 + 6);
     if (csum != 0 && !csum_partial) {
         uint8_t pseudo[12];
         memcpy(pseudo, &src, 4);
@@ -68,8 +68,8 @@ enum frame_result frame_parse_udp(const uint8_t *l4, size_t l4_len, uint32_t src
         if (inet_fold(s) != 0xffff)
             return FRAME_BAD_UDP_CHECKSUM;
     }
-    v->sport = rd16(l4);
-    v->dport = rd16(l4 + 2);
+    v->sport = get16(l4);
+    v->dport = get16(l4 + 2);
     v->payload = l4 + 8;
     v->payload_len = ulen - 8;
     return FRAME_OK;
@@ -82,7 +82,7 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, bool csum_partial,
     if (len < 14)
         return FRAME_TRUNCATED;
     size_t off = 12;
-    uint16_t type = rd16(buf + off);
+    uint16_t type = get16(buf + off);
     off += 2;
     while (type == 0x8100 || type == 0x88a8) {
         if (v->vlans == 2)
@@ -90,9 +90,9 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, bool csum_partial,
         if (len < off + 4)
             return FRAME_TRUNCATED;
         if (v->vlans == 0)
-            v->vlan_id = rd16(buf + off) & 0x0fff;
+            v->vlan_id = get16(buf + off) & 0x0fff;
         v->vlans++;
-        type = rd16(buf + off + 2);
+        type = get16(buf + off + 2);
         off += 4;
     }
     if (type != 0x0800)
@@ -104,7 +104,7 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, bool csum_partial,
     if ((ip[0] >> 4) != 4)
         return FRAME_BAD_IP_HEADER;
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    size_t tot = rd16(ip + 2);
+    size_t tot = get16(ip + 2);
     if (ihl < 20 || tot < ihl)
         return FRAME_BAD_IP_HEADER;
     if (avail < ihl || avail < tot)
@@ -118,8 +118,8 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, bool csum_partial,
     memcpy(&v->dst, ip + 16, 4);
     v->ttl = ip[8];
     v->proto = ip[9];
-    v->id = rd16(ip + 4);
-    uint16_t fo = rd16(ip + 6);
+    v->id = get16(ip + 4);
+    uint16_t fo = get16(ip + 6);
     v->more_frags = (fo & 0x2000) != 0;
     v->frag_off = (size_t)(fo & 0x1fff) * 8;
     v->l4 = ip + ihl;

@@ -74,7 +74,12 @@ struct igmp_if {
 };
 
 static struct igmp_if *ifs;
-static struct igmp_stats stats;
+/* What the igmp-stats record shows. */
+static struct igmp_stats {
+    uint64_t received, queries, v1_reports, v2_reports, v3_reports, leaves;
+    uint64_t truncated, bad_checksum, malformed, unknown_type, not_on_link, unknown_records;
+    uint64_t queries_sent, send_errors;
+} stats;
 static bool started;
 static uint64_t next_due = EVENT_NEVER;
 static uint64_t next_if_check;
@@ -644,17 +649,15 @@ static void handle_v3_report(struct igmp_if *i, const struct igmp_msg *m)
             stats.unknown_records++; /* silently ignored (4.2.12) */
             continue;
         }
-        uint32_t h = ntohl(rec->group.s_addr);
-        if ((h >> 8) == 0xe00000)
-            continue; /* 224.0.0.0/24 is never routed: no state for it */
+        if (mrib_group_is_local(rec->group))
+            continue;
         handle_record(i, rec->group, rec->type, rec->sources, rec->nsources, m->src);
     }
 }
 
 static void handle_old_report(struct igmp_if *i, const struct igmp_msg *m, int version)
 {
-    uint32_t h = ntohl(m->group.s_addr);
-    if ((h >> 8) == 0xe00000)
+    if (mrib_group_is_local(m->group))
         return;
     struct igmp_group *g = group_get(i, m->group);
     if (!g)
@@ -1015,8 +1018,6 @@ uint64_t igmp_run_timers(void)
 }
 
 /* ---- records, lifecycle -------------------------------------------------- */
-
-const struct igmp_stats *igmp_get_stats(void) { return &stats; }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)
 {

@@ -13,16 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct igmp_stats {
-    uint64_t received, queries, v1_reports, v2_reports, v3_reports, leaves;
-    uint64_t truncated, bad_checksum, malformed, unknown_type, not_on_link, unknown_records;
-    uint64_t queries_sent, send_errors;
-};
-
 /* Registers with mcast-interface, the MRIB's socket and the local
  * interface (from mcast_init, after mrib_register). */
 void igmp_register(void);
-const struct igmp_stats *igmp_get_stats(void);
 
 /* What the MRT socket and the event loop drive (tests drive them too, with
  * now_ms set by hand): one IGMP packet, IP header included, received on an

@@ -3,19 +3,12 @@
 
 #include <string.h>
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+#include "babel/byteorder.h"
+#include "mcast/frame.h"
 
 uint16_t igmp_checksum(const uint8_t *buf, size_t len)
 {
-    uint32_t sum = 0;
-    size_t i;
-    for (i = 0; i + 1 < len; i += 2)
-        sum += get16(buf + i);
-    if (i < len)
-        sum += (uint32_t)buf[i] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
+    return (uint16_t)~inet_fold(inet_sum(buf, len, 0));
 }
 
 unsigned igmp_code_decode(uint8_t code)

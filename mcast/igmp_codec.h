@@ -72,9 +72,12 @@ struct igmp_msg {
 int igmp_parse(const uint8_t *pkt, size_t len, struct igmp_msg *out);
 
 /* The Max Resp Code / QQIC floating-point encoding (RFC 3376 4.1.1, 4.1.7):
- * values below 128 as such, larger ones as 1|exp(3)|mant(4). */
+ * values below 128 as such, larger ones as 1|exp(3)|mant(4).  The largest
+ * value a code carries, (16 + 15) << (7 + 3): what bounds the configurable
+ * query interval (seconds) and response intervals (deciseconds). */
+#define IGMP_CODE_MAX 31744
 unsigned igmp_code_decode(uint8_t code);
-/* The largest code whose value does not exceed v (at most 31744). */
+/* The largest code whose value does not exceed v (at most IGMP_CODE_MAX). */
 uint8_t igmp_code_encode(unsigned v);
 
 /* The Internet checksum of a buffer. */

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "babel/config.h"
+#include "babel/config_words.h"
 #include "babel/event.h"
 #include "babel/extension.h"
 #include "babel/local.h"
 #include "babel/util.h"
+#include "mcast/igmp_codec.h"
 
 #define MAX_SUBS 8
 #define MAX_MCIFS 256
@@ -88,19 +90,6 @@ int mcif_on_change(mcif_change_fn fn, void *ctx)
     return 0;
 }
 
-static int parse_bool(const char *w, bool *out)
-{
-    if (strcmp(w, "true") == 0 || strcmp(w, "yes") == 0) {
-        *out = true;
-        return 0;
-    }
-    if (strcmp(w, "false") == 0 || strcmp(w, "no") == 0) {
-        *out = false;
-        return 0;
-    }
-    return -1;
-}
-
 /* Seconds with at most one decimal, as deciseconds: 1 to 31744 (what a
  * Max Resp Code can carry). */
 static int parse_ds(const char *w, unsigned *out)
@@ -113,7 +102,8 @@ static int parse_ds(const char *w, unsigned *out)
         return -1;
     memcpy(intpart, w, il);
     intpart[il] = 0;
-    if (parse_uint(intpart, 3175, &whole) < 0)
+    /* whole seconds; the exact bound is checked in deciseconds below */
+    if (parse_uint(intpart, IGMP_CODE_MAX / 10 + 1, &whole) < 0)
         return -1;
     if (dot) {
         if (dot[1] < '0' || dot[1] > '9' || dot[2] != 0)
@@ -121,7 +111,7 @@ static int parse_ds(const char *w, unsigned *out)
         tenth = (unsigned long)(dot[1] - '0');
     }
     unsigned long ds = whole * 10 + tenth;
-    if (ds < 1 || ds > 31744)
+    if (ds < 1 || ds > IGMP_CODE_MAX)
         return -1;
     *out = (unsigned)ds;
     return 0;
@@ -164,7 +154,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
                      : strcmp(k, "sa-originate") == 0 ? &c.sa_originate
                                                   : NULL;
         if (flag) {
-            if (parse_bool(v, flag) < 0) {
+            if (config_parse_bool(v, flag) < 0) {
                 snprintf(err, errlen, "mcast-interface %s: %s expects true or false, not '%s'",
                          c.name, k, v);
                 return -1;
@@ -193,7 +183,7 @@ static int dir_mcif(char **words, int nwords, char *err, size_t errlen, void *ct
             }
             c.igmp_robustness = (unsigned)n;
         } else if (strcmp(k, "igmp-query-interval") == 0) {
-            if (parse_uint(v, 31744, &n) < 0 || n < 1) {
+            if (parse_uint(v, IGMP_CODE_MAX, &n) < 0 || n < 1) {
                 snprintf(err, errlen,
                          "mcast-interface %s: igmp-query-interval is 1 to 31744 seconds, not '%s'",
                          c.name, v);

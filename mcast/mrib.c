@@ -277,8 +277,7 @@ static bool compute_rpf(struct mrib_entry *e)
 static bool valid_group(struct in_addr g)
 {
     uint32_t h = ntohl(g.s_addr);
-    /* 224.0.0.0/24 is link-local: never routed, never in the MRIB. */
-    return (h >> 28) == 0xe && (h >> 8) != 0xe00000;
+    return (h >> 28) == 0xe && !mrib_group_is_local(g);
 }
 
 static bool valid_source(struct in_addr s)

@@ -3,8 +3,7 @@
  * outgoing interfaces contributed by IGMP membership and PIM joins.  The
  * MRIB programs routable traffic into the kernel's multicast forwarding
  * (mcast/mroute.h: MRT_INIT, vifs, MFC entries) and re-computes RPF when
- * Babel's routes change.  A sketch agreed between the IGMP/MRIB and PIM
- * sides; the IGMP/MRIB side owns this file and may refine it. */
+ * Babel's routes change. */
 #ifndef MCAST_MRIB_H
 #define MCAST_MRIB_H
 
@@ -30,6 +29,13 @@ struct mrib_view {
     unsigned oifs[MRIB_MAX_OIFS];        /* ifindexes */
     unsigned oif_origins[MRIB_MAX_OIFS]; /* enum mrib_origin bits, per oif */
 };
+
+/* 224.0.0.0/24, the Local Network Control Block (RFC 5771): link-local,
+ * never forwarded, so never in the MRIB nor in IGMP or PIM state. */
+static inline bool mrib_group_is_local(struct in_addr g)
+{
+    return (ntohl(g.s_addr) >> 8) == 0xe00000;
+}
 
 /* Registers records and lifecycle hooks (from mcast_init). */
 void mrib_register(void);

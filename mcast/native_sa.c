@@ -309,18 +309,11 @@ static int mcif_originates(unsigned ifindex)
     return !c ? 0 : c->sa_originate ? 1 : -1;
 }
 
-static void v4mapped(uint32_t a, uint8_t out[16])
-{
-    memset(out, 0, 10);
-    out[10] = out[11] = 0xff;
-    memcpy(out + 12, &a, 4);
-}
-
 static int do_originate(uint32_t s, uint32_t g, void *ctx)
 {
     uint8_t s16[16], g16[16];
-    v4mapped(s, s16);
-    v4mapped(g, g16);
+    addr_from_v4(s16, (const uint8_t *)&s);
+    addr_from_v4(g16, (const uint8_t *)&g);
     if (sa_originate(s16, g16) < 0) {
         char a[16], b[16];
         log_msg("mcast: cannot originate SA (%s, %s)", ip4_fmt(s, a), ip4_fmt(g, b));
@@ -333,8 +326,8 @@ static int do_originate(uint32_t s, uint32_t g, void *ctx)
 static void do_withdraw(uint32_t s, uint32_t g, void *ctx)
 {
     uint8_t s16[16], g16[16];
-    v4mapped(s, s16);
-    v4mapped(g, g16);
+    addr_from_v4(s16, (const uint8_t *)&s);
+    addr_from_v4(g16, (const uint8_t *)&g);
     sa_withdraw(s16, g16);
     kicked = true;
 }

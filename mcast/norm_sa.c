@@ -53,13 +53,6 @@ static void *xcalloc(size_t n, size_t sz)
 
 static uint64_t idle_ms(void) { return (uint64_t)idle_s * 1000; }
 
-static void v4mapped(uint32_t a, uint8_t out[16])
-{
-    memset(out, 0, 10);
-    out[10] = out[11] = 0xff;
-    memcpy(out + 12, &a, 4);
-}
-
 /* ---- (VIP, G) shared by rules ----------------------------------------- */
 
 static void origin_take(uint32_t vip, uint32_t group)
@@ -77,8 +70,8 @@ static void origin_take(uint32_t vip, uint32_t group)
     }
     if (o->users++ == 0) {
         uint8_t s[16], g[16];
-        v4mapped(vip, s);
-        v4mapped(group, g);
+        addr_from_v4(s, (const uint8_t *)&vip);
+        addr_from_v4(g, (const uint8_t *)&group);
         if (sa_originate(s, g) < 0) {
             char a[16], b[16];
             log_msg("mcast: cannot originate SA (%s, %s)", ip4_fmt(vip, a), ip4_fmt(group, b));
@@ -95,8 +88,8 @@ static void origin_drop(uint32_t vip, uint32_t group)
         if (--o->users > 0)
             return;
         uint8_t s[16], g[16];
-        v4mapped(vip, s);
-        v4mapped(group, g);
+        addr_from_v4(s, (const uint8_t *)&vip);
+        addr_from_v4(g, (const uint8_t *)&group);
         sa_withdraw(s, g);
         *pp = o->next;
         free(o);

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "babel/byteorder.h"
+#include "mcast/frame.h"
+
 #define AF_PIM_IPV4 1 /* IANA address family 1 */
 #define ENC_NATIVE 0
 #define ENC_UNICAST_LEN 6
@@ -11,31 +14,7 @@
 
 uint16_t pim_checksum(const uint8_t *buf, size_t len)
 {
-    uint32_t sum = 0;
-    size_t i;
-    for (i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)buf[i] << 8 | buf[i + 1];
-    if (i < len)
-        sum += (uint32_t)buf[i] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
+    return (uint16_t)~inet_fold(inet_sum(buf, len, 0));
 }
 
 enum pim_decode_status pim_decode_header(const uint8_t *buf, size_t len, uint8_t *type)

@@ -587,7 +587,7 @@ static void down_prune(struct pim_if *pif, struct in_addr s, struct in_addr g)
 static bool valid_group(const struct pim_jp_group *gr)
 {
     uint32_t h = ntohl(gr->group.s_addr);
-    return gr->masklen == 32 && (h >> 28) == 0xe && (h >> 8) != 0xe00000;
+    return gr->masklen == 32 && (h >> 28) == 0xe && !mrib_group_is_local(gr->group);
 }
 
 static bool valid_source(const struct pim_jp_source *src)

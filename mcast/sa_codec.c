@@ -2,15 +2,8 @@
 
 #include <string.h>
 
+#include "babel/byteorder.h"
 #include "babel/util.h"
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 static void get_addr(uint8_t out[16], const uint8_t *p, bool v4)
 {

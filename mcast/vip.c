@@ -96,8 +96,6 @@ void vip_release(uint32_t addr)
     }
 }
 
-const char *vip_link_name(void) { return link_name; }
-
 void vip_cleanup(void)
 {
     while (vips) {

@@ -14,8 +14,6 @@
 /* Takes a reference (adding the address on the first); 0 or -1. */
 int vip_hold(uint32_t vip);
 void vip_release(uint32_t vip);
-/* The link carrying the VIPs ("" before the first). */
-const char *vip_link_name(void);
 /* Removes every VIP and the dummy link, if we made one. */
 void vip_cleanup(void);
 

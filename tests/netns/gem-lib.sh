@@ -119,10 +119,9 @@ GEM_B=198.51.100.2
 gem_pcap_count() { tcpdump -n -r "$T/internet.pcap" "$1" 2>/dev/null | wc -l; }
 gem_ge() { local n=$1 v; shift; v=$("$@"); [ -n "$v" ] && [ "$v" -ge "$n" ]; }
 
-gem_esp_scenario() {   # ENCAP [stock]
-    local encap=$1 stock=${2:-} encap_args="" only="ip proto 50"
-    if [ "$encap" = udp ]; then encap_args="encap udp"; only="udp port 4500"; fi
-    gem_ns_studios $stock
+# gem_ns_internet: the Internet between the studios (after gem_ns_studios): a
+# router I, with A at $GEM_A and B at $GEM_B on two subnets of its own.
+gem_ns_internet() {
     ns_new NSI I
     veth "$NSA" a-i "$NSI" i-a
     veth "$NSI" i-b "$NSB" b-i
@@ -133,6 +132,13 @@ gem_esp_scenario() {   # ENCAP [stock]
     ip -n "$NSI" addr add 203.0.113.254/24 dev i-a && ip -n "$NSI" addr add 198.51.100.254/24 dev i-b \
         || fail "I addressing"
     sysctl_ns "$NSI" net.ipv4.ip_forward 1
+}
+
+gem_esp_scenario() {   # ENCAP [stock]
+    local encap=$1 stock=${2:-} encap_args="" only="ip proto 50"
+    if [ "$encap" = udp ]; then encap_args="encap udp"; only="udp port 4500"; fi
+    gem_ns_studios $stock
+    gem_ns_internet
     # R's strict RPF passes only when the VIP is routed back through B (the
     # overlay): B routes it into the tunnel.
     start_babeld A "$NSA" "$OURS" \

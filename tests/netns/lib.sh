@@ -110,6 +110,24 @@ veth() {
     ip -n "$ns2" link set "$if2" up || fail "link up $ns2:$if2"
 }
 
+# ns_addr NS ADDR/LEN DEV: an address on DEV in NS.
+ns_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
+
+# bridge_lan NS "NS_X IF PORT"...: a LAN, bridge br0 in NS with multicast
+# snooping off (so that every router on it hears every report, join and
+# assert, as on a hub), and for each NS_X a veth IF in NS_X to port PORT.
+bridge_lan() {
+    local lan=$1 pair
+    shift
+    ip -n "$lan" link add br0 type bridge mcast_snooping 0 || fail "bridge in $lan"
+    ip -n "$lan" link set br0 up || fail "br0 up in $lan"
+    for pair; do
+        set -- $pair
+        veth "$1" "$2" "$lan" "$3"
+        ip -n "$lan" link set "$3" master br0 || fail "$3 into br0"
+    done
+}
+
 lo_addr() {
     local ns=$1 a; shift
     for a; do
@@ -174,6 +192,18 @@ stop_daemon() {
     note "stop $name (pid $pid) with SIG$sig"
     kill -s "$sig" "$pid" 2>/dev/null
     wait_exit "$name" "$timeout"
+}
+
+# clean_exit NAME...: stops each daemon still running and soft-fails unless it
+# exited cleanly (status 0, no sanitizer report when BABELD is an ASan build).
+clean_exit() {
+    local n
+    for n; do
+        alive "$n" && stop_daemon "$n"
+        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
+        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
+    done
+    return 0
 }
 
 # ---- local interface ------------------------------------------------------

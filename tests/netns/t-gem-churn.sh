@@ -14,16 +14,7 @@
 need_root; need_ours
 N=6000
 gem_ns_studios
-ns_new NSI I
-veth "$NSA" a-i "$NSI" i-a
-veth "$NSI" i-b "$NSB" b-i
-ip -n "$NSA" addr add $GEM_A/24 dev a-i && ip -n "$NSA" route add default via 203.0.113.254 ||
-    fail "A addressing"
-ip -n "$NSB" addr add $GEM_B/24 dev b-i && ip -n "$NSB" route add default via 198.51.100.254 ||
-    fail "B addressing"
-ip -n "$NSI" addr add 203.0.113.254/24 dev i-a && ip -n "$NSI" addr add 198.51.100.254/24 dev i-b ||
-    fail "I addressing"
-sysctl_ns "$NSI" net.ipv4.ip_forward 1
+gem_ns_internet
 A_PEER="gem-peer b address $GEM_B local $GEM_A"
 A_SA="esp-sa peer b dir out spi $GEM_SPI_AB key $GEM_ESP_KEY_AB"
 A_SEND="gem-send $GROUP in a-l port 5000 to b"

@@ -48,16 +48,7 @@ ip -n "$NSH" route add default via 10.0.6.1 || fail "default route on H"
 sysctl_ns "$NSP" net.ipv4.ip_forward 1
 sysctl_ns "$NSP" net.ipv4.conf.all.rp_filter 1
 sysctl_ns "$NSP" net.ipv4.conf.p-b.rp_filter 1
-ns_new NSI I
-veth "$NSA" a-i "$NSI" i-a
-veth "$NSI" i-b "$NSB" b-i
-ip -n "$NSA" addr add $GEM_A/24 dev a-i && ip -n "$NSA" route add default via 203.0.113.254 \
-    || fail "A addressing"
-ip -n "$NSB" addr add $GEM_B/24 dev b-i && ip -n "$NSB" route add default via 198.51.100.254 \
-    || fail "B addressing"
-ip -n "$NSI" addr add 203.0.113.254/24 dev i-a && ip -n "$NSI" addr add 198.51.100.254/24 dev i-b \
-    || fail "I addressing"
-sysctl_ns "$NSI" net.ipv4.ip_forward 1
+gem_ns_internet
 
 start_babeld A "$NSA" "$OURS" \
     -C "mcast-rule cam1 in a-s group $GROUP port 5000 source 10.1.1.50 resource $VIP out a-l" \
@@ -217,10 +208,5 @@ note "P: $(ip netns exec "$NSP" ip mroute show | grep "$VIP" | head -n 1)"
 pass "200 of 200 at H through P: B re-emitted from $VIP on P's join, P's RPF toward $VIP (over the overlay, via B) passed"
 
 step "SIGTERM"
-stop_daemon A TERM 10; stop_daemon B TERM 10; stop_daemon P TERM 10
-[ "${BM_RC[A]}" = 0 ] && [ "${BM_RC[B]}" = 0 ] && [ "${BM_RC[P]}" = 0 ] \
-    || soft_fail "exit status A ${BM_RC[A]} B ${BM_RC[B]} P ${BM_RC[P]}"
-for n in A B P; do
-    grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-done
+clean_exit A B P
 finish

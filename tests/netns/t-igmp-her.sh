@@ -12,16 +12,6 @@
 # away.  Without auto-her on r-tun the same join gives no rule.
 . "$(dirname "$0")/lib.sh"
 need_root; need_ours
-# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
-clean_exit() {
-    local n
-    for n; do
-        alive "$n" && stop_daemon "$n"
-        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
-        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-    done
-    return 0
-}
 command -v python3 >/dev/null || fail "python3 not found"
 TUN="$BM_REPO/tests/tools/tun_igmp.py"
 SEND="$BM_REPO/tests/tools/mcast_stream.py"

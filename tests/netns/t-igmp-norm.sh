@@ -15,16 +15,6 @@
 need_root; need_ours
 command -v python3 >/dev/null || fail "python3 not found"
 SEND="$BM_REPO/tests/tools/mcast_stream.py"
-# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
-clean_exit() {
-    local n
-    for n; do
-        alive "$n" && stop_daemon "$n"
-        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
-        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-    done
-    return 0
-}
 G=239.1.1.1
 VIP=192.168.100.1
 

@@ -22,26 +22,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pim-lib.sh"
 need_root; need_ours
-# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
-clean_exit() {
-    local n
-    for n; do
-        alive "$n" && stop_daemon "$n"
-        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
-        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-    done
-    return 0
-}
 command -v python3 >/dev/null || fail "python3 not found"
 HOST="$BM_REPO/tests/tools/igmp_host.py"
 
 ns_new NSL L; ns_new NS1 R1; ns_new NS2 R2; ns_new NSH H
-ip -n "$NSL" link add br0 type bridge mcast_snooping 0 || fail "bridge"
-ip -n "$NSL" link set br0 up
-veth "$NS1" r1-l "$NSL" l-r1
-veth "$NS2" r2-l "$NSL" l-r2
-veth "$NSH" h-l "$NSL" l-h
-for p in l-r1 l-r2 l-h; do ip -n "$NSL" link set "$p" master br0 || fail "bridge port $p"; done
+bridge_lan "$NSL" "$NS1 r1-l l-r1" "$NS2 r2-l l-r2" "$NSH h-l l-h"
 ip -n "$NS1" addr add 10.0.2.1/24 dev r1-l
 ip -n "$NS2" addr add 10.0.2.30/24 dev r2-l
 ip -n "$NSH" addr add 10.0.2.2/24 dev h-l

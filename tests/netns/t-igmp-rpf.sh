@@ -17,16 +17,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$BM_DIR/mcast-lib.sh"
 need_root; need_ours; need_mcast_tools
-# A clean exit (status 0, no sanitizer report when BABELD is an ASan build).
-clean_exit() {
-    local n
-    for n; do
-        alive "$n" && stop_daemon "$n"
-        [ "${BM_RC[$n]:-0}" = 0 ] || soft_fail "$n exited with status ${BM_RC[$n]}"
-        grep -q Sanitizer "$T/$n.out" 2>/dev/null && soft_fail "$n: $(grep -m1 Sanitizer "$T/$n.out")"
-    done
-    return 0
-}
 HOST="$BM_REPO/tests/tools/igmp_host.py"
 SEND="$BM_REPO/tests/tools/mcast_stream.py"
 GS=232.5.5.5

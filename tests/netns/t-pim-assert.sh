@@ -22,25 +22,15 @@ command -v python3 >/dev/null || fail "python3 is needed"
 
 ns_new NSS S; ns_new NLS LS; ns_new NLD LD
 ns_new NU1 U1; ns_new NU2 U2; ns_new ND1 D1; ns_new ND2 D2; ns_new NV1 V1; ns_new NV2 V2
-for b in "$NLS" "$NLD"; do
-    ip -n "$b" link add br0 type bridge mcast_snooping 0 || fail "bridge in $b"
-    ip -n "$b" link set br0 up || fail "br0 up in $b"
-done
-_port() {   # _port NS IF BRIDGE-NS PORT
-    veth "$1" "$2" "$3" "$4"
-    ip -n "$3" link set "$4" master br0 || fail "$4 into br0"
-}
-_port "$NSS" s-l "$NLS" ps; _port "$NU1" u1-s "$NLS" p1; _port "$NU2" u2-s "$NLS" p2
-_port "$NU1" u1-l "$NLD" q1; _port "$NU2" u2-l "$NLD" q2
-_port "$ND1" d1-l "$NLD" r1; _port "$ND2" d2-l "$NLD" r2
+bridge_lan "$NLS" "$NSS s-l ps" "$NU1 u1-s p1" "$NU2 u2-s p2"
+bridge_lan "$NLD" "$NU1 u1-l q1" "$NU2 u2-l q2" "$ND1 d1-l r1" "$ND2 d2-l r2"
 veth "$ND1" d1-v "$NV1" v1-d
 veth "$ND2" d2-v "$NV2" v2-d
-_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
-_addr "$NSS" 10.0.9.2/24 s-l; _addr "$NU1" 10.0.9.11/24 u1-s; _addr "$NU2" 10.0.9.12/24 u2-s
-_addr "$NU1" 10.0.5.1/24 u1-l; _addr "$NU2" 10.0.5.2/24 u2-l
-_addr "$ND1" 10.0.5.11/24 d1-l; _addr "$ND2" 10.0.5.12/24 d2-l
-_addr "$ND1" 10.0.7.1/24 d1-v; _addr "$NV1" 10.0.7.2/24 v1-d
-_addr "$ND2" 10.0.8.1/24 d2-v; _addr "$NV2" 10.0.8.2/24 v2-d
+ns_addr "$NSS" 10.0.9.2/24 s-l; ns_addr "$NU1" 10.0.9.11/24 u1-s; ns_addr "$NU2" 10.0.9.12/24 u2-s
+ns_addr "$NU1" 10.0.5.1/24 u1-l; ns_addr "$NU2" 10.0.5.2/24 u2-l
+ns_addr "$ND1" 10.0.5.11/24 d1-l; ns_addr "$ND2" 10.0.5.12/24 d2-l
+ns_addr "$ND1" 10.0.7.1/24 d1-v; ns_addr "$NV1" 10.0.7.2/24 v1-d
+ns_addr "$ND2" 10.0.8.1/24 d2-v; ns_addr "$NV2" 10.0.8.2/24 v2-d
 ip -n "$NSS" route add default via 10.0.9.11 || fail "route on S"
 ip -n "$NV1" route add default via 10.0.7.1 || fail "route on V1"
 ip -n "$NV2" route add default via 10.0.8.1 || fail "route on V2"

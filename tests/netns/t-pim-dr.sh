@@ -18,21 +18,14 @@ need_root; need_ours
 command -v python3 >/dev/null || fail "python3 is needed"
 
 ns_new NSS S; ns_new NU U; ns_new NA A; ns_new NB B; ns_new NL L; ns_new NH H
-ip -n "$NL" link add br0 type bridge mcast_snooping 0 || fail "bridge in L"
-ip -n "$NL" link set br0 up || fail "br0 up"
-for pair in "$NA a-l la" "$NB b-l lb" "$NH h-l lh"; do
-    set -- $pair
-    veth "$1" "$2" "$NL" "$3"
-    ip -n "$NL" link set "$3" master br0 || fail "$3 into br0"
-done
+bridge_lan "$NL" "$NA a-l la" "$NB b-l lb" "$NH h-l lh"
 veth "$NSS" s-u "$NU" u-s
 veth "$NU" u-a "$NA" a-u
 veth "$NU" u-b "$NB" b-u
-_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
-_addr "$NSS" 10.0.9.2/24 s-u; _addr "$NU" 10.0.9.1/24 u-s
-_addr "$NU" 10.0.1.1/24 u-a; _addr "$NA" 10.0.1.2/24 a-u
-_addr "$NU" 10.0.2.1/24 u-b; _addr "$NB" 10.0.2.2/24 b-u
-_addr "$NA" 10.0.5.1/24 a-l; _addr "$NB" 10.0.5.2/24 b-l; _addr "$NH" 10.0.5.9/24 h-l
+ns_addr "$NSS" 10.0.9.2/24 s-u; ns_addr "$NU" 10.0.9.1/24 u-s
+ns_addr "$NU" 10.0.1.1/24 u-a; ns_addr "$NA" 10.0.1.2/24 a-u
+ns_addr "$NU" 10.0.2.1/24 u-b; ns_addr "$NB" 10.0.2.2/24 b-u
+ns_addr "$NA" 10.0.5.1/24 a-l; ns_addr "$NB" 10.0.5.2/24 b-l; ns_addr "$NH" 10.0.5.9/24 h-l
 ip -n "$NSS" route add default via 10.0.9.1 || fail "route on S"
 ip -n "$NH" route add default via 10.0.5.2 || fail "route on H"
 ip netns exec "$NH" sysctl -qw net.ipv4.conf.all.force_igmp_version=3

@@ -34,13 +34,7 @@ need_root; need_ours; need_stock; need_pimd
 
 ns_new NSS S; ns_new NSA A; ns_new NSL L; ns_new NSP P; ns_new NSR R; ns_new NSX X
 ns_new NS2 S2; ns_new NR2 R2
-ip -n "$NSL" link add br0 type bridge mcast_snooping 0 || fail "bridge in L"
-ip -n "$NSL" link set br0 up || fail "br0 up"
-for pair in "$NSA a-l la" "$NSP p-l lp" "$NSX x-l lx"; do
-    set -- $pair
-    veth "$1" "$2" "$NSL" "$3"
-    ip -n "$NSL" link set "$3" master br0 || fail "$3 into br0"
-done
+bridge_lan "$NSL" "$NSA a-l la" "$NSP p-l lp" "$NSX x-l lx"
 veth "$NSS" s-a "$NSA" a-s
 veth "$NSP" p-r "$NSR" r-p
 veth "$NSA" a-x "$NSX" x-a

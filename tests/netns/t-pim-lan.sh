@@ -33,22 +33,15 @@ command -v python3 >/dev/null || fail "python3 is needed"
 
 ns_new NSS S; ns_new NU U; ns_new NL L; ns_new N1 D1; ns_new N2 D2; ns_new NX X
 ns_new NV1 V1; ns_new NV2 V2
-ip -n "$NL" link add br0 type bridge mcast_snooping 0 || fail "bridge in L"
-ip -n "$NL" link set br0 up || fail "br0 up"
-for pair in "$NU u-l lu" "$N1 d1-l l1" "$N2 d2-l l2" "$NX x-l lx"; do
-    set -- $pair
-    veth "$1" "$2" "$NL" "$3"
-    ip -n "$NL" link set "$3" master br0 || fail "$3 into br0"
-done
+bridge_lan "$NL" "$NU u-l lu" "$N1 d1-l l1" "$N2 d2-l l2" "$NX x-l lx"
 veth "$NSS" s-u "$NU" u-s
 veth "$N1" d1-v "$NV1" v1-d
 veth "$N2" d2-v "$NV2" v2-d
-_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
-_addr "$NSS" 10.0.6.2/24 s-u; _addr "$NU" 10.0.6.1/24 u-s
-_addr "$NU" 10.0.5.1/24 u-l; _addr "$N1" 10.0.5.11/24 d1-l; _addr "$N2" 10.0.5.12/24 d2-l
-_addr "$NX" 10.0.5.9/24 x-l
-_addr "$N1" 10.0.7.1/24 d1-v; _addr "$NV1" 10.0.7.2/24 v1-d
-_addr "$N2" 10.0.8.1/24 d2-v; _addr "$NV2" 10.0.8.2/24 v2-d
+ns_addr "$NSS" 10.0.6.2/24 s-u; ns_addr "$NU" 10.0.6.1/24 u-s
+ns_addr "$NU" 10.0.5.1/24 u-l; ns_addr "$N1" 10.0.5.11/24 d1-l; ns_addr "$N2" 10.0.5.12/24 d2-l
+ns_addr "$NX" 10.0.5.9/24 x-l
+ns_addr "$N1" 10.0.7.1/24 d1-v; ns_addr "$NV1" 10.0.7.2/24 v1-d
+ns_addr "$N2" 10.0.8.1/24 d2-v; ns_addr "$NV2" 10.0.8.2/24 v2-d
 ip -n "$NSS" route add default via 10.0.6.1 || fail "route on S"
 ip -n "$NV1" route add default via 10.0.7.1 || fail "route on V1"
 ip -n "$NV2" route add default via 10.0.8.1 || fail "route on V2"

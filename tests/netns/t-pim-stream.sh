@@ -39,13 +39,12 @@ veth "$N2" 2-3 "$N3" 3-2
 veth "$N1" 1-4 "$N4" 4-1
 veth "$N4" 4-3 "$N3" 3-4
 veth "$N3" 3-v "$NSV" v-3
-_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
-_addr "$NSS" 10.0.10.2/24 s-1; _addr "$N1" 10.0.10.1/24 1-s
-_addr "$N1" 10.0.12.1/24 1-2; _addr "$N2" 10.0.12.2/24 2-1
-_addr "$N2" 10.0.23.2/24 2-3; _addr "$N3" 10.0.23.3/24 3-2
-_addr "$N1" 10.0.14.1/24 1-4; _addr "$N4" 10.0.14.4/24 4-1
-_addr "$N4" 10.0.34.4/24 4-3; _addr "$N3" 10.0.34.3/24 3-4
-_addr "$N3" 10.0.30.3/24 3-v; _addr "$NSV" 10.0.30.2/24 v-3
+ns_addr "$NSS" 10.0.10.2/24 s-1; ns_addr "$N1" 10.0.10.1/24 1-s
+ns_addr "$N1" 10.0.12.1/24 1-2; ns_addr "$N2" 10.0.12.2/24 2-1
+ns_addr "$N2" 10.0.23.2/24 2-3; ns_addr "$N3" 10.0.23.3/24 3-2
+ns_addr "$N1" 10.0.14.1/24 1-4; ns_addr "$N4" 10.0.14.4/24 4-1
+ns_addr "$N4" 10.0.34.4/24 4-3; ns_addr "$N3" 10.0.34.3/24 3-4
+ns_addr "$N3" 10.0.30.3/24 3-v; ns_addr "$NSV" 10.0.30.2/24 v-3
 ip -n "$NSS" route add default via 10.0.10.1 || fail "route on S"
 ip -n "$NSV" route add default via 10.0.30.3 || fail "route on V"
 ip netns exec "$NSV" sysctl -qw net.ipv4.conf.all.force_igmp_version=3

@@ -42,11 +42,10 @@ veth "$NSS" s-a "$NA" a-s
 veth "$NA" a-b "$NB" b-a
 veth "$NB" b-c "$NC" c-b
 veth "$NC" c-r "$NR" r-c
-_addr() { ip -n "$1" addr add "$2" dev "$3" || fail "address $2 on $3"; }
-_addr "$NSS" $S/24 s-a; _addr "$NSS" $FAR/32 s-a; _addr "$NA" 10.1.1.1/24 a-s
-_addr "$NA" 10.0.12.1/24 a-b; _addr "$NB" 10.0.12.2/24 b-a
-_addr "$NB" 10.0.23.2/24 b-c; _addr "$NC" 10.0.23.3/24 c-b
-_addr "$NC" 10.3.3.1/24 c-r; _addr "$NR" 10.3.3.50/24 r-c
+ns_addr "$NSS" $S/24 s-a; ns_addr "$NSS" $FAR/32 s-a; ns_addr "$NA" 10.1.1.1/24 a-s
+ns_addr "$NA" 10.0.12.1/24 a-b; ns_addr "$NB" 10.0.12.2/24 b-a
+ns_addr "$NB" 10.0.23.2/24 b-c; ns_addr "$NC" 10.0.23.3/24 c-b
+ns_addr "$NC" 10.3.3.1/24 c-r; ns_addr "$NR" 10.3.3.50/24 r-c
 ip -n "$NSS" route add default via 10.1.1.1 || fail "route on S"
 ip -n "$NSS" route add 224.0.0.0/4 dev s-a || fail "multicast route on S"
 ip -n "$NR" route add default via 10.3.3.1 || fail "route on R"

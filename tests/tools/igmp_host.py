@@ -22,6 +22,9 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpkt import inet_checksum  # noqa: E402
+
 IP_ADD_SOURCE_MEMBERSHIP = 39
 IP_BLOCK_SOURCE = 38
 
@@ -60,20 +63,11 @@ def member(a):
     return 0
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xFFFF) + (t >> 16)
-    return ~t & 0xFFFF
-
-
 def raw(a):
     msg = bytearray(bytes.fromhex(a.hex))
     if a.fix_checksum and len(msg) >= 4:
         msg[2:4] = b"\0\0"
-        msg[2:4] = struct.pack("!H", checksum(bytes(msg)))
+        msg[2:4] = struct.pack("!H", inet_checksum(bytes(msg)))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_IGMP)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
                  struct.pack("4s4si", b"\0" * 4, b"\0" * 4, socket.if_nametoindex(a.ifname)))
@@ -84,7 +78,7 @@ def raw(a):
         hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, 24 + len(msg), 0, 0x4000, 1, 2, 0,
                                     socket.inet_aton(a.src), socket.inet_aton(a.dst))
                         + b"\x94\x04\x00\x00")
-        hdr[10:12] = struct.pack("!H", checksum(bytes(hdr)))
+        hdr[10:12] = struct.pack("!H", inet_checksum(bytes(hdr)))
         msg = hdr + msg
     s.sendto(bytes(msg), (a.dst, 0))
     return 0
@@ -112,7 +106,7 @@ def fuzz(a):
                 recs += b"".join(bytes([10, 0, 1, rnd.randrange(1, 4)]) for _ in range(ns))
             body = bytearray(body[:6]) + struct.pack("!H", nrec + rnd.choice([0, 0, 0, 1])) + recs
         body[2:4] = b"\0\0"
-        body[2:4] = struct.pack("!H", checksum(bytes(body)))
+        body[2:4] = struct.pack("!H", inet_checksum(bytes(body)))
         s.sendto(bytes(body), (rnd.choice(["224.0.0.22", "224.0.0.1", "224.0.0.2"]), 0))
     return 0
 

@@ -17,30 +17,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcast_stream import body  # noqa: E402
+from netpkt import inet_checksum  # noqa: E402
 
 SRC = socket.inet_aton("10.1.1.50")
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def udp(dst, port, payload):
     u = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
     ph = SRC + dst + struct.pack("!BBH", 0, 17, len(u))
-    c = csum(ph + u) or 0xFFFF
+    c = inet_checksum(ph + u) or 0xFFFF
     return u[:6] + struct.pack("!H", c) + u[8:]
 
 
 def ip(dst, l4, ident, frag=0, ver=4, tot=None):
     h = struct.pack("!BBHHHBBH4s4s", (ver << 4) | 5, 0, tot or 20 + len(l4), ident, frag, 8, 17,
                     0, SRC, dst)
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    h = h[:10] + struct.pack("!H", inet_checksum(h)) + h[12:]
     return h + l4
 
 

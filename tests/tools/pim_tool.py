@@ -24,23 +24,17 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpkt import inet_checksum  # noqa: E402
+
 IPPROTO_PIM = 103
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def inject(a):
     msg = bytearray(bytes.fromhex(a.hex))
     if a.fix_checksum:
         msg[2:4] = b"\0\0"
-        msg[2:4] = struct.pack("!H", checksum(bytes(msg)))
+        msg[2:4] = struct.pack("!H", inet_checksum(bytes(msg)))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_PIM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.ifname.encode())
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)

@@ -11,7 +11,6 @@ Writes "ready" to OUT, then one line per packet from the router:
   "udp DST SPORT DPORT LEN OK" (OK: the payload is mcast_stream.body(n, LEN))
   "igmp TYPE DST"
 """
-import fcntl
 import os
 import select
 import socket
@@ -19,38 +18,24 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcast_stream import body  # noqa: E402
-
-TUNSETIFF = 0x400454CA
-IFF_TUN = 0x0001
-IFF_NO_PI = 0x1000
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xFFFF) + (t >> 16)
-    return ~t & 0xFFFF
+from netpkt import inet_checksum, tun_open, udp_stream_line  # noqa: E402
 
 
 def report(src, group, rtype):
     rec = struct.pack("!BBH4s", rtype, 0, 0, socket.inet_aton(group))
     igmp = bytearray(struct.pack("!BBHHH", 0x22, 0, 0, 0, 1) + rec)
-    igmp[2:4] = struct.pack("!H", csum(bytes(igmp)))
+    igmp[2:4] = struct.pack("!H", inet_checksum(bytes(igmp)))
     tot = 24 + len(igmp)
     ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, tot, 0, 0x4000, 1, 2, 0,
                                socket.inet_aton(src), socket.inet_aton("224.0.0.22"))
                    + b"\x94\x04\x00\x00")
-    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    ip[10:12] = struct.pack("!H", inet_checksum(bytes(ip)))
     return bytes(ip) + bytes(igmp)
 
 
 def main():
     ifname, src, ctl, out = sys.argv[1:5]
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", ifname.encode(), IFF_TUN | IFF_NO_PI))
+    fd = tun_open(ifname)
     with open(out, "a", buffering=1) as f:
         f.write("ready\n")
         while True:
@@ -76,13 +61,7 @@ def main():
                 continue
             if pkt[9] != 17 or len(pkt) < ihl + 8:
                 continue
-            sport, dport, ulen = struct.unpack("!HHH", pkt[ihl:ihl + 6])
-            data = pkt[ihl + 8:ihl + ulen]
-            ok = False
-            if len(data) >= 12 and data[:4] == b"MCRT":
-                n, size = struct.unpack("!II", data[4:12])
-                ok = size == len(data) and data == body(n, size)
-            f.write("udp %s %d %d %d %s\n" % (dst, sport, dport, len(data), "ok" if ok else "bad"))
+            f.write("udp %s\n" % udp_stream_line(pkt, ihl))
 
 
 if __name__ == "__main__":

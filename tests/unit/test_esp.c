@@ -16,14 +16,6 @@
 #include "gem/esp.h"
 #include "gem/esp_sa.h"
 
-#define unhex(s, out, len) unhex_((s), (out), sizeof(out), (len))
-static void unhex_(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-    size_t n = 0;
-    ck_assert_msg(hex_decode(s, out, cap, &n) == 0, "bad hex or too long: %s", s);
-    *len = n;
-}
-
 /* tests/unit/esp_kat.py's output. */
 static const char *kat_inner = "4500002100004000401100000a0100020a0200020fa01388000d000068656c6c6f";
 static const char *kat_packet =
@@ -51,8 +43,8 @@ START_TEST(known_answer_seal)
 {
     uint8_t inner[64], want[128], got[128];
     size_t ilen, wlen;
-    unhex(kat_inner, inner, &ilen);
-    unhex(kat_packet, want, &wlen);
+    unit_unhex(kat_inner, inner, &ilen);
+    unit_unhex(kat_packet, want, &wlen);
     struct esp_sa out, in;
     sa_pair(&out, &in, KAT_SPI, 0);
     out.seq = KAT_SEQ - 1;
@@ -71,8 +63,8 @@ START_TEST(known_answer_open)
 {
     uint8_t inner[64], pkt[128], got[128];
     size_t ilen, plen, glen = 0;
-    unhex(kat_inner, inner, &ilen);
-    unhex(kat_packet, pkt, &plen);
+    unit_unhex(kat_inner, inner, &ilen);
+    unit_unhex(kat_packet, pkt, &plen);
     struct esp_sa out, in;
     sa_pair(&out, &in, KAT_SPI, 0);
     /* A receiver whose window is at 0x1_00000000 - 5: the low half 2 must

@@ -12,13 +12,6 @@
 #include "gem/gem_mrib.h"
 #include "mcast/mrib.h"
 
-static struct in_addr ip(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 static const struct in_addr any = {INADDR_ANY};
 
 /* The oifs as a sorted string, "2,3", for comparisons. */
@@ -61,15 +54,15 @@ static void setup(void)
 
 START_TEST(nobody)
 {
-    struct in_addr g = ip("239.9.0.1");
+    struct in_addr g = unit_ip4("239.9.0.1");
     ck_assert_str_eq(oifs(any, g), "-");
-    ck_assert_str_eq(oifs(ip("10.1.1.1"), g), "-");
+    ck_assert_str_eq(oifs(unit_ip4("10.1.1.1"), g), "-");
 }
 END_TEST
 
 START_TEST(star_and_sg)
 {
-    struct in_addr g = ip("239.9.0.2"), s1 = ip("10.1.1.1"), s2 = ip("10.1.1.2");
+    struct in_addr g = unit_ip4("239.9.0.2"), s1 = unit_ip4("10.1.1.1"), s2 = unit_ip4("10.1.1.2");
     ck_assert_int_eq(mrib_add_oif(any, g, 2, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_add_oif(any, g, 3, MRIB_FROM_PIM), 0);
     ck_assert_str_eq(oifs(any, g), "2,3");
@@ -81,7 +74,7 @@ START_TEST(star_and_sg)
     ck_assert_str_eq(oifs(s2, g), "2,3");
     ck_assert_str_eq(oifs(any, g), "2,3");
     /* another group is not touched */
-    ck_assert_str_eq(oifs(s1, ip("239.9.0.3")), "-");
+    ck_assert_str_eq(oifs(s1, unit_ip4("239.9.0.3")), "-");
     /* members leave */
     ck_assert_int_eq(mrib_del_oif(any, g, 2, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_del_oif(any, g, 3, MRIB_FROM_PIM), 0);
@@ -95,7 +88,7 @@ END_TEST
 
 START_TEST(excluded_sources)
 {
-    struct in_addr g = ip("239.9.0.4"), s1 = ip("10.1.1.1"), s2 = ip("10.1.1.2");
+    struct in_addr g = unit_ip4("239.9.0.4"), s1 = unit_ip4("10.1.1.1"), s2 = unit_ip4("10.1.1.2");
     ck_assert_int_eq(mrib_add_oif(any, g, 2, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_add_oif(any, g, 3, MRIB_FROM_IGMP | MRIB_FROM_PIM), 0);
     /* IGMP's EXCLUDE {s1} on 2 and on 3: 3 has PIM's (*,G) too, which wins */
@@ -119,7 +112,7 @@ END_TEST
 
 START_TEST(forwarding_filter)
 {
-    struct in_addr g = ip("239.9.0.5"), s1 = ip("10.1.1.1");
+    struct in_addr g = unit_ip4("239.9.0.5"), s1 = unit_ip4("10.1.1.1");
     ck_assert_int_eq(mrib_add_oif(any, g, 2, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_add_oif(s1, g, 3, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_add_oif(s1, g, 5, MRIB_FROM_PIM), 0);
@@ -142,8 +135,11 @@ START_TEST(never_the_iif)
 {
     /* An entry whose oif is its own RPF interface (S is behind it): GEM
      * never sends S's stream back toward S. */
-    struct mrib_view v = {.source = ip("10.1.1.1"), .group = ip("239.9.0.6"), .iif = 3,
-                          .noifs = 3, .oifs = {2, 3, 4},
+    struct mrib_view v = {.source = unit_ip4("10.1.1.1"),
+                          .group = unit_ip4("239.9.0.6"),
+                          .iif = 3,
+                          .noifs = 3,
+                          .oifs = {2, 3, 4},
                           .oif_origins = {MRIB_FROM_IGMP, MRIB_FROM_IGMP, MRIB_FROM_PIM}};
     unsigned o[GEM_MRIB_MAX];
     ck_assert_uint_eq(gem_mrib_entry_oifs(&v, o), 2);
@@ -168,13 +164,13 @@ START_TEST(rpf_toward_source)
                      0);
     unsigned x = if_nametoindex("gm0"), y = if_nametoindex("gm1");
     ck_assert_uint_ne(x, 0);
-    struct in_addr g = ip("239.9.0.7");
+    struct in_addr g = unit_ip4("239.9.0.7");
     ck_assert_int_eq(mrib_add_oif(any, g, x, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_add_oif(any, g, y, MRIB_FROM_IGMP), 0);
     unsigned o[GEM_MRIB_MAX];
-    ck_assert_uint_eq(gem_mrib_oifs(ip("10.77.0.9"), g, o), 1);
+    ck_assert_uint_eq(gem_mrib_oifs(unit_ip4("10.77.0.9"), g, o), 1);
     ck_assert_uint_eq(o[0], y);
-    ck_assert_uint_eq(gem_mrib_oifs(ip("10.78.0.9"), g, o), 2);
+    ck_assert_uint_eq(gem_mrib_oifs(unit_ip4("10.78.0.9"), g, o), 2);
     ck_assert_int_eq(mrib_del_oif(any, g, x, MRIB_FROM_IGMP), 0);
     ck_assert_int_eq(mrib_del_oif(any, g, y, MRIB_FROM_IGMP), 0);
 }

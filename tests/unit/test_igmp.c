@@ -22,13 +22,6 @@
 static unsigned ifindex;
 static struct babel_config cfg;
 
-static struct in_addr ip(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 /* An IPv4 packet with Router Alert around an IGMP message, from SRC. */
 static void deliver(const char *src, const char *dst, const uint8_t *msg, size_t len)
 {
@@ -39,7 +32,7 @@ static void deliver(const char *src, const char *dst, const uint8_t *msg, size_t
     p[3] = (uint8_t)(24 + len);
     p[8] = 1;
     p[9] = 2;
-    struct in_addr s = ip(src), d = ip(dst);
+    struct in_addr s = unit_ip4(src), d = unit_ip4(dst);
     memcpy(p + 12, &s, 4);
     memcpy(p + 16, &d, 4);
     p[20] = 0x94;
@@ -56,10 +49,10 @@ static void deliver(const char *src, const char *dst, const uint8_t *msg, size_t
 static void record(uint8_t type, const char *g, int nsrc, const char **src)
 {
     uint8_t m[256] = {0x22, 0, 0, 0, 0, 0, 0, 1, type, 0, 0, (uint8_t)nsrc};
-    struct in_addr ga = ip(g);
+    struct in_addr ga = unit_ip4(g);
     memcpy(m + 12, &ga, 4);
     for (int i = 0; i < nsrc; i++) {
-        struct in_addr a = ip(src[i]);
+        struct in_addr a = unit_ip4(src[i]);
         memcpy(m + 16 + 4 * i, &a, 4);
     }
     deliver("10.7.0.9", "224.0.0.22", m, 16 + 4 * (size_t)nsrc);
@@ -68,7 +61,7 @@ static void record(uint8_t type, const char *g, int nsrc, const char **src)
 static void v2(uint8_t type, const char *g)
 {
     uint8_t m[8] = {type, 0, 0, 0};
-    struct in_addr ga = ip(g);
+    struct in_addr ga = unit_ip4(g);
     memcpy(m + 4, &ga, 4);
     deliver("10.7.0.9", type == IGMP_TYPE_V2_LEAVE ? "224.0.0.2" : g, m, 8);
 }
@@ -115,8 +108,8 @@ static bool shows(const char *prefix, const char *needle)
 static bool mrib_has(const char *s, const char *g)
 {
     struct mrib_view v;
-    return mrib_get(s ? ip(s) : (struct in_addr){INADDR_ANY}, ip(g), &v) == 0 && v.noifs == 1 &&
-           v.oifs[0] == ifindex && v.oif_origins[0] == MRIB_FROM_IGMP;
+    return mrib_get(s ? unit_ip4(s) : (struct in_addr){INADDR_ANY}, unit_ip4(g), &v) == 0 &&
+           v.noifs == 1 && v.oifs[0] == ifindex && v.oif_origins[0] == MRIB_FROM_IGMP;
 }
 
 static int line(const char *l)
@@ -165,11 +158,11 @@ START_TEST(exclude_mode_and_timers)
     ck_assert(shows("add igmp-group 239.1.1.1 if ut0 mode exclude", "sources 10.1.0.1:2 "));
     advance(2100);
     ck_assert(shows("add igmp-group 239.1.1.1 if ut0 mode exclude", " excluded 10.1.0.1 "));
-    ck_assert(mrib_is_excluded(ip("10.1.0.1"), ip("239.1.1.1"), ifindex));
+    ck_assert(mrib_is_excluded(unit_ip4("10.1.0.1"), unit_ip4("239.1.1.1"), ifindex));
     /* EXCLUDE(X,Y) + ALLOW(A): (X+A, Y-A), (A) = GMI */
     record(IGMP_ALLOW_NEW_SOURCES, "239.1.1.1", 1, S1);
     ck_assert(shows("add igmp-group 239.1.1.1 if ut0 mode exclude", "sources 10.1.0.1:21 "));
-    ck_assert(!mrib_is_excluded(ip("10.1.0.1"), ip("239.1.1.1"), ifindex));
+    ck_assert(!mrib_is_excluded(unit_ip4("10.1.0.1"), unit_ip4("239.1.1.1"), ifindex));
     /* IS_EX({}) keeps the group timer at GMI; then the group timer runs out
      * before 10.1.0.1's (refreshed 5 s later): EXCLUDE becomes INCLUDE of
      * what still runs (6.5), (*,G) becomes (S,G). */
@@ -208,13 +201,13 @@ START_TEST(include_mode)
     ck_assert(shows("add igmp-group 232.1.1.1 if ut0 mode exclude version 3 expires 21 sources 10.1.0.1:",
                     " excluded 10.1.0.2 "));
     ck_assert(mrib_has(NULL, "232.1.1.1"));
-    ck_assert(mrib_is_excluded(ip("10.1.0.2"), ip("232.1.1.1"), ifindex));
+    ck_assert(mrib_is_excluded(unit_ip4("10.1.0.2"), unit_ip4("232.1.1.1"), ifindex));
     /* EXCLUDE + TO_IN({}): Q(G,X) and Q(G): everything at LMQT, then gone */
     record(IGMP_CHANGE_TO_INCLUDE, "232.1.1.1", 0, NULL);
     advance(2100);
     ck_assert(!shows("add igmp-group 232.1.1.1 ", NULL));
     ck_assert(!mrib_has(NULL, "232.1.1.1"));
-    ck_assert(!mrib_is_excluded(ip("10.1.0.2"), ip("232.1.1.1"), ifindex));
+    ck_assert(!mrib_is_excluded(unit_ip4("10.1.0.2"), unit_ip4("232.1.1.1"), ifindex));
 }
 END_TEST
 
@@ -247,7 +240,7 @@ START_TEST(exclude_rows)
     /* IS_EX({10.1.0.2}): Delete(Y-A) takes 10.1.0.1 out of Y */
     record(IGMP_MODE_IS_EXCLUDE, "239.5.5.5", 1, S2);
     ck_assert(shows("add igmp-group 239.5.5.5 if ut0 mode exclude version 3 expires 21 sources 10.1.0.2:2 reporter", NULL));
-    ck_assert(!mrib_is_excluded(ip("10.1.0.1"), ip("239.5.5.5"), ifindex));
+    ck_assert(!mrib_is_excluded(unit_ip4("10.1.0.1"), unit_ip4("239.5.5.5"), ifindex));
 }
 END_TEST
 
@@ -270,7 +263,7 @@ START_TEST(include_rows)
     ck_assert(shows("add igmp-group 232.6.6.6 if ut0 mode exclude version 3 expires 21 sources 10.1.0.2:2 excluded 10.1.0.3 ", NULL));
     ck_assert(!shows("add igmp-group 232.6.6.6 ", "10.1.0.1"));
     ck_assert(mrib_has(NULL, "232.6.6.6"));
-    ck_assert(mrib_is_excluded(ip("10.1.0.3"), ip("232.6.6.6"), ifindex));
+    ck_assert(mrib_is_excluded(unit_ip4("10.1.0.3"), unit_ip4("232.6.6.6"), ifindex));
     ck_assert(!mrib_has("10.1.0.1", "232.6.6.6"));
 }
 END_TEST

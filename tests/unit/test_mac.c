@@ -12,21 +12,13 @@
 #include "babel/node.h"
 #include "babel/packet.h"
 
-#define unhex(s, out, len) unhex_((s), (out), sizeof(out), (len))
-static void unhex_(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-    size_t n = 0;
-    ck_assert_msg(hex_decode(s, out, cap, &n) == 0, "bad hex or too long: %s", s);
-    *len = n;
-}
-
 static struct key_conf mkkey(enum key_type type, const char *hex)
 {
     struct key_conf k;
     memset(&k, 0, sizeof(k));
     strcpy(k.id, "k");
     k.type = type;
-    unhex(hex, k.value, &k.len);
+    unit_unhex(hex, k.value, &k.len);
     return k;
 }
 
@@ -34,7 +26,7 @@ static void ck_mac(const uint8_t *got, int gotlen, const char *want)
 {
     uint8_t w[64];
     size_t wl;
-    unhex(want, w, &wl);
+    unit_unhex(want, w, &wl);
     ck_assert_int_eq(gotlen, (int)wl);
     ck_assert_msg(memcmp(got, w, wl) == 0, "MAC differs from %s", want);
 }
@@ -72,7 +64,7 @@ START_TEST(test_golden_macs)
 {
     uint8_t pkt[64];
     size_t len;
-    unhex(hand_pkt, pkt, &len);
+    unit_unhex(hand_pkt, pkt, &len);
     for (size_t i = 0; i < sizeof(goldens) / sizeof(goldens[0]); i++) {
         struct key_conf k = mkkey(goldens[i].type, goldens[i].key);
         uint8_t out[MAC_MAX_LEN];
@@ -93,7 +85,7 @@ START_TEST(test_pseudo_header_covers_addresses_and_ports)
 {
     uint8_t pkt[64], a[MAC_MAX_LEN], b[MAC_MAX_LEN];
     size_t len;
-    unhex(hand_pkt, pkt, &len);
+    unit_unhex(hand_pkt, pkt, &len);
     struct key_conf k = mkkey(KEY_HMAC_SHA256, "0102");
     ck_assert_int_eq(mac_compute(&k, hsrc, 6696, mcast, 6696, pkt, len, a), 32);
     uint8_t other[16];
@@ -136,7 +128,7 @@ static enum mac_check verify_hex(const char *hex, const struct key_conf *const *
 {
     uint8_t pkt[256];
     size_t len;
-    unhex(hex, pkt, &len);
+    unit_unhex(hex, pkt, &len);
     struct pkt_reader r;
     ck_assert_int_eq(pkt_reader_init(&r, pkt, len, ssrc), 0);
     return mac_verify(keys, n, ssrc, 6696, mcast, 6696, pkt, BABEL_HEADER_LEN + r.body_len,
@@ -184,12 +176,12 @@ START_TEST(test_scan_body)
     uint8_t body[128];
     size_t len;
     /* Pad1, CREQ(aabb), PC(7, 0102), CREP(ccdd), a second PC ignored. */
-    unhex("00"
-          "1202aabb"
-          "1106000000070102"
-          "1302ccdd"
-          "1106000000090303",
-          body, &len);
+    unit_unhex("00"
+               "1202aabb"
+               "1106000000070102"
+               "1302ccdd"
+               "1106000000090303",
+               body, &len);
     struct mac_body b;
     ck_assert_int_eq(mac_scan_body(body, len, &b), 0);
     ck_assert(b.have_pc);
@@ -202,10 +194,13 @@ START_TEST(test_scan_body)
     ck_assert_int_eq(b.nreplies, 1);
     ck_assert_int_eq(b.reply[0][1], 0xdd);
     /* A PC TLV too short for its counter. */
-    unhex("1103000000", body, &len);
+    unit_unhex("1103000000", body, &len);
     ck_assert_int_eq(mac_scan_body(body, len, &b), -1);
     /* No PC; a TLV overrunning the body ends the walk. */
-    unhex("0406000012340190" "1202aabb" "1105", body, &len);
+    unit_unhex("0406000012340190"
+               "1202aabb"
+               "1105",
+               body, &len);
     ck_assert_int_eq(mac_scan_body(body, len, &b), 0);
     ck_assert(!b.have_pc);
     ck_assert_int_eq(b.nrequests, 1);

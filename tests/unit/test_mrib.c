@@ -13,13 +13,6 @@
 #include "mcast/mcif.h"
 #include "mcast/mrib.h"
 
-static struct in_addr ip(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 static struct {
     unsigned adds, changes, flushes;
     struct mrib_view last;
@@ -50,7 +43,7 @@ static void setup(void)
 
 START_TEST(oifs_by_origin)
 {
-    struct in_addr any = {INADDR_ANY}, g = ip("239.1.2.3");
+    struct in_addr any = {INADDR_ANY}, g = unit_ip4("239.1.2.3");
     struct mrib_view v;
     ck_assert_int_eq(mrib_add_oif(any, g, 7, MRIB_FROM_IGMP), 0);
     ck_assert_uint_eq(seen.adds, 1);
@@ -92,47 +85,50 @@ END_TEST
 START_TEST(refusals)
 {
     struct in_addr any = {INADDR_ANY};
-    struct in_addr s = ip("10.0.1.2");
-    ck_assert_int_eq(mrib_add_oif(any, ip("224.0.0.5"), 3, MRIB_FROM_PIM), -1); /* link-local */
-    ck_assert_int_eq(mrib_add_oif(any, ip("10.1.1.1"), 3, MRIB_FROM_PIM), -1);  /* not mcast */
-    ck_assert_int_eq(mrib_add_oif(ip("239.1.1.1"), ip("239.1.1.2"), 3, MRIB_FROM_PIM), -1);
-    ck_assert_int_eq(mrib_add_oif(ip("127.0.0.1"), ip("239.1.1.2"), 3, MRIB_FROM_PIM), -1);
-    ck_assert_int_eq(mrib_add_oif(s, ip("239.1.1.2"), 0, MRIB_FROM_PIM), -1);
-    ck_assert_int_eq(mrib_add_oif(s, ip("239.1.1.2"), 3, 0), -1);
-    ck_assert_int_eq(mrib_add_oif(s, ip("239.1.1.2"), 3, 1u << 7), -1);
+    struct in_addr s = unit_ip4("10.0.1.2");
+    ck_assert_int_eq(mrib_add_oif(any, unit_ip4("224.0.0.5"), 3, MRIB_FROM_PIM),
+                     -1); /* link-local */
+    ck_assert_int_eq(mrib_add_oif(any, unit_ip4("10.1.1.1"), 3, MRIB_FROM_PIM), -1); /* not mcast */
+    ck_assert_int_eq(mrib_add_oif(unit_ip4("239.1.1.1"), unit_ip4("239.1.1.2"), 3, MRIB_FROM_PIM),
+                     -1);
+    ck_assert_int_eq(mrib_add_oif(unit_ip4("127.0.0.1"), unit_ip4("239.1.1.2"), 3, MRIB_FROM_PIM),
+                     -1);
+    ck_assert_int_eq(mrib_add_oif(s, unit_ip4("239.1.1.2"), 0, MRIB_FROM_PIM), -1);
+    ck_assert_int_eq(mrib_add_oif(s, unit_ip4("239.1.1.2"), 3, 0), -1);
+    ck_assert_int_eq(mrib_add_oif(s, unit_ip4("239.1.1.2"), 3, 1u << 7), -1);
     ck_assert_uint_eq(seen.adds, 0);
     /* at most MRIB_MAX_OIFS oifs per entry */
     for (unsigned i = 1; i <= MRIB_MAX_OIFS; i++)
-        ck_assert_int_eq(mrib_add_oif(s, ip("239.1.1.2"), i, MRIB_FROM_IGMP), 0);
-    ck_assert_int_eq(mrib_add_oif(s, ip("239.1.1.2"), MRIB_MAX_OIFS + 1, MRIB_FROM_IGMP), -1);
+        ck_assert_int_eq(mrib_add_oif(s, unit_ip4("239.1.1.2"), i, MRIB_FROM_IGMP), 0);
+    ck_assert_int_eq(mrib_add_oif(s, unit_ip4("239.1.1.2"), MRIB_MAX_OIFS + 1, MRIB_FROM_IGMP), -1);
     for (unsigned i = 1; i <= MRIB_MAX_OIFS; i++)
-        ck_assert_int_eq(mrib_del_oif(s, ip("239.1.1.2"), i, MRIB_FROM_IGMP), 0);
+        ck_assert_int_eq(mrib_del_oif(s, unit_ip4("239.1.1.2"), i, MRIB_FROM_IGMP), 0);
     struct mrib_view v;
-    ck_assert_int_eq(mrib_get(s, ip("239.1.1.2"), &v), -1);
+    ck_assert_int_eq(mrib_get(s, unit_ip4("239.1.1.2"), &v), -1);
 }
 END_TEST
 
 START_TEST(exclusions)
 {
-    struct in_addr s = ip("10.0.1.2"), g = ip("239.1.2.3"), any = {INADDR_ANY};
+    struct in_addr s = unit_ip4("10.0.1.2"), g = unit_ip4("239.1.2.3"), any = {INADDR_ANY};
     ck_assert(!mrib_is_excluded(s, g, 4));
     ck_assert_int_eq(mrib_set_excluded(s, g, 4, true), 0);
     ck_assert_int_eq(mrib_set_excluded(s, g, 4, true), 0);
     ck_assert(mrib_is_excluded(s, g, 4));
     ck_assert(!mrib_is_excluded(s, g, 5));
-    ck_assert(!mrib_is_excluded(ip("10.0.1.3"), g, 4));
+    ck_assert(!mrib_is_excluded(unit_ip4("10.0.1.3"), g, 4));
     ck_assert_int_eq(mrib_set_excluded(s, g, 4, false), 0);
     ck_assert(!mrib_is_excluded(s, g, 4));
     ck_assert_int_eq(mrib_set_excluded(s, g, 4, false), 0);
     ck_assert_int_eq(mrib_set_excluded(any, g, 4, true), -1);
-    ck_assert_int_eq(mrib_set_excluded(s, ip("224.0.0.9"), 4, true), -1);
+    ck_assert_int_eq(mrib_set_excluded(s, unit_ip4("224.0.0.9"), 4, true), -1);
     ck_assert_int_eq(mrib_set_excluded(s, g, 0, true), -1);
 }
 END_TEST
 
 static int fixed_rp(struct in_addr g, struct in_addr *rp, void *ctx)
 {
-    *rp = ip("10.5.0.9");
+    *rp = unit_ip4("10.5.0.9");
     return 0;
 }
 
@@ -149,22 +145,22 @@ START_TEST(rpf_connected)
     /* (the MRIB reads addresses once a second or when netlink says they
      * changed: all of them are in place before the first lookup) */
     unsigned idx = if_nametoindex("mt0"), got = 0;
-    struct in_addr nb = ip("1.2.3.4");
-    ck_assert_int_eq(mrib_rpf(ip("10.5.0.7"), &got, &nb), 0);
+    struct in_addr nb = unit_ip4("1.2.3.4");
+    ck_assert_int_eq(mrib_rpf(unit_ip4("10.5.0.7"), &got, &nb), 0);
     ck_assert_uint_eq(got, idx);
     ck_assert_uint_eq(nb.s_addr, INADDR_ANY);
-    ck_assert_int_eq(mrib_rpf(ip("10.6.0.1"), &got, &nb), -1);
+    ck_assert_int_eq(mrib_rpf(unit_ip4("10.6.0.1"), &got, &nb), -1);
     /* the far end of a point-to-point link (a TUN with a /32 and a peer) */
-    ck_assert_int_eq(mrib_rpf(ip("10.8.0.2"), &got, &nb), 0);
+    ck_assert_int_eq(mrib_rpf(unit_ip4("10.8.0.2"), &got, &nb), 0);
     ck_assert_uint_eq(got, if_nametoindex("mtun0"));
     ck_assert_uint_eq(nb.s_addr, INADDR_ANY);
-    ck_assert(mrib_is_local_addr(ip("10.5.0.1")));
-    ck_assert(!mrib_is_local_addr(ip("10.5.0.7")));
+    ck_assert(mrib_is_local_addr(unit_ip4("10.5.0.1")));
+    ck_assert(!mrib_is_local_addr(unit_ip4("10.5.0.7")));
     mrib_set_rp_lookup(fixed_rp, NULL);
     struct in_addr any = {INADDR_ANY};
-    ck_assert_int_eq(mrib_add_oif(any, ip("239.4.4.4"), 99, MRIB_FROM_PIM), 0);
+    ck_assert_int_eq(mrib_add_oif(any, unit_ip4("239.4.4.4"), 99, MRIB_FROM_PIM), 0);
     ck_assert_uint_eq(seen.last.iif, idx);
-    ck_assert_int_eq(mrib_del_oif(any, ip("239.4.4.4"), 99, MRIB_FROM_PIM), 0);
+    ck_assert_int_eq(mrib_del_oif(any, unit_ip4("239.4.4.4"), 99, MRIB_FROM_PIM), 0);
     mrib_set_rp_lookup(NULL, NULL);
 }
 END_TEST

@@ -22,8 +22,6 @@ static struct prefix pfx(const char *s)
     return p;
 }
 
-static void addr(const char *s, uint8_t out[16]) { ck_assert_int_eq(addr_parse(s, out), 0); }
-
 static void ck_prefix(const struct prefix *got, const char *want)
 {
     char a[PREFIX_STRLEN];
@@ -35,7 +33,7 @@ static void ck_addr(const uint8_t got[16], const char *want)
 {
     uint8_t w[16];
     char a[ADDR_STRLEN];
-    addr(want, w);
+    unit_addr(want, w);
     ck_assert_msg(memcmp(got, w, 16) == 0, "got %s, want %s", addr_fmt(got, a), want);
 }
 
@@ -119,7 +117,7 @@ static struct tlv_update mk_update(const char *prefix, const char *nexthop)
     memcpy(u.router_id, rid, 8);
     u.have_router_id = true;
     if (nexthop)
-        addr(nexthop, u.nexthop);
+        unit_addr(nexthop, u.nexthop);
     return u;
 }
 
@@ -241,9 +239,9 @@ START_TEST(golden_ihu)
     ihu.ts_receive = 0x05060708;
     ck_assert_int_eq(pkt_put_ihu(&w, &ihu), 0); /* link-local: AE 3 */
     ihu.has_timestamp = false;
-    addr("192.0.2.1", ihu.addr);
+    unit_addr("192.0.2.1", ihu.addr);
     ck_assert_int_eq(pkt_put_ihu(&w, &ihu), 0);
-    addr("2001:db8::1", ihu.addr);
+    unit_addr("2001:db8::1", ihu.addr);
     ck_assert_int_eq(pkt_put_ihu(&w, &ihu), 0);
     ihu.ae = AE_WILDCARD;
     ihu.rxcost = 0xffff;

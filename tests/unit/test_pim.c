@@ -16,13 +16,6 @@
 static struct babel_config cfg;
 static char err[512];
 
-static struct in_addr ip(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 static int line(const char *l)
 {
     err[0] = 0;
@@ -46,7 +39,7 @@ static const char *rp(const char *g)
 {
     static char buf[INET_ADDRSTRLEN];
     struct in_addr r;
-    if (pim_rp_of(ip(g), &r) < 0)
+    if (pim_rp_of(unit_ip4(g), &r) < 0)
         return "none";
     return inet_ntop(AF_INET, &r, buf, sizeof(buf));
 }

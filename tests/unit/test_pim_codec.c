@@ -10,13 +10,6 @@
 #include "tests/unit/unit.h"
 #include "mcast/pim_codec.h"
 
-static struct in_addr ip(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 /* Hello: holdtime 105, DR priority 1, generation id 0x12345678 */
 static const uint8_t golden_hello[] = {
     0x20, 0x00, 0x76, 0xb7,                         /* v2 Hello, checksum */
@@ -102,7 +95,7 @@ START_TEST(hello_options)
     ck_assert_uint_eq(d.propagation_delay, 500);
     ck_assert_uint_eq(d.override_interval, 2500);
     ck_assert_uint_eq(d.naddrs, 1);
-    ck_assert_uint_eq(d.addrs[0].s_addr, ip("10.0.0.9").s_addr);
+    ck_assert_uint_eq(d.addrs[0].s_addr, unit_ip4("10.0.0.9").s_addr);
 }
 END_TEST
 
@@ -137,12 +130,12 @@ START_TEST(jp_sg_encode_decode)
 {
     struct pim_jp jp;
     memset(&jp, 0, sizeof(jp));
-    jp.upstream = ip("10.0.12.2");
+    jp.upstream = unit_ip4("10.0.12.2");
     jp.holdtime = 210;
     jp.ngroups = 1;
-    jp.groups[0] = (struct pim_jp_group){.group = ip("232.1.1.1"), .masklen = 32, .njoin = 1};
+    jp.groups[0] = (struct pim_jp_group){.group = unit_ip4("232.1.1.1"), .masklen = 32, .njoin = 1};
     jp.nsources = 1;
-    jp.sources[0] = (struct pim_jp_source){ip("10.1.1.50"), 32, PIM_SRC_S};
+    jp.sources[0] = (struct pim_jp_source){unit_ip4("10.1.1.50"), 32, PIM_SRC_S};
     uint8_t buf[128];
     size_t len = pim_encode_jp(buf, sizeof(buf), &jp);
     ck_assert_uint_eq(len, sizeof(golden_jp_sg));
@@ -155,13 +148,13 @@ START_TEST(jp_sg_encode_decode)
     ck_assert_int_eq(pim_decode_header(golden_jp_sg, sizeof(golden_jp_sg), &type), 0);
     ck_assert_uint_eq(type, PIM_JOIN_PRUNE);
     ck_assert_int_eq(pim_decode_jp(golden_jp_sg, sizeof(golden_jp_sg), &d), PIM_DECODE_OK);
-    ck_assert_uint_eq(d.upstream.s_addr, ip("10.0.12.2").s_addr);
+    ck_assert_uint_eq(d.upstream.s_addr, unit_ip4("10.0.12.2").s_addr);
     ck_assert_uint_eq(d.holdtime, 210);
     ck_assert_uint_eq(d.ngroups, 1);
-    ck_assert_uint_eq(d.groups[0].group.s_addr, ip("232.1.1.1").s_addr);
+    ck_assert_uint_eq(d.groups[0].group.s_addr, unit_ip4("232.1.1.1").s_addr);
     ck_assert_uint_eq(d.groups[0].njoin, 1);
     ck_assert_uint_eq(d.groups[0].nprune, 0);
-    ck_assert_uint_eq(d.sources[d.groups[0].first].addr.s_addr, ip("10.1.1.50").s_addr);
+    ck_assert_uint_eq(d.sources[d.groups[0].first].addr.s_addr, unit_ip4("10.1.1.50").s_addr);
     ck_assert_uint_eq(d.sources[d.groups[0].first].flags, PIM_SRC_S);
 }
 END_TEST
@@ -174,9 +167,9 @@ START_TEST(jp_star_decode_and_encode)
     ck_assert_uint_eq(d.groups[0].njoin, 1);
     ck_assert_uint_eq(d.groups[0].nprune, 1);
     const struct pim_jp_source *j = &d.sources[d.groups[0].first];
-    ck_assert_uint_eq(j[0].addr.s_addr, ip("10.254.0.1").s_addr);
+    ck_assert_uint_eq(j[0].addr.s_addr, unit_ip4("10.254.0.1").s_addr);
     ck_assert_uint_eq(j[0].flags, PIM_SRC_S | PIM_SRC_W | PIM_SRC_R);
-    ck_assert_uint_eq(j[1].addr.s_addr, ip("10.1.1.50").s_addr);
+    ck_assert_uint_eq(j[1].addr.s_addr, unit_ip4("10.1.1.50").s_addr);
     ck_assert_uint_eq(j[1].flags, PIM_SRC_S | PIM_SRC_R);
     uint8_t buf[128];
     size_t len = pim_encode_jp(buf, sizeof(buf), &d);
@@ -227,8 +220,11 @@ END_TEST
 
 START_TEST(assert_encode_decode)
 {
-    struct pim_assert a = {.group = ip("239.1.1.1"), .group_masklen = 32,
-                           .source = ip("10.1.1.50"), .preference = 110, .metric = 96};
+    struct pim_assert a = {.group = unit_ip4("239.1.1.1"),
+                           .group_masklen = 32,
+                           .source = unit_ip4("10.1.1.50"),
+                           .preference = 110,
+                           .metric = 96};
     uint8_t buf[64];
     size_t len = pim_encode_assert(buf, sizeof(buf), &a);
     ck_assert_uint_eq(len, sizeof(golden_assert));

@@ -59,8 +59,6 @@ static void fake_notify(const char *line, void *ctx)
 
 static const struct sa_ops ops = {fake_send, fake_rpf, fake_notify, NULL};
 
-static void addr(const char *s, uint8_t out[16]) { ck_assert_int_eq(addr_parse(s, out), 0); }
-
 static uint8_t S1[16], G1[16], S6[16], G6[16];
 
 static void setup(void)
@@ -71,10 +69,10 @@ static void setup(void)
     nlines = 0;
     rpf_ok = true;
     send_fails = 0;
-    addr("10.254.0.1", S1);
-    addr("239.1.1.1", G1);
-    addr("fd00:bb::1", S6);
-    addr("ff0e::1:1", G6);
+    unit_addr("10.254.0.1", S1);
+    unit_addr("239.1.1.1", G1);
+    unit_addr("fd00:bb::1", S6);
+    unit_addr("ff0e::1:1", G6);
 }
 
 /* A new neighbour is asked for its table (a header-only TLV with the
@@ -306,7 +304,7 @@ START_TEST(rpf_failure_waits_for_a_route)
     ck_assert_int_eq(count_active(), 1);
     /* A waiting entry that expires goes silently. */
     uint8_t g2[16];
-    addr("239.5.5.5", g2);
+    unit_addr("239.5.5.5", g2);
     len = body_of(buf, other, S1, g2, 1, 0, 2);
     sa_core_receive(A, buf, len);
     int nl = nlines;
@@ -329,7 +327,7 @@ START_TEST(route_change_rechecks_only_what_it_covers)
         uint8_t g[16], buf[SA_TLV_MAX];
         char gs[32];
         snprintf(gs, sizeof(gs), "239.6.0.%d", i + 1);
-        addr(gs, g);
+        unit_addr(gs, g);
         size_t len = body_of(buf, other, S1, g, 1, 0, 30);
         sa_core_receive(A, buf, len);
     }
@@ -339,7 +337,7 @@ START_TEST(route_change_rechecks_only_what_it_covers)
     const char *srcs[3] = {"10.1.0.1", "10.2.0.1", "fd00:bb::1"};
     for (int i = 0; i < 3; i++) {
         uint8_t src[16], buf[SA_TLV_MAX];
-        addr(srcs[i], src);
+        unit_addr(srcs[i], src);
         size_t len = body_of(buf, other, src, i == 2 ? G6 : G1, 1, 0, 30);
         sa_core_receive(A, buf, len);
     }
@@ -348,24 +346,24 @@ START_TEST(route_change_rechecks_only_what_it_covers)
     rpf_ok = true;
     /* 10.1.0.0/16 becomes reachable: one lookup, one entry accepted. */
     uint8_t p[16];
-    addr("10.1.0.0", p);
+    unit_addr("10.1.0.0", p);
     rpf_calls = 0;
     sa_core_route_changed(p, 96 + 16, true);
     tick_at(now_ms + 10);
     ck_assert_int_eq(rpf_calls, 1);
     ck_assert_int_eq(count_active(), 201);
     /* Lost routes, or routes covering nothing that waits: no lookup. */
-    addr("10.2.0.0", p);
+    unit_addr("10.2.0.0", p);
     sa_core_route_changed(p, 96 + 16, false);
-    addr("10.3.0.0", p);
+    unit_addr("10.3.0.0", p);
     sa_core_route_changed(p, 96 + 16, true);
-    addr("fd00:cc::", p);
+    unit_addr("fd00:cc::", p);
     sa_core_route_changed(p, 32, true);
     tick_at(now_ms + 10);
     ck_assert_int_eq(rpf_calls, 1);
     ck_assert_int_eq(count_active(), 201);
     /* The IPv6 host route: its entry. */
-    addr("fd00:bb::1", p);
+    unit_addr("fd00:bb::1", p);
     sa_core_route_changed(p, 128, true);
     tick_at(now_ms + 10);
     ck_assert_int_eq(rpf_calls, 2);
@@ -375,7 +373,7 @@ START_TEST(route_change_rechecks_only_what_it_covers)
     for (int i = 0; i < 100; i++) {
         char ps[32];
         snprintf(ps, sizeof(ps), "10.9.%d.0", i);
-        addr(ps, p);
+        unit_addr(ps, p);
         sa_core_route_changed(p, 96 + 24, true);
     }
     tick_at(now_ms + 10);
@@ -545,7 +543,7 @@ START_TEST(batches_many_entries)
         uint8_t g[16];
         char gs[32];
         snprintf(gs, sizeof(gs), "239.9.9.%d", i + 1);
-        addr(gs, g);
+        unit_addr(gs, g);
         sa_originate(S1, g);
     }
     tick_at(now_ms);
@@ -578,7 +576,7 @@ START_TEST(many_in_flight_acked_by_nonce)
         uint8_t g[16];
         char gs[32];
         snprintf(gs, sizeof(gs), "239.8.%d.%d", i / 250, i % 250 + 1);
-        addr(gs, g);
+        unit_addr(gs, g);
         ck_assert_int_eq(sa_announce_static(S1, g), 0);
     }
     tick_at(now_ms);
@@ -734,7 +732,7 @@ START_TEST(random_soak)
         uint8_t g[16];
         char gs[32];
         snprintf(gs, sizeof(gs), "239.1.1.%ld", 1 + random() % 6);
-        addr(gs, g);
+        unit_addr(gs, g);
         if (op < 40) {
             uint8_t buf[SA_TLV_MAX];
             size_t len = body_of(buf, origins[random() % 3], S1, g, (uint16_t)(random() % 8),

@@ -14,8 +14,6 @@
 
 static const uint8_t rid[8] = {RID};
 
-static void addr(const char *s, uint8_t out[16]) { ck_assert_int_eq(addr_parse(s, out), 0); }
-
 static struct sa_wire_entry entry(const char *s, const char *g, uint16_t seqno, uint8_t flags,
                                   uint16_t lifetime)
 {
@@ -25,8 +23,8 @@ static struct sa_wire_entry entry(const char *s, const char *g, uint16_t seqno, 
     e.seqno = seqno;
     e.flags = flags;
     e.lifetime = lifetime;
-    addr(s, e.source);
-    addr(g, e.group);
+    unit_addr(s, e.source);
+    unit_addr(g, e.group);
     return e;
 }
 

@@ -1,17 +1,22 @@
 /* What the unit tests share: running a suite, entering a network namespace
- * of their own (the tests that talk to the kernel), and reading another
- * program's view of the kernel.  Header-only: each test is one program. */
+ * of their own (the tests that talk to the kernel), reading another
+ * program's view of the kernel, and literals (addresses, hex) that fail the
+ * test when mistyped.  Header-only: each test is one program. */
 #ifndef TESTS_UNIT_UNIT_H
 #define TESTS_UNIT_UNIT_H
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "babel/util.h"
 
 /* Runs the suite; the process's exit status. */
 static inline int unit_run(Suite *s)
@@ -56,6 +61,29 @@ static inline bool unit_output_contains(const char *cmd, const char *needle)
             found = true;
     pclose(f);
     return found;
+}
+
+/* An IPv4 literal, as the MRIB and the codecs take it. */
+static inline struct in_addr unit_ip4(const char *s)
+{
+    struct in_addr a;
+    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+    return a;
+}
+
+/* An IPv4 or IPv6 literal in the 16-byte form of util.h. */
+static inline void unit_addr(const char *s, uint8_t out[16])
+{
+    ck_assert_int_eq(addr_parse(s, out), 0);
+}
+
+/* Hex into the array out (its size the limit); the length into *len. */
+#define unit_unhex(s, out, len) unit_unhex_((s), (out), sizeof(out), (len))
+static inline void unit_unhex_(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    ck_assert_msg(hex_decode(s, out, cap, &n) == 0, "bad hex or too long: %s", s);
+    *len = n;
 }
 
 #endif
