@@ -16,9 +16,13 @@ CFLAGS ?= -O2 -g
 # a handful of pages instead of each dirtying a page between large buffers
 # (about 70 kB less resident for an idle router).
 # (GCC; clang before 18 has no -mlarge-data-threshold and goes without.)
+# Not with sanitizers: their memory is not the point, and GCC 12 with ASan then
+# puts some function-local statics in a section that conflicts with .lbss.
+ifeq ($(SAN_FLAGS),)
 ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
 ifeq ($(shell $(CC) -mcmodel=medium -mlarge-data-threshold=4096 -E -x c /dev/null >/dev/null 2>&1 && echo y),y)
 LAYOUT_FLAGS = -mcmodel=medium -mlarge-data-threshold=4096
+endif
 endif
 endif
 # No .eh_frame (46 kB, mapped and resident with the rest of the read-only
