@@ -1259,19 +1259,21 @@ Works today:
   Debian's pimd 2.3.2 (neighbours, DR, its joins) and dissects cleanly in tshark
   (tests/netns/t-pim-interop, t-pim-stream, t-pim-lan, t-pim-assert, t-pim-dr).
 - Memory and speed (tests/bench/babel-scale, 10,000 routes, VmHWM at convergence;
-  two runs of 3): ours converges in 0.09-0.11 of stock babeld's time with 0.36 of its
-  CPU (A+B) and 0.86-0.87 of its peak memory (A+B); the node that learns the routes (B)
-  peaks at 0.93-0.94 of stock's (medians 4.15-4.19 MB against 4.44-4.52 MB; per run
-  0.87-0.99, as stock's own peak moves between 4.2 and 4.8 MB while ours stays within
-  4.0-4.2), the redistributing one (A) at 0.76-0.79.  A learned route costs about 200
-  bytes (route 72, entry 96, source 32, from fixed-size pools with no allocator
-  overhead; next hops interned) against stock's ~216; 24 of them are the per-neighbour
-  route lists.  An idle router is 2.0-2.1 MB resident against stock's 2.3-2.4 MB: no
-  thread, io_uring ring or GEM worker until a mcast-rule or GEM socket needs one,
-  libcrypto loaded only when a key is configured, large statics in .lbss (x86-64) so
-  the small variables in use share a few pages, no .eh_frame.  B robustly below 0.90
-  of stock needs smaller route records (32-bit pool handles instead of pointers,
-  interned router-ids: about 40 bytes a route), not done yet.
+  three runs of 3, shared CPUs): ours converges in 0.05-0.09 of stock babeld's time with
+  0.33-0.35 of its CPU (A+B) and 0.77-0.80 of its peak memory (A+B); the node that
+  learns the routes (B) peaks at 3.55-3.68 MB against stock's 4.42-4.82 MB, 0.75-0.82
+  of stock's in every run (medians 0.78-0.82), the redistributing one (A) at 0.77-0.79.
+  A learned route costs 144 bytes (route 64, entry 56, source 24, from fixed-size pools
+  with no allocator overhead) against stock's ~216: next hops, router-ids and what is
+  installed in the kernel (gateway, interface, metric, table: babel/inst_intern.c) are
+  interned and named by 32-bit handles; an entry stores its source prefix only when it
+  is source-specific; a destination's route list ends in a tagged link back to its
+  entry and the selected route is a flag on the route, so neither needs a pointer.  Of
+  B's peak about 1.5 MB are these pools and about 2 MB libc, ld.so and our text
+  (file-backed pages stock maps too).  An idle router is 2.0-2.1 MB resident against
+  stock's 2.3-2.4 MB: no thread, io_uring ring or GEM worker until a mcast-rule or GEM
+  socket needs one, libcrypto loaded only when a key is configured, large statics in
+  .lbss (x86-64) so the small variables in use share a few pages, no .eh_frame.
 - IGMP (mcast/igmp*.c, RFC 2236 and 3376, router side) on every mcast-interface:
   querier election, general, group-specific and group-and-source-specific queries,
   INCLUDE/EXCLUDE state with source lists and every RFC 3376 timer, IGMPv1/v2 host and

@@ -160,12 +160,12 @@ static void fmt_route(char *buf, size_t len, struct route_entry *e, struct route
                       enum local_kind k)
 {
     char p[PREFIX_STRLEN], s[PREFIX_STRLEN], id[ID_STRLEN], a[ADDR_STRLEN];
-    bool installed = e->selected == r && e->installed;
+    bool installed = route_selected(e) == r && route_entry_installed(e);
     snprintf(buf, len,
              "%s route %llx prefix %s from %s installed %s id %s metric %u refmetric %u via %s "
              "if %s\n",
              kind_word(k), (unsigned long long)(uintptr_t)r, prefix_fmt(&e->prefix, p),
-             prefix_fmt(&e->src_prefix, s), installed ? "yes" : "no", id_fmt(r->src->id, id),
+             prefix_fmt(route_entry_src(e), s), installed ? "yes" : "no", id_fmt(source_id(r->src), id),
              route_metric(r), r->refmetric, addr_fmt(r->neigh->addr, a), r->neigh->ifp->name);
 }
 
@@ -236,7 +236,7 @@ static void dump_xroute(struct xroute *x, void *ctx)
 static void dump_entry(struct route_entry *e, void *ctx)
 {
     char buf[512];
-    for (struct route *r = e->routes; r; r = r->next) {
+    for (struct route *r = e->routes; r; r = route_next(r)) {
         fmt_route(buf, sizeof(buf), e, r, LOCAL_ADD);
         client_puts(ctx, buf);
     }

@@ -208,7 +208,7 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
     struct route_entry *e = route_entry_find(p, src);
     if (!e)
         return;
-    struct route *r = e->selected;
+    struct route *r = route_selected(e);
     struct source *last;
     if (r) {
         uint16_t metric = route_metric(r);
@@ -221,10 +221,10 @@ static void write_update(struct interface *ifp, struct sendbuf *b, const struct 
         /* Split horizon: not back out of the interface it came in by. */
         if (ifp->p.split_horizon && r->neigh->ifp == ifp)
             return;
-        put_update(ifp, b, p, src, r->src->id, r->seqno, metric);
+        put_update(ifp, b, p, src, source_id(r->src), r->seqno, metric);
         source_advertised(r->src, r->seqno, metric);
     } else if ((last = route_entry_last_src(e))) {
-        put_update(ifp, b, p, src, last->id, e->last_seqno, BABEL_INFINITY);
+        put_update(ifp, b, p, src, source_id(last), e->last_seqno, BABEL_INFINITY);
         e->last_metric = BABEL_INFINITY;
     }
 }
@@ -243,8 +243,8 @@ static void write_xroute(struct xroute *x, void *ctx)
 static void write_entry(struct route_entry *e, void *ctx)
 {
     struct update_target *t = ctx;
-    if (!xroute_find(&e->prefix, &e->src_prefix))
-        write_update(t->ifp, t->b, &e->prefix, &e->src_prefix);
+    if (!xroute_find(&e->prefix, route_entry_src(e)))
+        write_update(t->ifp, t->b, &e->prefix, route_entry_src(e));
 }
 
 static void write_pending(struct interface *ifp, struct sendbuf *b, bool full)
@@ -347,9 +347,9 @@ static void retract_xroute(struct xroute *x, void *ctx)
 static void retract_entry(struct route_entry *e, void *ctx)
 {
     struct interface *ifp = ctx;
-    if (e->selected && !xroute_find(&e->prefix, &e->src_prefix))
-        put_update(ifp, &ifp->buf, &e->prefix, &e->src_prefix, e->selected->src->id,
-                   e->selected->seqno, BABEL_INFINITY);
+    if (route_selected(e) && !xroute_find(&e->prefix, route_entry_src(e)))
+        put_update(ifp, &ifp->buf, &e->prefix, route_entry_src(e), source_id(route_selected(e)->src),
+                   route_selected(e)->seqno, BABEL_INFINITY);
 }
 
 void send_retractions_all(void)
@@ -375,10 +375,10 @@ static void handle_seqno_request(struct neighbour *n, const struct tlv_seqno_req
         return;
     }
     struct route_entry *e = route_entry_find(&rq->prefix, &rq->src_prefix);
-    struct route *r = e ? e->selected : NULL;
+    struct route *r = e ? route_selected(e) : NULL;
     if (!r || route_metric(r) == BABEL_INFINITY)
         return; /* nothing to offer and nowhere to forward (3.8.1.2) */
-    if (memcmp(r->src->id, rq->router_id, 8) != 0 || seqno_compare(r->seqno, rq->seqno) >= 0) {
+    if (memcmp(source_id(r->src), rq->router_id, 8) != 0 || seqno_compare(r->seqno, rq->seqno) >= 0) {
         send_update(n->ifp, &rq->prefix, &rq->src_prefix, true);
         return;
     }

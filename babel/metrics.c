@@ -80,15 +80,15 @@ static void fill_route(const struct route_entry *e, struct route_metrics *m)
 {
     memset(m, 0, sizeof(*m));
     m->prefix = e->prefix;
-    m->src_prefix = e->src_prefix;
-    const struct route *r = e->selected;
+    m->src_prefix = *route_entry_src(e);
+    const struct route *r = route_selected(e);
     if (!r) {
         m->metric = BABEL_INFINITY;
         return;
     }
     m->feasible = route_feasible(r);
     m->metric = route_metric(r);
-    memcpy(m->router_id, r->src->id, 8);
+    memcpy(m->router_id, source_id(r->src), 8);
     memcpy(m->nexthop, r->nexthop == ADDR_NONE ? r->neigh->addr : addr_interned(r->nexthop), 16);
     strlcpy_safe(m->ifname, r->neigh->ifp->name, sizeof(m->ifname));
     m->ifindex = r->neigh->ifp->ifindex;
@@ -111,7 +111,7 @@ static int lookup(const struct prefix *p, struct route_metrics *out)
         return 0;
     }
     const struct route_entry *e = route_entry_find(p, &src);
-    if (!e || !e->selected)
+    if (!e || !route_selected(e))
         return -1;
     fill_route(e, out);
     return 0;
@@ -144,9 +144,9 @@ struct router_search {
 static void search_router(struct route_entry *e, void *ctx)
 {
     struct router_search *s = ctx;
-    if (!e->selected || memcmp(e->selected->src->id, s->id, 8) != 0)
+    if (!route_selected(e) || memcmp(source_id(route_selected(e)->src), s->id, 8) != 0)
         return;
-    if (!s->best || route_metric(e->selected) < route_metric(s->best->selected))
+    if (!s->best || route_metric(route_selected(e)) < route_metric(route_selected(s->best)))
         s->best = e;
 }
 

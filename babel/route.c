@@ -7,6 +7,7 @@
 #include "babel/addr_intern.h"
 #include "babel/extension.h"
 #include "babel/filter.h"
+#include "babel/inst_intern.h"
 #include "babel/local.h"
 #include "babel/message.h"
 #include "babel/node.h"
@@ -17,7 +18,14 @@
 #define ROUTE_BUCKETS 8192
 
 static struct route_entry *buckets[ROUTE_BUCKETS];
+/* A source-specific entry: the common part, then its source prefix. */
+struct route_entry_ss {
+    struct route_entry e;
+    struct prefix src_prefix;
+};
+
 static struct pool entry_pool = POOL_INIT(sizeof(struct route_entry));
+static struct pool entry_ss_pool = POOL_INIT(sizeof(struct route_entry_ss));
 static struct pool route_pool = POOL_INIT(sizeof(struct route));
 static unsigned nroutes;
 static uint64_t next_scan;
@@ -27,21 +35,36 @@ static unsigned hash_key(const struct prefix *p, const struct prefix *src)
     return prefix_pair_hash(p, src, 0) % ROUTE_BUCKETS;
 }
 
+const struct prefix *route_entry_src(const struct route_entry *e)
+{
+    static const struct prefix default6 = {.plen = 0},
+                               default4 = {.addr = {[10] = 0xff, [11] = 0xff}, .plen = 96};
+    if (e->source_specific)
+        return &((const struct route_entry_ss *)e)->src_prefix;
+    return prefix_is_v4(&e->prefix) ? &default4 : &default6;
+}
+
 struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src)
 {
     for (struct route_entry *e = buckets[hash_key(p, src)]; e; e = e->hnext)
-        if (prefix_eq(&e->prefix, p) && prefix_eq(&e->src_prefix, src))
+        if (prefix_eq(&e->prefix, p) && prefix_eq(route_entry_src(e), src))
             return e;
     return NULL;
 }
 
 static struct route_entry *entry_create(const struct prefix *p, const struct prefix *src)
 {
-    struct route_entry *e = pool_alloc(&entry_pool);
+    struct prefix dflt;
+    prefix_default_src(p, &dflt);
+    bool ss = !prefix_eq(src, &dflt);
+    struct route_entry *e = pool_alloc(ss ? &entry_ss_pool : &entry_pool);
     if (!e)
         return NULL;
     e->prefix = *p;
-    e->src_prefix = *src;
+    if (ss) {
+        e->source_specific = true;
+        ((struct route_entry_ss *)e)->src_prefix = *src;
+    }
     e->last_metric = BABEL_INFINITY;
     unsigned h = hash_key(p, src);
     e->hnext = buckets[h];
@@ -51,14 +74,14 @@ static struct route_entry *entry_create(const struct prefix *p, const struct pre
 
 static void entry_delete(struct route_entry *e)
 {
-    for (struct route_entry **pp = &buckets[hash_key(&e->prefix, &e->src_prefix)]; *pp;
+    for (struct route_entry **pp = &buckets[hash_key(&e->prefix, route_entry_src(e))]; *pp;
          pp = &(*pp)->hnext) {
         if (*pp == e) {
             *pp = e->hnext;
             break;
         }
     }
-    pool_free(&entry_pool, e);
+    pool_free(e->source_specific ? &entry_ss_pool : &entry_pool, e);
 }
 
 struct source *route_entry_last_src(const struct route_entry *e)
@@ -158,7 +181,7 @@ static void to_kernel(const struct route_entry *e, const struct installed_route 
 {
     memset(kr, 0, sizeof(*kr));
     kr->prefix = e->prefix;
-    kr->src_prefix = e->src_prefix;
+    kr->src_prefix = *route_entry_src(e);
     memcpy(kr->gateway, addr_interned(in->gateway), 16);
     kr->gateway_v6_for_v4 = in->gateway_v6_for_v4;
     kr->ifindex = in->ifindex;
@@ -170,27 +193,20 @@ static void to_kernel(const struct route_entry *e, const struct installed_route 
 
 static void uninstall(struct route_entry *e)
 {
-    if (!e->installed)
+    const struct installed_route *in = inst_interned(e->inst);
+    if (!in)
         return;
     struct kernel_route kr;
-    to_kernel(e, &e->inst, &kr);
+    to_kernel(e, in, &kr);
     if (kernel_route_del(&kr) < 0 && errno != ESRCH)
         log_msg("removing a route from the kernel: %s", strerror(errno));
-    e->installed = false;
-    addr_unintern(e->inst.gateway);
-    e->inst.gateway = ADDR_NONE;
+    inst_unintern(e->inst);
+    e->inst = INST_NONE;
 }
 
 #define RTN_UNICAST_NUM 1
 #define RTN_UNREACHABLE_NUM 7
 #define KERNEL_INFINITY 0xFFFFFFFFu
-
-static bool installed_eq(const struct installed_route *a, const struct installed_route *b)
-{
-    return a->gateway == b->gateway && a->ifindex == b->ifindex &&
-           a->metric == b->metric && a->table == b->table && a->type == b->type &&
-           a->gateway_v6_for_v4 == b->gateway_v6_for_v4;
-}
 
 /* Puts `in` (with the entry's prefixes and pref_src when given) into the
  * kernel, replacing what was there.  Takes over the reference to
@@ -198,31 +214,41 @@ static bool installed_eq(const struct installed_route *a, const struct installed
 static void put_in_kernel(struct route_entry *e, const struct installed_route *in,
                           const uint8_t *pref_src)
 {
-    if (e->installed && installed_eq(in, &e->inst)) {
+    uint32_t h = inst_intern(in);
+    if (h == INST_INTERN_FAILED) {
+        log_msg("installing a route: out of memory");
         addr_unintern(in->gateway);
+        return; /* what was installed, if anything, stays */
+    }
+    if (h == e->inst) {
+        inst_unintern(h); /* the same as installed: the entry's reference stays */
         return;
     }
     /* The kernel identifies a route by table, prefix and metric.  When those
      * stay, the route is replaced in place; when they change, the new one
      * goes in before the old one comes out: either way traffic never falls
-     * back to a less specific route in between. */
-    bool moved = e->installed && (e->inst.table != in->table || e->inst.metric != in->metric);
+     * back to a less specific route in between.  (Copies: the table behind
+     * inst_interned may move.) */
+    struct installed_route now = *inst_interned(h), was = {0};
+    bool installed = route_entry_installed(e);
+    if (installed)
+        was = *inst_interned(e->inst);
+    bool moved = installed && (was.table != now.table || was.metric != now.metric);
     struct kernel_route kr, old;
-    to_kernel(e, &e->inst, &old);
-    to_kernel(e, in, &kr);
+    to_kernel(e, &was, &old);
+    to_kernel(e, &now, &kr);
     if (pref_src)
         memcpy(kr.pref_src, pref_src, 16);
     if (kernel_route_replace(&kr) < 0) {
         char pb[PREFIX_STRLEN];
         log_msg("installing %s: %s", prefix_fmt(&e->prefix, pb), strerror(errno));
-        addr_unintern(in->gateway);
+        inst_unintern(h);
         return; /* what was installed, if anything, stays */
     }
     if (moved && kernel_route_del(&old) < 0 && errno != ESRCH)
         log_msg("removing a route from the kernel: %s", strerror(errno));
-    addr_unintern(e->inst.gateway);
-    e->inst = *in;
-    e->installed = true;
+    inst_unintern(e->inst);
+    e->inst = h;
 }
 
 /* A lost route stays in the kernel as unreachable until its entry goes, as
@@ -230,9 +256,10 @@ static void put_in_kernel(struct route_entry *e, const struct installed_route *i
  * less specific route (a default, say) back into a loop. */
 static void make_unreachable(struct route_entry *e)
 {
-    if (!e->installed || e->inst.type == RTN_UNREACHABLE_NUM)
+    const struct installed_route *was = inst_interned(e->inst);
+    if (!was || was->type == RTN_UNREACHABLE_NUM)
         return;
-    struct installed_route in = {.table = e->inst.table,
+    struct installed_route in = {.table = was->table,
                                  .metric = KERNEL_INFINITY,
                                  .type = RTN_UNREACHABLE_NUM};
     put_in_kernel(e, &in, NULL);
@@ -240,8 +267,8 @@ static void make_unreachable(struct route_entry *e)
 
 static void install(struct route_entry *e)
 {
-    struct route *r = e->selected;
-    if (xroute_find(&e->prefix, &e->src_prefix)) {
+    struct route *r = route_selected(e);
+    if (xroute_find(&e->prefix, route_entry_src(e))) {
         uninstall(e);
         return;
     }
@@ -249,15 +276,15 @@ static void install(struct route_entry *e)
         make_unreachable(e);
         return;
     }
-    if (prefix_is_v4(&e->prefix) && !prefix_is_default_src(&e->src_prefix)) {
+    if (prefix_is_v4(&e->prefix) && !prefix_is_default_src(route_entry_src(e))) {
         /* The kernel has no IPv4 source-specific routes. */
         uninstall(e);
         return;
     }
     struct filter_result res;
     struct filter_query q = {.prefix = &e->prefix,
-                             .src_prefix = &e->src_prefix,
-                             .id = r->src->id,
+                             .src_prefix = route_entry_src(e),
+                             .id = source_id(r->src),
                              .neigh = r->neigh->addr,
                              .ifname = r->neigh->ifp->name,
                              .proto = -1};
@@ -292,7 +319,7 @@ static void notify_entry_routes(struct route_entry *e)
 {
     if (!local_have_monitors())
         return;
-    for (struct route *r = e->routes; r; r = r->next)
+    for (struct route *r = e->routes; r; r = route_next(r))
         local_notify_route(e, r, LOCAL_CHANGE);
 }
 
@@ -300,20 +327,20 @@ static void notify_entry_routes(struct route_entry *e)
  * for a newer seqno (RFC 8966 3.8.2.1). */
 static void request_new_seqno(struct route_entry *e)
 {
-    for (struct route *r = e->routes; r; r = r->next) {
+    for (struct route *r = e->routes; r; r = route_next(r)) {
         if (r->refmetric == BABEL_INFINITY || neighbour_cost(r->neigh) == BABEL_INFINITY)
             continue;
-        send_seqno_request(r->neigh, NULL, &e->prefix, &e->src_prefix, r->src->id,
+        send_seqno_request(r->neigh, NULL, &e->prefix, route_entry_src(e), source_id(r->src),
                            seqno_plus(r->src->seqno, 1), 127);
     }
 }
 
 static void select_route(struct route_entry *e)
 {
-    struct route *cur = e->selected, *best = NULL;
+    struct route *cur = route_selected(e), *best = NULL;
     uint16_t best_metric = BABEL_INFINITY;
     bool any_unfeasible = false;
-    for (struct route *r = e->routes; r; r = r->next) {
+    for (struct route *r = e->routes; r; r = route_next(r)) {
         uint16_t m = route_metric(r);
         route_smoothed(r);
         if (m == BABEL_INFINITY)
@@ -335,11 +362,14 @@ static void select_route(struct route_entry *e)
         best = cur;
 
     if (best != cur) {
-        e->selected = best;
+        if (cur)
+            cur->flags &= ~ROUTE_SELECTED;
+        if (best)
+            best->flags |= ROUTE_SELECTED;
         if (!best)
             e->retracted_at = ms32_now();
         install(e);
-        send_update(NULL, &e->prefix, &e->src_prefix, true);
+        send_update(NULL, &e->prefix, route_entry_src(e), true);
         notify_entry_routes(e);
         ext_route_changed(e, best ? (cur ? EXT_CHANGE : EXT_ADD) : EXT_FLUSH);
         if (!best && any_unfeasible)
@@ -348,7 +378,7 @@ static void select_route(struct route_entry *e)
         if (node.cfg.opt.reflect_kernel_metric)
             install(e);
         if (route_metric(best) != e->last_metric) {
-            send_update(NULL, &e->prefix, &e->src_prefix, false);
+            send_update(NULL, &e->prefix, route_entry_src(e), false);
             ext_route_changed(e, EXT_CHANGE);
         }
     } else if (any_unfeasible) {
@@ -381,27 +411,50 @@ static void neighbour_unlink(struct route *r)
 
 static struct route *route_of(struct route_entry *e, const struct neighbour *n)
 {
-    for (struct route *r = e->routes; r; r = r->next)
+    for (struct route *r = e->routes; r; r = route_next(r))
         if (r->neigh == n)
             return r;
     return NULL;
 }
 
+/* The entry at the end of r's list (see struct route). */
+static struct route_entry *entry_of(const struct route *r)
+{
+    while (!(r->link & 1))
+        r = (const struct route *)r->link;
+    return (struct route_entry *)(r->link & ~(uintptr_t)1);
+}
+
+static void entry_link(struct route_entry *e, struct route *r)
+{
+    r->link = e->routes ? (uintptr_t)e->routes : (uintptr_t)e | 1;
+    e->routes = r;
+}
+
+static void entry_unlink(struct route_entry *e, struct route *r)
+{
+    struct route *prev = NULL, *q = e->routes;
+    while (q && q != r) {
+        prev = q;
+        q = route_next(q);
+    }
+    if (!q)
+        return;
+    if (prev)
+        prev->link = r->link; /* the next route, or the tagged entry */
+    else
+        e->routes = route_next(r);
+}
+
 static void route_free(struct route_entry *e, struct route *r)
 {
-    for (struct route **pp = &e->routes; *pp; pp = &(*pp)->next) {
-        if (*pp == r) {
-            *pp = r->next;
-            break;
-        }
-    }
-    if (e->selected == r) {
+    entry_unlink(e, r); /* so the entry has no selected route if r was it */
+    if (r->flags & ROUTE_SELECTED) {
         /* Losing the selected route is a selection change: retract (or
          * announce the successor that select_route will pick). */
-        e->selected = NULL;
         make_unreachable(e);
         e->retracted_at = ms32_now();
-        send_update(NULL, &e->prefix, &e->src_prefix, true);
+        send_update(NULL, &e->prefix, route_entry_src(e), true);
         ext_route_changed(e, EXT_FLUSH);
     }
     local_notify_route(e, r, LOCAL_FLUSH);
@@ -421,7 +474,7 @@ static void route_free(struct route_entry *e, struct route *r)
 #define RETRACTION_KEEP_MS 10000
 static void entry_maybe_delete(struct route_entry *e)
 {
-    if (e->routes || e->selected)
+    if (e->routes)
         return;
     bool announced = route_entry_last_src(e) != NULL;
     if (announced && !ms32_reached(e->retracted_at + RETRACTION_KEEP_MS))
@@ -471,7 +524,7 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
             /* Unfeasible: not stored.  If we have nothing better, ask the
              * originator for a newer seqno. */
             unsigned m = (unsigned)refmetric + add + neighbour_cost(n);
-            if (!e || !e->selected || route_metric(e->selected) > m)
+            if (!e || !route_selected(e) || route_metric(route_selected(e)) > m)
                 send_seqno_request(n, NULL, p, src, id, seqno_plus(s->seqno, 1), 127);
             return;
         }
@@ -484,20 +537,18 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         }
         r->nexthop = nh;
         r->neigh = n;
-        r->entry = e;
+        entry_link(e, r);
         neighbour_link(n, r);
         r->src = s;
         source_ref(s);
         r->smoothed = BABEL_INFINITY;
-        r->next = e->routes;
-        e->routes = r;
         nroutes++;
         r->refmetric = refmetric;
         r->seqno = seqno;
         r->add_metric = add;
         local_notify_route(e, r, LOCAL_ADD);
     } else {
-        if (refmetric != BABEL_INFINITY && memcmp(r->src->id, id, 8) != 0) {
+        if (refmetric != BABEL_INFINITY && memcmp(source_id(r->src), id, 8) != 0) {
             struct source *s = source_find(&e->sources, id, true, seqno);
             if (!s)
                 return;
@@ -515,7 +566,7 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
         if (refmetric != BABEL_INFINITY)
             r->seqno = seqno;
         r->add_metric = add;
-        if (nh_changed && e->selected == r)
+        if (nh_changed && (r->flags & ROUTE_SELECTED))
             install(e);
         local_notify_route(e, r, LOCAL_CHANGE);
     }
@@ -523,8 +574,8 @@ void route_update(struct neighbour *n, const struct prefix *p, const struct pref
     r->expires = ms32_now() + hold_ms(r);
     r->flags &= (uint8_t)~ROUTE_REFRESHED;
     select_route(e);
-    if (refmetric != BABEL_INFINITY && !route_feasible(r) && e->selected != r) {
-        if (!e->selected || route_metric(e->selected) > route_metric(r))
+    if (refmetric != BABEL_INFINITY && !route_feasible(r) && !(r->flags & ROUTE_SELECTED)) {
+        if (!route_selected(e) || route_metric(route_selected(e)) > route_metric(r))
             send_seqno_request(n, NULL, p, src, id, seqno_plus(r->src->seqno, 1), 127);
     }
 }
@@ -541,7 +592,7 @@ static void for_each_route_of(struct neighbour *n, void (*fn)(struct route_entry
     while (r) {
         struct route *rnext = r->nnext;
         neighbour_visits++;
-        fn(r->entry, r);
+        fn(entry_of(r), r);
         r = rnext;
     }
 }
@@ -593,9 +644,9 @@ uint64_t route_tick(void)
             struct route *r = e->routes;
             /* Smoothing moves metrics between updates; without it nothing
              * changes here that an update did not already act on. */
-            bool reselect = node.cfg.opt.smoothing_half_life && e->routes && e->routes->next;
+            bool reselect = node.cfg.opt.smoothing_half_life && e->routes && route_next(e->routes);
             while (r) {
-                struct route *rnext = r->next;
+                struct route *rnext = route_next(r);
                 if (ms32_reached(r->expires)) {
                     if (r->refmetric != BABEL_INFINITY) {
                         /* Expired: keep it as a retraction for one more hold
@@ -607,11 +658,11 @@ uint64_t route_tick(void)
                         route_free(e, r);
                     }
                     reselect = true;
-                } else if (e->selected == r && !(r->flags & ROUTE_REFRESHED) &&
+                } else if ((r->flags & ROUTE_SELECTED) && !(r->flags & ROUTE_REFRESHED) &&
                            ms32_reached(r->expires - hold_ms(r) / 7)) {
                     /* A little before the route would expire. */
                     r->flags |= ROUTE_REFRESHED;
-                    send_route_request(r->neigh, NULL, &e->prefix, &e->src_prefix);
+                    send_route_request(r->neigh, NULL, &e->prefix, route_entry_src(e));
                 }
                 r = rnext;
             }

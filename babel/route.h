@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "babel/inst_intern.h"
 #include "babel/kernel.h"
 #include "babel/neighbour.h"
 #include "babel/source.h"
@@ -13,13 +14,16 @@
 struct route_entry;
 
 /* Field order keeps these small: a router may hold hundreds of thousands
- * (72, 96 and 32 bytes for a route, an entry and a source on x86-64,
+ * (64, 56 and 24 bytes for a route, an entry and a source on x86-64,
  * with no allocator overhead: see pool.h).  Times are ms32 (util.h). */
 struct route {
-    struct route *next;    /* other routes to the same destination */
+    /* The other routes to the same destination: the entry's list ends not
+     * with NULL but with the entry itself, its address tagged with a 1 in
+     * the low bit, so that a route finds its entry without storing a
+     * pointer to it.  Walk the list with route_next. */
+    uintptr_t link;
     struct route *nnext;   /* other routes through the same neighbour */
     struct route **npprev; /* what points to this one in that list */
-    struct route_entry *entry;
     struct source *src;
     struct neighbour *neigh;
     uint32_t expires;
@@ -35,32 +39,50 @@ struct route {
 };
 #define ROUTE_SMOOTHED 0x01  /* smoothed and smoothed_time hold a value */
 #define ROUTE_REFRESHED 0x02 /* the route request before expiry went out */
+#define ROUTE_SELECTED 0x04  /* its entry's selected route (one at most) */
 
-/* What we put in the kernel for an entry: enough to delete it and to tell
- * whether a new selection changes it (the prefixes are the entry's). */
-struct installed_route {
-    uint32_t gateway; /* addr_intern.h, a reference held while installed */
-    uint32_t ifindex;
-    uint32_t metric;
-    uint32_t table;
-    uint8_t type;
-    bool gateway_v6_for_v4;
-};
-
+/* A destination: a prefix and a source prefix (RFC 9079).  Most entries
+ * have the family's default source prefix (::/0, or ::ffff:0.0.0.0/96 for
+ * IPv4) and do not store it; a source-specific one carries it after these
+ * fields, in a pool of its own (route_entry_src finds it either way). */
 struct route_entry {
     struct route_entry *hnext;
-    struct route *routes;
-    struct route *selected;
+    struct route *routes; /* route_selected: the one in use, if any */
     struct source *sources; /* feasibility distances (source.h) */
     struct prefix prefix;
-    struct prefix src_prefix;
-    bool installed;
+    bool source_specific; /* the source prefix follows the entry */
     uint16_t last_seqno;
     uint16_t last_metric; /* advertised; 0xFFFF when retracted or never */
     uint32_t retracted_at; /* ms32 */
-    struct installed_route inst;
+    /* What we put in the kernel (with the prefixes above), shared with the
+     * other entries installed the same way: INST_NONE when nothing. */
+    uint32_t inst;
 };
 
+/* The next route to r's destination, NULL after the last. */
+static inline struct route *route_next(const struct route *r)
+{
+    return (r->link & 1) ? NULL : (struct route *)r->link;
+}
+
+/* The route e uses and advertises (flagged ROUTE_SELECTED), or NULL.  An
+ * entry holds a route per neighbour, so the walk is short. */
+static inline struct route *route_selected(const struct route_entry *e)
+{
+    for (struct route *r = e->routes; r; r = route_next(r))
+        if (r->flags & ROUTE_SELECTED)
+            return r;
+    return NULL;
+}
+
+/* The entry is in the kernel (possibly as unreachable). */
+static inline bool route_entry_installed(const struct route_entry *e)
+{
+    return e->inst != INST_NONE;
+}
+
+/* The entry's source prefix. */
+const struct prefix *route_entry_src(const struct route_entry *e);
 struct route_entry *route_entry_find(const struct prefix *p, const struct prefix *src);
 /* The source we advertised last for e (its retraction carries that
  * router-id), or NULL; setting it holds a reference. */

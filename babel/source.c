@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "babel/id_intern.h"
 #include "babel/packet.h"
 #include "babel/pool.h"
 
@@ -16,14 +17,17 @@ struct source *source_find(struct source **list, const uint8_t id[8], bool creat
                            uint16_t seqno)
 {
     for (struct source *s = *list; s; s = s->next)
-        if (memcmp(s->id, id, 8) == 0)
+        if (memcmp(source_id(s), id, 8) == 0)
             return s;
     if (!create)
         return NULL;
-    struct source *s = pool_alloc(&source_pool);
-    if (!s)
+    uint32_t h = id_intern(id);
+    struct source *s = h == ID_INTERN_FAILED ? NULL : pool_alloc(&source_pool);
+    if (!s) {
+        id_unintern(h);
         return NULL;
-    memcpy(s->id, id, 8);
+    }
+    s->id = h;
     /* An infinite metric at the first seqno seen: every finite update with
      * that seqno is feasible until we advertise something. */
     s->seqno = seqno;
@@ -34,6 +38,8 @@ struct source *source_find(struct source **list, const uint8_t id[8], bool creat
     nsources++;
     return s;
 }
+
+const uint8_t *source_id(const struct source *s) { return id_interned(s->id); }
 
 void source_ref(struct source *s) { s->refcount++; }
 
@@ -69,6 +75,7 @@ void source_gc(struct source **list)
         struct source *s = *pp;
         if (s->refcount == 0 && ms32_reached(s->time + SOURCE_GC_MS)) {
             *pp = s->next;
+            id_unintern(s->id);
             pool_free(&source_pool, s);
             nsources--;
         } else {

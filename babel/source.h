@@ -12,13 +12,16 @@
 
 struct source {
     struct source *next; /* the other sources of the same destination */
-    uint8_t id[8];
-    uint16_t seqno; /* feasibility distance: (seqno, metric) */
+    uint32_t id;         /* the router-id, interned: see source_id */
+    uint16_t seqno;      /* feasibility distance: (seqno, metric) */
     uint16_t metric;
-    uint32_t time;     /* ms32: when the last reference went (or creation) */
-    uint32_t refcount; /* routes and the entry's last advertisement */
-    bool last;         /* what the entry advertised last (route.h) */
+    uint32_t time;           /* ms32: when the last reference went (or creation) */
+    uint32_t refcount : 31;  /* routes and the entry's last advertisement */
+    uint32_t last : 1;       /* what the entry advertised last (route.h) */
 };
+
+/* The source's router-id (8 bytes, valid while the source exists). */
+const uint8_t *source_id(const struct source *s);
 
 /* Finds the source of router `id` in a destination's list, creating it
  * with a distance that makes any update feasible when create is set. */

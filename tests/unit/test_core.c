@@ -6,6 +6,8 @@
 
 #include "tests/unit/unit.h"
 #include "babel/addr_intern.h"
+#include "babel/id_intern.h"
+#include "babel/inst_intern.h"
 #include "babel/metrics.h"
 #include "babel/neighbour.h"
 #include "babel/packet.h"
@@ -82,8 +84,10 @@ START_TEST(source_gc_time)
     uint8_t id[8] = {1};
     clock_refresh();
     now_ms = 0xFFFFF000u; /* the 32-bit clock wraps in the middle */
-    unsigned base = source_count();
+    unsigned base = source_count(), ids = id_intern_count();
     struct source *s = source_find(&list, id, true, 1);
+    ck_assert_mem_eq(source_id(s), id, 8);
+    ck_assert_uint_eq(id_intern_count(), ids + 1);
     source_ref(s);
     now_ms += 500000;
     source_gc(&list);
@@ -96,6 +100,7 @@ START_TEST(source_gc_time)
     source_gc(&list);
     ck_assert_ptr_null(list);
     ck_assert_uint_eq(source_count(), base);
+    ck_assert_uint_eq(id_intern_count(), ids); /* the router-id went with it */
     clock_refresh();
 }
 END_TEST
@@ -139,6 +144,112 @@ START_TEST(addr_interning)
     ck_assert_mem_eq(addr_interned(hc), b, 16);
     addr_unintern(hc);
     ck_assert_uint_eq(addr_intern_count(), base);
+}
+END_TEST
+
+/* Interned router-ids: one handle per id, counted, released with the
+ * last reference and reused; the bytes never move while held, however
+ * much the table grows (sources hand out pointers to them). */
+START_TEST(id_interning)
+{
+    uint8_t a[8] = {0x02, [7] = 1}, b[8] = {0x02, [7] = 2};
+    unsigned base = id_intern_count();
+    uint32_t ha = id_intern(a), hb = id_intern(b);
+    ck_assert_uint_ne(ha, ID_INTERN_FAILED);
+    ck_assert_uint_ne(ha, hb);
+    ck_assert_uint_eq(id_intern(a), ha);
+    const uint8_t *pa = id_interned(ha);
+    ck_assert_mem_eq(pa, a, 8);
+    enum { N = 1000 };
+    uint32_t h[N];
+    for (int i = 0; i < N; i++) {
+        uint8_t x[8] = {0x04, [6] = (uint8_t)(i >> 8), [7] = (uint8_t)i};
+        ck_assert_uint_ne(h[i] = id_intern(x), ID_INTERN_FAILED);
+    }
+    ck_assert_ptr_eq(id_interned(ha), pa); /* not moved */
+    ck_assert_mem_eq(pa, a, 8);
+    ck_assert_uint_eq(id_intern_count(), base + 2 + N);
+    for (int i = 0; i < N; i++) {
+        uint8_t x[8] = {0x04, [6] = (uint8_t)(i >> 8), [7] = (uint8_t)i};
+        ck_assert_mem_eq(id_interned(h[i]), x, 8);
+        id_unintern(h[i]);
+    }
+    id_unintern(ha);
+    ck_assert_mem_eq(id_interned(ha), a, 8); /* taken twice */
+    id_unintern(ha);
+    id_unintern(hb);
+    ck_assert_uint_eq(id_intern_count(), base);
+    uint32_t hc = id_intern(b);
+    ck_assert_mem_eq(id_interned(hc), b, 8);
+    id_unintern(hc);
+    ck_assert_uint_eq(id_intern_count(), base);
+}
+END_TEST
+
+/* Interned installed routes: equal combinations share a handle, which
+ * holds one reference to the gateway however many entries use it; the
+ * last release gives the gateway back; handles survive the table growing. */
+START_TEST(inst_interning)
+{
+    uint8_t gw[16] = {0xfe, 0x80, [15] = 9};
+    unsigned abase = addr_intern_count(), base = inst_intern_count();
+    ck_assert_ptr_null(inst_interned(INST_NONE));
+    inst_unintern(INST_NONE); /* ignored */
+    struct installed_route a = {.gateway = addr_intern(gw), .ifindex = 3, .metric = 0,
+                                .table = 254, .type = 1};
+    uint32_t ha = inst_intern(&a);
+    ck_assert_uint_ne(ha, INST_NONE);
+    ck_assert_uint_ne(ha, INST_INTERN_FAILED);
+    ck_assert_uint_eq(addr_intern_count(), abase + 1);
+    /* The same combination again: same handle, the caller's gateway
+     * reference is dropped, so the address stays held once. */
+    struct installed_route a2 = a;
+    a2.gateway = addr_intern(gw);
+    ck_assert_uint_eq(inst_intern(&a2), ha);
+    ck_assert_uint_eq(inst_intern_count(), base + 1);
+    /* Each field makes a different combination. */
+    struct installed_route v[5];
+    for (int i = 0; i < 5; i++) {
+        v[i] = a;
+        v[i].gateway = addr_intern(gw);
+    }
+    v[0].ifindex = 4;
+    v[1].metric = 7;
+    v[2].table = 100;
+    v[3].type = 7;
+    v[4].gateway_v6_for_v4 = true;
+    uint32_t hv[5];
+    for (int i = 0; i < 5; i++) {
+        hv[i] = inst_intern(&v[i]);
+        ck_assert_uint_ne(hv[i], ha);
+        for (int j = 0; j < i; j++)
+            ck_assert_uint_ne(hv[i], hv[j]);
+    }
+    ck_assert_uint_eq(inst_intern_count(), base + 6);
+    enum { N = 300 };
+    uint32_t h[N];
+    for (int i = 0; i < N; i++) {
+        struct installed_route x = {.metric = 1000 + (uint32_t)i, .type = 7};
+        ck_assert_uint_ne(h[i] = inst_intern(&x), INST_INTERN_FAILED);
+    }
+    const struct installed_route *got = inst_interned(hv[2]);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(got->table, 100);
+    ck_assert_uint_eq(got->ifindex, 3);
+    for (int i = 0; i < N; i++) {
+        ck_assert_uint_eq(inst_interned(h[i])->metric, 1000 + (uint32_t)i);
+        inst_unintern(h[i]);
+    }
+    for (int i = 0; i < 5; i++)
+        inst_unintern(hv[i]);
+    ck_assert_uint_eq(inst_intern_count(), base + 1);
+    ck_assert_uint_eq(addr_intern_count(), abase + 1);
+    inst_unintern(ha);
+    ck_assert_ptr_nonnull(inst_interned(ha)); /* taken twice */
+    inst_unintern(ha);
+    ck_assert_ptr_null(inst_interned(ha));
+    ck_assert_uint_eq(inst_intern_count(), base);
+    ck_assert_uint_eq(addr_intern_count(), abase);
 }
 END_TEST
 
@@ -373,6 +484,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, source_gc_time);
     tcase_add_test(tc, pool_objects);
     tcase_add_test(tc, addr_interning);
+    tcase_add_test(tc, inst_interning);
+    tcase_add_test(tc, id_interning);
     tcase_add_test(tc, cost_two_out_of_three);
     tcase_add_test(tc, cost_etx);
     tcase_add_test(tc, cost_rtt);

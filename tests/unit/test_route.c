@@ -15,7 +15,7 @@
 #include "babel/route.h"
 
 static struct interface ifp;
-static struct neighbour n1, n2;
+static struct neighbour n1, n2, n3;
 static struct prefix dst, src;
 static const uint8_t origin[8] = {0x02, 0, 0, 0, 0, 0, 0, 0x42};
 static const uint8_t nh[16] = {0xfe, 0x80, [15] = 1};
@@ -52,12 +52,12 @@ static void setup(void)
 /* What flush_updates does when it announces the selected route. */
 static void advertise(struct route_entry *e)
 {
-    source_advertised(e->selected->src, e->selected->seqno, route_metric(e->selected));
+    source_advertised(route_selected(e)->src, route_selected(e)->seqno, route_metric(route_selected(e)));
 }
 
 static struct route *route_via(struct route_entry *e, const struct neighbour *n)
 {
-    for (struct route *r = e->routes; r; r = r->next)
+    for (struct route *r = e->routes; r; r = route_next(r))
         if (r->neigh == n)
             return r;
     return NULL;
@@ -68,15 +68,15 @@ START_TEST(refresh_keeps_selection)
     route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
     struct route_entry *e = route_entry_find(&dst, &src);
     ck_assert_ptr_nonnull(e);
-    ck_assert_ptr_nonnull(e->selected);
-    ck_assert_uint_eq(route_metric(e->selected), 96);
+    ck_assert_ptr_nonnull(route_selected(e));
+    ck_assert_uint_eq(route_metric(route_selected(e)), 96);
     advertise(e);
     /* The periodic update: same seqno, same metric. */
     for (int i = 0; i < 3; i++) {
         route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
-        ck_assert_ptr_nonnull(e->selected);
-        ck_assert_ptr_eq(e->selected->neigh, &n1);
-        ck_assert(route_feasible(e->selected));
+        ck_assert_ptr_nonnull(route_selected(e));
+        ck_assert_ptr_eq(route_selected(e)->neigh, &n1);
+        ck_assert(route_feasible(route_selected(e)));
     }
 }
 END_TEST
@@ -90,17 +90,17 @@ START_TEST(worse_route_unfeasible)
      * lead back through us, so it is not stored. */
     route_update(&n2, &dst, &src, origin, 7, 100, 400, nh);
     ck_assert_ptr_null(route_via(e, &n2));
-    ck_assert_ptr_eq(e->selected->neigh, &n1);
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n1);
     /* A neighbour's metric below our distance is feasible, and kept as an
      * alternative (it costs more, so n1 stays selected). */
     route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
     struct route *alt = route_via(e, &n2);
     ck_assert_ptr_nonnull(alt);
     ck_assert(route_feasible(alt));
-    ck_assert_ptr_eq(e->selected->neigh, &n1);
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n1);
     /* n1 retracts: the feasible alternative takes over at once. */
     route_update(&n1, &dst, &src, origin, 7, BABEL_INFINITY, 400, nh);
-    ck_assert_ptr_eq(e->selected, alt);
+    ck_assert_ptr_eq(route_selected(e), alt);
     ck_assert_uint_eq(route_metric(alt), 250);
 }
 END_TEST
@@ -114,7 +114,7 @@ START_TEST(unfeasible_never_selected)
     advertise(e); /* distance (7, 96) */
     route_update(&n2, &dst, &src, origin, 7, 96, 400, nh);
     route_update(&n1, &dst, &src, origin, 7, BABEL_INFINITY, 400, nh);
-    ck_assert_ptr_null(e->selected);
+    ck_assert_ptr_null(route_selected(e));
     ck_assert_ptr_null(route_via(e, &n2));
 }
 END_TEST
@@ -125,9 +125,9 @@ START_TEST(newer_seqno_feasible)
     struct route_entry *e = route_entry_find(&dst, &src);
     advertise(e);
     route_update(&n1, &dst, &src, origin, 8, 300, 400, nh);
-    ck_assert_ptr_nonnull(e->selected);
-    ck_assert_uint_eq(e->selected->seqno, 8);
-    ck_assert_uint_eq(route_metric(e->selected), 396);
+    ck_assert_ptr_nonnull(route_selected(e));
+    ck_assert_uint_eq(route_selected(e)->seqno, 8);
+    ck_assert_uint_eq(route_metric(route_selected(e)), 396);
 }
 END_TEST
 
@@ -142,11 +142,11 @@ START_TEST(starvation_asks_every_neighbour)
     route_update(&n2, &dst, &src, origin, 7, 50, 400, nh);
     ck_assert_ptr_nonnull(route_via(e, &n2));
     route_update(&n1, &dst, &src, origin, 7, 200, 400, nh); /* n2 takes over */
-    ck_assert_ptr_eq(e->selected->neigh, &n2);
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n2);
     ck_assert(pkt_writer_empty(&n1.ubuf.w));
     ck_assert(pkt_writer_empty(&n2.ubuf.w));
     route_update(&n2, &dst, &src, origin, 7, 150, 400, nh); /* starved */
-    ck_assert_ptr_null(e->selected);
+    ck_assert_ptr_null(route_selected(e));
     ck_assert(!pkt_writer_empty(&n1.ubuf.w));
     ck_assert(!pkt_writer_empty(&n2.ubuf.w));
     ck_assert_uint_ne(n1.ubuf.deadline, 0);
@@ -172,27 +172,112 @@ START_TEST(neighbour_operations_visit_its_routes_only)
     route_update(&n2, &dst, &src, origin, 7, 0, 400, nh);
     struct route_entry *e = route_entry_find(&dst, &src);
     ck_assert_uint_eq(route_count(), 1002);
-    ck_assert_ptr_eq(e->selected->neigh, &n1); /* 96 against 200 */
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n1); /* 96 against 200 */
 
     unsigned long v = route_neighbour_visits();
     n2.txcost = 10;
     route_neighbour_cost_changed(&n2);
     ck_assert_uint_eq(route_neighbour_visits() - v, 1);
-    ck_assert_ptr_eq(e->selected->neigh, &n2);
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n2);
 
     v = route_neighbour_visits();
     route_flush_neighbour(&n2);
     ck_assert_uint_eq(route_neighbour_visits() - v, 1);
     ck_assert_ptr_null(n2.routes);
     ck_assert_ptr_null(route_via(e, &n2));
-    ck_assert_ptr_eq(e->selected->neigh, &n1);
+    ck_assert_ptr_eq(route_selected(e)->neigh, &n1);
 
     v = route_neighbour_visits();
     route_retract_neighbour(&n1);
     ck_assert_uint_eq(route_neighbour_visits() - v, 1001);
-    ck_assert_ptr_null(e->selected);
+    ck_assert_ptr_null(route_selected(e));
     route_flush_neighbour(&n1);
     ck_assert_ptr_null(n1.routes);
+    ck_assert_uint_eq(route_count(), 0);
+}
+END_TEST
+
+/* The sizes route.h promises on 64-bit targets (a router may hold hundreds
+ * of thousands of each): a field added carelessly shows here. */
+START_TEST(record_sizes)
+{
+    if (sizeof(void *) != 8)
+        return;
+    ck_assert_uint_le(sizeof(struct route), 64);
+    ck_assert_uint_le(sizeof(struct route_entry), 56);
+    ck_assert_uint_le(sizeof(struct source), 24);
+}
+END_TEST
+
+/* A destination's routes end in a link back to their entry (route.h):
+ * neighbour-wide operations find the entry from any position in the list,
+ * and unlinking the first, a middle or the last route keeps the rest. */
+START_TEST(entry_list_ends_at_entry)
+{
+    make_neighbour(&n3, 3, 300);
+    route_update(&n1, &dst, &src, origin, 7, 0, 400, nh);
+    route_update(&n2, &dst, &src, origin, 7, 0, 400, nh);
+    route_update(&n3, &dst, &src, origin, 7, 0, 400, nh);
+    struct route_entry *e = route_entry_find(&dst, &src);
+    ck_assert_uint_eq(route_count(), 3);
+    int k = 0;
+    for (struct route *r = e->routes; r; r = route_next(r))
+        k++;
+    ck_assert_int_eq(k, 3);
+    /* One selected route, flagged on the route itself. */
+    k = 0;
+    for (struct route *r = e->routes; r; r = route_next(r))
+        k += (r->flags & ROUTE_SELECTED) != 0;
+    ck_assert_int_eq(k, 1);
+    ck_assert_ptr_eq(route_selected(e), route_via(e, &n1)); /* cheapest */
+    route_flush_neighbour(&n2); /* the middle one (newest first) */
+    ck_assert_ptr_null(route_via(e, &n2));
+    ck_assert_ptr_nonnull(route_via(e, &n1));
+    ck_assert_ptr_nonnull(route_via(e, &n3));
+    route_retract_neighbour(&n3); /* the first: found its entry */
+    ck_assert_uint_eq(route_via(e, &n3)->refmetric, BABEL_INFINITY);
+    route_flush_neighbour(&n3);
+    ck_assert_ptr_eq(e->routes, route_via(e, &n1));
+    ck_assert_ptr_null(route_next(e->routes));
+    route_retract_neighbour(&n1); /* the only one: its link is the entry */
+    ck_assert_ptr_null(route_selected(e));
+    route_flush_neighbour(&n1);
+    ck_assert_uint_eq(route_count(), 0);
+}
+END_TEST
+
+/* An entry stores its source prefix only when it is not the family's
+ * default: a source-specific destination and the plain one with the same
+ * prefix are two entries, each finds its own source prefix, and both go
+ * when their routes do. */
+START_TEST(source_specific_entries)
+{
+    struct prefix p6, d6, s6, d4;
+    ck_assert_int_eq(prefix_parse("2001:db8:1::/48", &p6), 0);
+    ck_assert_int_eq(prefix_parse("2001:db8:ff::/56", &s6), 0);
+    prefix_default_src(&p6, &d6);
+    prefix_default_src(&dst, &d4);
+    route_update(&n1, &p6, &d6, origin, 7, 0, 400, nh);
+    route_update(&n1, &p6, &s6, origin, 7, 0, 400, nh);
+    route_update(&n1, &dst, &d4, origin, 7, 0, 400, nh);
+    ck_assert_uint_eq(route_count(), 3);
+    struct route_entry *plain = route_entry_find(&p6, &d6), *ss = route_entry_find(&p6, &s6),
+                       *v4 = route_entry_find(&dst, &d4);
+    ck_assert_ptr_nonnull(plain);
+    ck_assert_ptr_nonnull(ss);
+    ck_assert_ptr_nonnull(v4);
+    ck_assert_ptr_ne(plain, ss);
+    ck_assert(!plain->source_specific);
+    ck_assert(ss->source_specific);
+    ck_assert(!v4->source_specific);
+    ck_assert(prefix_eq(route_entry_src(plain), &d6));
+    ck_assert(prefix_eq(route_entry_src(ss), &s6));
+    ck_assert(prefix_eq(route_entry_src(v4), &d4));
+    ck_assert(prefix_is_v4(route_entry_src(v4)));
+    ck_assert(prefix_eq(&ss->prefix, &p6));
+    ck_assert_ptr_nonnull(route_selected(ss));
+    ck_assert_ptr_eq(route_selected(ss)->neigh, &n1);
+    route_flush_neighbour(&n1);
     ck_assert_uint_eq(route_count(), 0);
 }
 END_TEST
@@ -207,22 +292,22 @@ START_TEST(timers_across_the_wrap)
     n1.ihu_deadline = now_ms + 600000;
     route_update(&n1, &dst, &src, origin, 7, 0, 400, nh); /* hold 14 s */
     struct route_entry *e = route_entry_find(&dst, &src);
-    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_ptr_nonnull(route_selected(e));
     now_ms += 1000;
     route_tick();
-    ck_assert_ptr_nonnull(e->selected);
-    ck_assert_uint_eq(e->selected->refmetric, 0);
+    ck_assert_ptr_nonnull(route_selected(e));
+    ck_assert_uint_eq(route_selected(e)->refmetric, 0);
     now_ms += 10000; /* past the wrap, 11 s */
     route_tick();
-    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_ptr_nonnull(route_selected(e));
     ck_assert(pkt_writer_empty(&n1.ubuf.w));
     now_ms += 1500; /* 12.5 s: within the last seventh, a route request goes out */
     route_tick();
-    ck_assert_ptr_nonnull(e->selected);
+    ck_assert_ptr_nonnull(route_selected(e));
     ck_assert(!pkt_writer_empty(&n1.ubuf.w));
     now_ms += 2000; /* 14.5 s: expired */
     route_tick();
-    ck_assert_ptr_null(e->selected);
+    ck_assert_ptr_null(route_selected(e));
     clock_refresh();
 }
 END_TEST
@@ -238,6 +323,9 @@ int main(void)
     tcase_add_test(tc, starvation_asks_every_neighbour);
     tcase_add_test(tc, neighbour_operations_visit_its_routes_only);
     tcase_add_test(tc, timers_across_the_wrap);
+    tcase_add_test(tc, source_specific_entries);
+    tcase_add_test(tc, entry_list_ends_at_entry);
+    tcase_add_test(tc, record_sizes);
     tcase_add_test(tc, unfeasible_never_selected);
     suite_add_tcase(s, tc);
     return unit_run(s);
