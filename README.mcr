@@ -1081,6 +1081,17 @@ What it does:
   sent no Hello, and anything received on an interface without PIM, are ignored and
   counted.
   Registers, Bootstrap and other types are counted as `other` and ignored.
+- Limits (any router that sends a Hello is a neighbour, and each Join it sends us costs
+  memory): at most 2048 downstream entries per interface and 8192 in all
+  (PIM_MAX_DOWN_PER_IF, PIM_MAX_DOWN in mcast/pim_int.h); a Join for a new entry beyond
+  them is refused and counted (`downstream-refused` in pim-stats), while existing
+  entries stay and are refreshed as usual.  Upstream state is one entry per MRIB entry
+  at most, so the MRIB's bound (4096 entries) holds it.  A received Join/Prune holdtime
+  of 0xffff, which RFC 7761 4.9.5 says means "never time out", is clamped to 0xfffe s
+  (about 18 h): a router that sends it and goes away, or a forger, cannot pin state
+  forever; a sender relying on it loses an entry it never refreshes after 18 h.
+  tests/unit/test_pim.c (join_flood_capped) floods unique (S,G) joins on five
+  interfaces.
 
 The messages are those of RFC 7761 4.9, IPv4 only (address family 1, native encoding),
 IP protocol 103 to 224.0.0.13 with TTL 1, the checksum over the whole message.  Our
@@ -1107,11 +1118,12 @@ Records (dump, and monitor for all but pim-stats and pim-rp):
     add pim-upstream (10.0.10.2,232.1.1.1) group 232.1.1.1 if 3-2 neighbour 10.0.23.2 rp none next-join 59
     add pim-downstream (10.0.10.2,232.1.1.1)%1-2 if 1-2 expires 210 state join
     add pim-assert (10.0.6.2,232.1.1.1)%u-l if u-l role forwarder winner 10.0.5.9 preference 0 metric 0 lost true
-    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 jp-messages-out 0 joins-suppressed 0 prune-overrides 0 asserts-out 0 assert-won 0 assert-lost 0
+    add pim-stats received 10 sent 17 send-errors 0 hello 2 join-prune 3 assert 0 other 0 truncated 1 bad-checksum 1 bad-version 1 malformed 1 too-many 0 no-pim-interface 1 not-neighbour 1 own 0 jp-not-ours 0 rp-mismatch 0 ssm-star 0 rpt-ignored 0 bad-entry 0 joins-in 2 prunes-in 0 joins-out 0 prunes-out 0 jp-messages-out 0 joins-suppressed 0 prune-overrides 0 asserts-out 0 assert-won 0 assert-lost 0 downstream-refused 0
 
 In pim-stats, `jp-not-ours` counts Join/Prunes for another upstream router (used only
 for suppression and override), `joins-suppressed` and `prune-overrides` what they did to
-ours, `joins-out` entries and `jp-messages-out` messages.  In pim-neighbour,
+ours, `joins-out` entries and `jp-messages-out` messages, `downstream-refused` joins for a
+new entry beyond the limits above.  In pim-neighbour,
 `dr-priority none` when the neighbour sends none; `expires` in seconds (`never` for
 holdtime 0xffff); `dr` whether it is the link's DR.  `pim-downstream` has `state join` or
 `prune-pending`.  `pim-assert` has `role forwarder` where we forward onto the link

@@ -228,7 +228,7 @@ static void format_stats(char *buf, size_t len)
              "jp-not-ours %llu rp-mismatch %llu ssm-star %llu rpt-ignored %llu bad-entry %llu "
              "joins-in %llu prunes-in %llu joins-out %llu prunes-out %llu jp-messages-out %llu "
              "joins-suppressed %llu prune-overrides %llu asserts-out %llu "
-             "assert-won %llu assert-lost %llu\n",
+             "assert-won %llu assert-lost %llu downstream-refused %llu\n",
              (unsigned long long)s->received, (unsigned long long)s->sent,
              (unsigned long long)s->send_errors, (unsigned long long)s->hello_in,
              (unsigned long long)s->jp_in, (unsigned long long)s->assert_in,
@@ -243,7 +243,7 @@ static void format_stats(char *buf, size_t len)
              (unsigned long long)s->joins_out, (unsigned long long)s->prunes_out,
              (unsigned long long)s->jp_msgs_out, (unsigned long long)s->suppressed,
              (unsigned long long)s->overrides, (unsigned long long)s->asserts_out, (unsigned long long)s->assert_won,
-             (unsigned long long)s->assert_lost);
+             (unsigned long long)s->assert_lost, (unsigned long long)s->down_refused);
 }
 
 static void on_dump(void (*emit)(const char *, void *), void *out, void *ctx)

@@ -21,6 +21,20 @@
  * distance; lower wins).  Directly connected sources assert with 0. */
 #define PIM_BABEL_PREFERENCE 120
 
+/* Bounds on state other routers can make us hold (every neighbour that
+ * sent a Hello may send joins): a join beyond them is refused and counted
+ * (downstream-refused), like IGMP's per-interface caps.  Upstream state
+ * is one entry per MRIB entry at most, so the MRIB's own bound
+ * (MRIB_MAX_ENTRIES) holds it.  The lists are linear: the bounds also
+ * bound the cost of one message. */
+#define PIM_MAX_DOWN_PER_IF 2048
+#define PIM_MAX_DOWN 8192
+/* RFC 7761 4.9.5 lets a Join/Prune holdtime of 0xffff mean "never time
+ * out".  We clamp it to 0xfffe s (about 18 hours): a router that sends it
+ * and then goes away (or a forger) cannot pin state forever, while a
+ * sender that relies on it loses the entry only after 18 idle hours. */
+#define PIM_JP_MAX_HOLD_S 0xfffe
+
 struct pim_nbr {
     struct pim_nbr *next;
     struct in_addr addr;
@@ -66,6 +80,7 @@ struct pim_stats {
     uint64_t suppressed;  /* our periodic join delayed by another router's (4.5.7) */
     uint64_t overrides;   /* another router's prune answered with our join */
     uint64_t asserts_out, assert_lost, assert_won;
+    uint64_t down_refused; /* a new downstream join beyond PIM_MAX_DOWN(_PER_IF) */
 };
 
 extern struct pim_stats pim_stats;

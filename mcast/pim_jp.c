@@ -42,7 +42,7 @@ struct downstream {
     struct in_addr s, g; /* s 0 for (*,G) */
     struct in_addr rp;
     unsigned ifindex;
-    uint64_t expires;  /* EVENT_NEVER: holdtime 0xffff */
+    uint64_t expires;  /* a received 0xffff is clamped: always finite */
     uint64_t prune_at; /* EVENT_NEVER unless prune-pending */
 };
 
@@ -84,6 +84,7 @@ static bool jp_started;
 static uint64_t jp_due = EVENT_NEVER;
 
 static void wake(void) { jp_due = 0; }
+
 
 static bool is_star(struct in_addr s) { return s.s_addr == INADDR_ANY; }
 
@@ -518,6 +519,23 @@ static struct downstream *down_find(struct in_addr s, struct in_addr g, unsigned
     return NULL;
 }
 
+/* Like down_find, also counting the entries on ifindex and in all. */
+static struct downstream *down_find_count(struct in_addr s, struct in_addr g, unsigned ifindex,
+                                          unsigned *on_if, unsigned *all)
+{
+    struct downstream *found = NULL;
+    *on_if = *all = 0;
+    for (struct downstream *d = downs; d; d = d->next) {
+        (*all)++;
+        if (d->ifindex != ifindex)
+            continue;
+        (*on_if)++;
+        if (d->s.s_addr == s.s_addr && d->g.s_addr == g.s_addr)
+            found = d;
+    }
+    return found;
+}
+
 static void down_remove(struct downstream *d)
 {
     notify_down(d, "flush");
@@ -536,14 +554,21 @@ static void down_join(struct pim_if *pif, struct in_addr s, struct in_addr g, st
                       uint16_t holdtime)
 {
     pim_stats.joins_in++;
-    struct downstream *d = down_find(s, g, pif->ifindex);
+    unsigned on_if, all;
+    struct downstream *d = down_find_count(s, g, pif->ifindex, &on_if, &all);
     if (holdtime == 0) {
         if (d)
             down_remove(d);
         return;
     }
+    if (holdtime > PIM_JP_MAX_HOLD_S)
+        holdtime = PIM_JP_MAX_HOLD_S;
     bool fresh = !d;
     if (!d) {
+        if (on_if >= PIM_MAX_DOWN_PER_IF || all >= PIM_MAX_DOWN) {
+            pim_stats.down_refused++;
+            return;
+        }
         d = calloc(1, sizeof(*d));
         if (!d)
             return;
@@ -554,9 +579,9 @@ static void down_join(struct pim_if *pif, struct in_addr s, struct in_addr g, st
         downs = d;
     }
     d->rp = rp;
-    uint64_t exp = holdtime == 0xffff ? EVENT_NEVER : now_ms + (uint64_t)holdtime * 1000;
+    uint64_t exp = now_ms + (uint64_t)holdtime * 1000;
     /* 4.5.2: the expiry timer only grows with a join. */
-    if (fresh || d->expires == EVENT_NEVER || exp > d->expires || exp == EVENT_NEVER)
+    if (fresh || exp > d->expires)
         d->expires = exp;
     bool was_pending = d->prune_at != EVENT_NEVER;
     d->prune_at = EVENT_NEVER;
