@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "babel/addr_intern.h"
 #include "babel/config.h"
+#include "babel/id_intern.h"
+#include "babel/inst_intern.h"
+#include "babel/kernel.h"
 #include "babel/neighbour.h"
 #include "babel/node.h"
 #include "babel/packet.h"
@@ -312,6 +316,72 @@ START_TEST(timers_across_the_wrap)
 }
 END_TEST
 
+/* Interning is reference-counted (next hops, what is installed, router-ids,
+ * sources): routes learned from several neighbours and router-ids, some
+ * installed in a real kernel (a private namespace), some moved between
+ * neighbours, then flushed, must leave every interned table and the
+ * sources as they were once the sources' garbage-collection time passed.
+ * A leaked reference shows as a count that stays up. */
+START_TEST(flush_releases_interned)
+{
+    if (unit_private_netns("flush_releases_interned") != 0)
+        return; /* skipped: printed why */
+    ck_assert_int_eq(system("ip link add rt0 type veth peer name rt1 && ip link set rt0 up && "
+                            "ip link set rt1 up"),
+                     0);
+    ck_assert_int_eq(kernel_open(), 0);
+    config_init(&node.cfg); /* no "install deny": routes go into the kernel */
+    ifp.ifindex = if_nametoindex("rt0");
+    ck_assert_uint_ne(ifp.ifindex, 0);
+    make_neighbour(&n3, 3, 300);
+    struct neighbour *ns[3] = {&n1, &n2, &n3};
+    unsigned a0 = addr_intern_count(), i0 = inst_intern_count(), d0 = id_intern_count(),
+             s0 = source_count();
+    uint8_t ids[4][8];
+    for (int k = 0; k < 4; k++) {
+        memcpy(ids[k], origin, 8);
+        ids[k][6] = (uint8_t)k;
+    }
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 60; i++) {
+            struct prefix p, ps;
+            char buf[40];
+            snprintf(buf, sizeof(buf), i % 2 ? "10.77.%d.0/24" : "2001:db8:%x::/48", i);
+            ck_assert_int_eq(prefix_parse(buf, &p), 0);
+            prefix_default_src(&p, &ps);
+            for (int k = 0; k < 3; k++) {
+                uint8_t hop[16] = {0xfe, 0x80, [14] = (uint8_t)round, [15] = (uint8_t)(10 + k)};
+                /* the second round: other next hops and a better metric
+                 * from the third neighbour, so the installed route moves */
+                uint16_t metric = round && k == 2 ? 0 : (uint16_t)(100 * (k + 1));
+                route_update(ns[k], &p, &ps, ids[(i + k) % 4], (uint16_t)(7 + round), metric, 400,
+                             hop);
+            }
+        }
+    ck_assert_uint_eq(route_count(), 180);
+    ck_assert_uint_gt(inst_intern_count(), i0); /* something was installed */
+    ck_assert(unit_output_contains("ip -N route show 10.77.1.0/24", "rt0"));
+    ck_assert_uint_gt(id_intern_count(), d0);
+    ck_assert_uint_gt(addr_intern_count(), a0);
+    ck_assert_uint_gt(source_count(), s0);
+    for (int k = 0; k < 3; k++)
+        route_flush_neighbour(ns[k]);
+    ck_assert_uint_eq(route_count(), 0);
+    /* Past the sources' garbage-collection time (200 s). */
+    for (int t = 0; t < 5; t++) {
+        now_ms += 60000;
+        route_tick();
+    }
+    ck_assert_uint_eq(source_count(), s0);
+    ck_assert_uint_eq(id_intern_count(), d0);
+    ck_assert_uint_eq(inst_intern_count(), i0);
+    ck_assert_uint_eq(addr_intern_count(), a0);
+    ck_assert(!unit_output_contains("ip -N route show 10.77.1.0/24", "10.77"));
+    kernel_close();
+    clock_refresh();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route");
@@ -327,6 +397,7 @@ int main(void)
     tcase_add_test(tc, entry_list_ends_at_entry);
     tcase_add_test(tc, record_sizes);
     tcase_add_test(tc, unfeasible_never_selected);
+    tcase_add_test(tc, flush_releases_interned);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
