@@ -1194,6 +1194,10 @@ Prunes and triggered joins go one entry per message.  A `pim-rp` given or flushe
 run time reaches existing (*,G) entries only at their next RPF change (the MRIB does not
 offer a recomputation).  The RPF neighbour is Babel's IPv4 next hop: with v4-via-v6
 routes there is none to join.  The Hello address list is read but not used.
+Downstream joins are bounded (2048 entries per interface, 8192 in all, a received
+J/P holdtime of 0xffff clamped to 0xfffe s); neighbours are capped at 256 per interface,
+but a Hello holdtime of 0xffff still keeps a neighbour until it says goodbye or its
+interface goes.
 
 Status
 ------
