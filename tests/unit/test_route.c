@@ -330,7 +330,8 @@ START_TEST(flush_releases_interned)
                             "ip link set rt1 up"),
                      0);
     ck_assert_int_eq(kernel_open(), 0);
-    config_init(&node.cfg); /* no "install deny": routes go into the kernel */
+    config_free(&node.cfg); /* no "install deny": routes go into the kernel */
+    config_init(&node.cfg);
     ifp.ifindex = if_nametoindex("rt0");
     ck_assert_uint_ne(ifp.ifindex, 0);
     make_neighbour(&n3, 3, 300);
