@@ -298,7 +298,7 @@ START_TEST(replay_many_senders)
     enum { N = 20 };
     uint8_t cap[N][256];
     size_t len[N];
-    char who[N][16];
+    char who[N][24];
     unsigned long a0 = input_or0("accepted"), r0 = input_or0("replayed");
     unsigned long nw0 = input_or0("no-window"), bt0 = input_or0("bad-time");
     for (int i = 0; i < N; i++) {
