@@ -1270,7 +1270,10 @@ Works today:
   from ESP and bridged multicast, re-emission from the original source, replayed,
   tampered, truncated, wrong-GAK, stale-key and forged packets counted by reason, the
   gem-group, gem-send, gem-receive and gem-input records (tests/netns/t-gem-veth,
-  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem); with `mrib
+  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem); replays of
+  many senders in rotation and old captures after a receiver restart refused, a
+  sender restarted with its clock set back accepted with fresh nonces
+  (tests/unit/test_gem: replay_many_senders, sender_restart_clock_back); with `mrib
   true` the egress re-emits exactly where IGMP members and PIM joins want the group,
   added and removed as they join and leave (gem/gem_mrib; tests/netns/t-gem-mrib,
   tests/unit/test_gem_mrib).  GEM and ESP
