@@ -638,49 +638,74 @@ hex digits)`, exit status 1), or `no <reason>` at run time, and change nothing.
 
 GEM packet (all fields big-endian; the byte offsets are within the UDP payload):
 
-    0    1   version = 1 (any other: dropped, bad-version)
+    0    1   version = 2 (any other: dropped, bad-version; version 1 had no run)
     1    1   flags: sent 0, ignored
     2    2   key id
     4    4   sender: the ingress gateway's IPv4 address
-    8    8   sequence number
-    16   4   original source S
-    20   4   group G
-    24   2   original UDP source port
-    26   2   original UDP destination port
-    28   n   payload, AES-256-GCM with the SEK: nonce = sender (4) || sequence (8),
-             associated data = bytes 0-27, no padding (n = the datagram's length)
-    28+n 16  GCM tag
-    44+n 16  MAC: the first 16 bytes of HMAC-SHA-256 with the GAK over bytes 0 to 43+n
+    8    4   run: drawn at random when the sender's daemon starts
+    12   8   sequence number: the sender's wall clock in microseconds, or above
+    20   4   original source S
+    24   4   group G
+    28   2   original UDP source port
+    30   2   original UDP destination port
+    32   n   payload, AES-256-GCM with the SEK: IV (16 bytes) = bytes 4-19
+             (sender || run || sequence), associated data = bytes 0-31, no
+             padding (n = the datagram's length)
+    32+n 16  GCM tag
+    48+n 16  MAC: the first 16 bytes of HMAC-SHA-256 with the GAK over bytes 0 to 47+n
              (header, ciphertext and tag)
 
 A receiver checks, in this order, and counts the first failure: the version
-(bad-version) and length (at least 60 bytes: truncated); a gem-receive and gem-group for G (unknown-group); a
-key with that id (stale-key); the MAC (bad-mac: forged, tampered, or another GAK); the
-replay window of (sender, key id) (replayed); the GCM tag (bad-decrypt: the right GAK,
-another SEK).  Only then is the window moved and the datagram re-emitted, so a forgery
-never disturbs a real sender.  The window is 1024 sequence numbers (older ones are
-refused), one per (sender, key id), up to 16 per group (the least recently used is
-reused, and only for a packet that verified).  A gateway numbers every packet it
-seals, whatever the group, from one sequence that starts at its wall clock in
-microseconds: a restarted sender goes on above its old numbers (as long as it
-averaged under a packet per microsecond and its clock was not set back meanwhile), and
-a nonce is never used twice with one SEK, even a SEK shared by two groups.  The
-nonce also holds the sender address, so gateways that seal with the same SEK must have
-different ones: the default (the veth's, else IF's, address) may be a private LAN
-address that repeats from site to site; give such gateways `from` with an address of
-their own (their public one, say).  A restarted receiver accepts each sender's next
-packet.
+(bad-version) and length (at least 64 bytes: truncated); a gem-receive and gem-group
+for G (unknown-group); a key with that id (stale-key); the MAC (bad-mac: forged,
+tampered, or another GAK); the sequence number against its own clock (bad-time: more
+than 30 s before or after it); the replay window of (sender, run, key id) (replayed);
+a window for a sender it has none for (no-window, below); the GCM tag (bad-decrypt:
+the right GAK, another SEK).  Only then is the window moved and the datagram
+re-emitted, so a forgery never disturbs a real sender.
+
+Replay protection.  A window is 1024 sequence numbers (older ones are refused), one
+per (sender, run, key id), up to 16 per gem-receive.  Sequence numbers track time: a
+gateway numbers every packet it seals, whatever the group, max(last + 1, its wall
+clock in microseconds), and a receiver refuses any number more than 30 s
+(GEM_SEQ_AGE_US, gem/gem_replay.h) from its own clock.  So gateways' clocks must agree
+within 30 s (NTP); in exchange a fresh window, a sender's first packet or the first
+after a receiver restarts, can only be fooled by a capture under 30 s old (once), and
+never by an older one.  When the 16 windows are taken, a new (sender, run, key id) gets
+one only if some window has been idle for over 60 s (twice the bound: every number that
+window accepted is refused as bad-time by then, so dropping it reopens nothing);
+otherwise the packet is refused and counted (no-window), rather than a busy window
+evicted (an earlier version reused the least recently used one, so captures of 17
+senders replayed in rotation each evicted another and were accepted again and again).
+A window is given only to a packet that verified and decrypted, so forgeries cannot
+take them.  More than 16 sending gateways (counting a restarted one twice for 60 s)
+under one group are refused beyond the 16th.
+
+Nonces.  The GCM IV is sender, run and sequence number.  The sequence alone would
+repeat if a gateway restarted with its clock set back (no RTC, an NTP step) or if two
+gateways sealing with the same SEK had the same sender address (the default, the
+veth's or IF's address, may be a private LAN address that repeats from site to site):
+GCM under a repeated nonce leaks the XOR of two plaintexts (forgery stays prevented by
+the GAK's MAC).  The run, 32 random bits (getrandom) drawn once per daemon start, makes
+that a 2^-32 chance per pair of such runs, with nothing to save (babeld's state file
+is written only at a clean exit, so a high-water mark there would not survive a crash
+or a clock that starts at 1970).  It costs 4 bytes per packet and a 16-byte IV, which
+GCM hashes into its counter block (NIST SP 800-38D allows it; the data path stays
+allocation-free).  A restarted sender is accepted at once under its new run (a window
+of its own), even when its numbers are below the old run's.  Giving such gateways
+`from` with an address of their own (their public one, say) still removes even that
+chance.
 
 Test vector (tests/unit/test_gem_codec.c; computed apart from our code with Python's
 cryptography and hmac): SEK 00 01 02 .. 1f, GAK 20 21 .. 3f, key id 1, sender
-10.0.12.1, sequence 0x0001020304050607, S 192.168.100.1, G 239.1.1.1, ports 40000 ->
-5000, payload "GEM test vector!" (16 bytes):
+10.0.12.1, run 0x89abcdef, sequence 0x0001020304050607, S 192.168.100.1, G 239.1.1.1,
+ports 40000 -> 5000, payload "GEM test vector!" (16 bytes):
 
-    01 00 00 01 0a 00 0c 01 00 01 02 03 04 05 06 07   header
-    c0 a8 64 01 ef 01 01 01 9c 40 13 88
-    d9 a3 9b 20 d9 59 d1 0d 2b 50 66 d9 5c ac 5f de   ciphertext
-    bb f2 ff 29 df 31 b7 7a d7 e7 b1 de 8a 56 98 3f   GCM tag
-    f7 18 f8 50 35 64 98 fc f6 17 df 93 58 78 46 0d   MAC
+    02 00 00 01 0a 00 0c 01 89 ab cd ef 00 01 02 03   header
+    04 05 06 07 c0 a8 64 01 ef 01 01 01 9c 40 13 88
+    b3 37 f7 f0 a6 ac 78 37 d0 6c 6f 35 97 b1 cf 24   ciphertext
+    ba ee 78 61 e9 1d 4c 0a c8 2a e8 5c 38 30 e6 c3   GCM tag
+    a1 dc 10 bd 43 f2 02 79 34 aa a2 99 ac 68 b0 cb   MAC
 
 Records (dump; monitors get add, change and flush when a line adds, replaces or
 removes one, and a change when its state changes; keys never appear):
@@ -689,7 +714,7 @@ removes one, and a change when its state changes; keys never appear):
     add gem-send 239.1.1.1 in a-l port 5000 source any to b veth a-u from 10.0.1.1 ttl 64 state active captured 427 packets 1000 bytes 1316000 no-key 0 fragments 0 reassembled 0 bad 0 own 0 esp-sent 1000 esp-errors 0 veth-sent 1000 veth-errors 0
     add gem-receive 239.1.1.1 out b-r in b-u ttl 64 state active packets 1000 bytes 1316000 drops 0
     add gem-receive 239.1.1.1 out - mrib true ttl 64 state active packets 1700 bytes 2237200 drops 0 no-listener 200 outputs b-r:1500,b-q:500
-    add gem-input packets 1026 accepted 1000 truncated 5 bad-version 0 unknown-group 1 stale-key 5 bad-mac 10 replayed 5 bad-decrypt 0
+    add gem-input packets 1026 accepted 1000 truncated 5 bad-version 0 unknown-group 1 stale-key 5 bad-mac 10 replayed 5 bad-decrypt 0 bad-time 0 no-window 0
 
 `gem-group`, one per key: `current` is the key packets are sealed with, `sealed` and
 `accepted` count packets sealed and opened with it.  `gem-send`: `state` is `active`,
@@ -1255,13 +1280,16 @@ Works today:
   Babel runs over the device as a tunnel interface; ESP in UDP crosses a NAT
   (tests/netns/t-esp-tunnel, t-esp-udp, t-esp-babel, t-esp-nat; tests/bench/esp,
   esp-tunnel).
-- GEM gateway (gem/gem, gem_codec, gem_crypto, gem_keys, gem_replay, gem_send,
+- GEM gateway (gem/gem, gem_codec, gem_crypto, gem_keys, gem_replay, gem_seq, gem_send,
   gem_receive): gem-group with two key ids for a rollover, gem-send from an AF_PACKET
   socket (a local normalizer's output included) through ESP and/or a veth, gem-receive
   from ESP and bridged multicast, re-emission from the original source, replayed,
   tampered, truncated, wrong-GAK, stale-key and forged packets counted by reason, the
   gem-group, gem-send, gem-receive and gem-input records (tests/netns/t-gem-veth,
-  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem); with `mrib
+  t-gem-esp, t-gem-esp-udp; tests/unit/test_gem_codec; tests/bench/gem); replays of
+  many senders in rotation and old captures after a receiver restart refused, a
+  sender restarted with its clock set back accepted with fresh nonces
+  (tests/unit/test_gem: replay_many_senders, sender_restart_clock_back); with `mrib
   true` the egress re-emits exactly where IGMP members and PIM joins want the group,
   added and removed as they join and leave (gem/gem_mrib; tests/netns/t-gem-mrib,
   tests/unit/test_gem_mrib).  GEM and ESP
@@ -1316,9 +1344,13 @@ Not yet:
   IPv4 only; a VLAN tag is not matched on (the rule's interface is); the republished packets'
   source port is an ephemeral one, not the original.
 - No policy engine yet, and no key negotiation.
-- GEM: keys are configured, not negotiated; IPv4 only; the sender address (part of
-  the nonce) defaults to an interface's address, which two sites may share: `from`
-  must then be given (the ESP peer's local address would make a better default); the
+- GEM: keys are configured, not negotiated; IPv4 only; gateways' clocks must agree
+  within 30 s (sequence numbers are wall-clock time; a receiver refuses others,
+  bad-time), and a group takes at most 16 sending gateways at once (a 17th is refused,
+  no-window, until a window has been idle 60 s); the sender address defaults to an
+  interface's address, which two sites may share (the random run in the nonce keeps
+  their nonces apart but for a 2^-32 chance; `from` with an address of their own
+  removes it; the ESP peer's local address would make a better default); the
   data plane is one worker thread for every GEM and ESP socket (not one per core),
   reading with recvmmsg rather than a TPACKET_V3 ring and sending with sendmmsg rather
   than io_uring with UDP_SEGMENT, and a TUN device is read and written one packet per

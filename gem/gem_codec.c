@@ -11,12 +11,13 @@ void gem_header_encode(const struct gem_header *h, uint8_t out[GEM_HEADER_LEN])
     out[1] = h->flags;
     put16(out + 2, h->key_id);
     memcpy(out + 4, &h->sender, 4);
+    put32(out + 8, h->run);
     for (int i = 0; i < 8; i++)
-        out[8 + i] = (uint8_t)(h->seq >> (56 - 8 * i));
-    memcpy(out + 16, &h->source, 4);
-    memcpy(out + 20, &h->group, 4);
-    put16(out + 24, h->sport);
-    put16(out + 26, h->dport);
+        out[12 + i] = (uint8_t)(h->seq >> (56 - 8 * i));
+    memcpy(out + 20, &h->source, 4);
+    memcpy(out + 24, &h->group, 4);
+    put16(out + 28, h->sport);
+    put16(out + 30, h->dport);
 }
 
 enum gem_parse_result gem_parse(const uint8_t *buf, size_t len, struct gem_header *h,
@@ -33,13 +34,14 @@ enum gem_parse_result gem_parse(const uint8_t *buf, size_t len, struct gem_heade
     h->flags = buf[1];
     h->key_id = get16(buf + 2);
     memcpy(&h->sender, buf + 4, 4);
+    h->run = get32(buf + 8);
     h->seq = 0;
     for (int i = 0; i < 8; i++)
-        h->seq = h->seq << 8 | buf[8 + i];
-    memcpy(&h->source, buf + 16, 4);
-    memcpy(&h->group, buf + 20, 4);
-    h->sport = get16(buf + 24);
-    h->dport = get16(buf + 26);
+        h->seq = h->seq << 8 | buf[12 + i];
+    memcpy(&h->source, buf + 20, 4);
+    memcpy(&h->group, buf + 24, 4);
+    h->sport = get16(buf + 28);
+    h->dport = get16(buf + 30);
     v->header = buf;
     v->ct = buf + GEM_HEADER_LEN;
     v->ct_len = len - GEM_OVERHEAD;
@@ -51,8 +53,9 @@ enum gem_parse_result gem_parse(const uint8_t *buf, size_t len, struct gem_heade
 void gem_nonce(const struct gem_header *h, uint8_t out[GEM_NONCE_LEN])
 {
     memcpy(out, &h->sender, 4);
+    put32(out + 4, h->run);
     for (int i = 0; i < 8; i++)
-        out[4 + i] = (uint8_t)(h->seq >> (56 - 8 * i));
+        out[8 + i] = (uint8_t)(h->seq >> (56 - 8 * i));
 }
 
 void gem_udp4_build(uint8_t *buf, size_t payload_len, uint32_t src, uint32_t dst,

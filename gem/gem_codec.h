@@ -11,11 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GEM_VERSION 1
-#define GEM_HEADER_LEN 28
+#define GEM_VERSION 2
+#define GEM_HEADER_LEN 32
 #define GEM_TAG_LEN 16 /* AES-256-GCM tag, SEK */
 #define GEM_MAC_LEN 16 /* HMAC-SHA-256 with the GAK, first 16 bytes */
-#define GEM_NONCE_LEN 12
+/* The GCM IV: 16 bytes, sender, run and sequence number (SP 800-38D allows
+ * IVs other than 96 bits; GCM hashes them to its counter block). */
+#define GEM_NONCE_LEN 16
 #define GEM_OVERHEAD (GEM_HEADER_LEN + GEM_TAG_LEN + GEM_MAC_LEN)
 /* The UDP port GEM datagrams are sent to (and from). */
 #define GEM_UDP_PORT 6698
@@ -29,7 +31,8 @@ struct gem_header {
     uint8_t flags;  /* sent 0, ignored */
     uint16_t key_id;
     uint32_t sender; /* the ingress gateway's address */
-    uint64_t seq;
+    uint32_t run;    /* random, drawn when the sender's daemon starts */
+    uint64_t seq;    /* the sender's wall clock in microseconds, or just above */
     uint32_t source, group;
     uint16_t sport, dport;
 };
@@ -49,7 +52,7 @@ void gem_header_encode(const struct gem_header *h, uint8_t out[GEM_HEADER_LEN]);
 /* Checks the length and version, fills *h and *v. */
 enum gem_parse_result gem_parse(const uint8_t *buf, size_t len, struct gem_header *h,
                                 struct gem_view *v);
-/* The AES-GCM nonce: sender (4 bytes) then sequence number (8). */
+/* The AES-GCM IV: sender (4 bytes), run (4), sequence number (8). */
 void gem_nonce(const struct gem_header *h, uint8_t out[GEM_NONCE_LEN]);
 
 /* Fills the 20-byte IPv4 header (no options, DF clear, the given TTL and

@@ -45,16 +45,19 @@ enum gem_drop {
     DROP_BAD_MAC,     /* forged, tampered, or sealed with another GAK */
     DROP_REPLAYED,    /* seen already, or older than the window */
     DROP_BAD_DECRYPT, /* the GAK verified but the SEK's tag did not */
+    DROP_BAD_TIME,    /* sequence number over GEM_SEQ_AGE_US from our clock */
+    DROP_NO_WINDOW,   /* a new sender, every window busy in the last 2 * GEM_SEQ_AGE_US */
     DROP_COUNT
 };
 static const char *const drop_names[DROP_COUNT] = {
     "truncated", "bad-version", "unknown-group", "stale-key", "bad-mac", "replayed", "bad-decrypt",
+    "bad-time", "no-window",
 };
 
 struct sender_window {
-    uint32_t sender;
+    uint32_t sender, run;
     uint16_t key_id;
-    uint64_t last_used; /* for replacement when the table is full */
+    uint64_t last_used; /* wall clock (us) of its last packet; 0: a free slot */
     struct gem_replay w;
 };
 
@@ -88,7 +91,6 @@ struct gem_receive {
     uint16_t ip_id;
     uint64_t packets, bytes, drops;
     struct sender_window senders[MAX_SENDERS];
-    uint64_t use_clock;
     /* MRIB outputs, written by the control plane held, read by the worker:
      * a source in srcs goes out on its mask, any other on star_mask (the
      * (*,G) oifs) while the control plane is told of it (new_source). */
@@ -169,25 +171,34 @@ static bool drop(enum gem_drop why)
     return false;
 }
 
-static struct sender_window *window(struct gem_receive *r, uint32_t sender, uint16_t key_id,
-                                    bool create)
+static struct sender_window *window(struct gem_receive *r, const struct gem_header *h)
+{
+    for (int i = 0; i < MAX_SENDERS; i++) {
+        struct sender_window *w = &r->senders[i];
+        if (w->last_used && w->sender == h->sender && w->run == h->run && w->key_id == h->key_id)
+            return w;
+    }
+    return NULL;
+}
+
+/* A slot for a new sender's window: a free one, else the one idle longest
+ * if it has been idle over 2 * GEM_SEQ_AGE_US (every number it accepted was
+ * within GEM_SEQ_AGE_US of our clock then, so is refused as untimely now:
+ * dropping it reopens nothing).  NULL when every window is busier: the new
+ * sender is refused (no-window) rather than a window evicted, which would
+ * let that window's packets be replayed. */
+static struct sender_window *window_slot(struct gem_receive *r, uint64_t now)
 {
     struct sender_window *oldest = &r->senders[0];
     for (int i = 0; i < MAX_SENDERS; i++) {
         struct sender_window *w = &r->senders[i];
-        if (w->last_used && w->sender == sender && w->key_id == key_id)
+        if (!w->last_used)
             return w;
         if (w->last_used < oldest->last_used)
             oldest = w;
     }
-    if (!create)
-        return NULL;
-    /* Created only for a packet whose MAC verified, so forgeries cannot
-     * push a real sender out. */
-    memset(oldest, 0, sizeof(*oldest));
-    oldest->sender = sender;
-    oldest->key_id = key_id;
-    return oldest;
+    return now > oldest->last_used && now - oldest->last_used > 2 * GEM_SEQ_AGE_US ? oldest
+                                                                                : NULL;
 }
 
 /* One GEM packet: true when its re-emission was queued (*rp: its role). */
@@ -213,18 +224,30 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
         return drop(DROP_STALE_KEY);
     if (!gem_verify(k->crypto, &v))
         return drop(DROP_BAD_MAC);
-    struct sender_window *w = window(r, h.sender, h.key_id, false);
+    uint64_t now = gem_wall_us();
+    if (!gem_seq_timely(h.seq, now))
+        return drop(DROP_BAD_TIME);
+    struct sender_window *w = window(r, &h), *slot = NULL;
     if (w && !gem_replay_check(&w->w, h.seq))
         return drop(DROP_REPLAYED);
+    if (!w && !(slot = window_slot(r, now)))
+        return drop(DROP_NO_WINDOW);
     /* Decrypted into the next slot; committed only if it goes out. */
     uint8_t *pt = gem_tx_slot();
     uint8_t *payload = pt + GEM_IP_UDP_LEN;
     if (!gem_decrypt(k->crypto, &h, &v, payload))
         return drop(DROP_BAD_DECRYPT);
-    if (!w)
-        w = window(r, h.sender, h.key_id, true);
+    if (!w) {
+        /* Only for a packet that verified and decrypted: forgeries cannot
+         * take the slots of real senders. */
+        w = slot;
+        memset(w, 0, sizeof(*w));
+        w->sender = h.sender;
+        w->run = h.run;
+        w->key_id = h.key_id;
+    }
     gem_replay_commit(&w->w, h.seq);
-    w->last_used = ++r->use_clock;
+    w->last_used = now ? now : 1;
     GEM_CTR_INC(k->accepted);
     GEM_CTR_INC(accepted);
     *rp = r;
@@ -251,10 +274,13 @@ static bool receive_one(const uint8_t *buf, size_t len, struct gem_receive **rp)
                 mask = r->srcs[i].mask;
                 break;
             }
-        if (i == r->nsrcs && GEM_CTR(r->new_source) == 0) {
-            GEM_CTR_SET(r->new_source, h.source);
+        /* new_source has two writers (we set it, the control plane
+         * clears it once taken): compare-exchange on both sides. */
+        uint32_t none = 0;
+        if (i == r->nsrcs &&
+            __atomic_compare_exchange_n(&r->new_source, &none, h.source, false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
             gem_dp_notice(NOTICE_NEW_SOURCE);
-        }
         for (i = 0; i < MAX_OUTS; i++) {
             struct mrib_out *o = &r->outs[i];
             if (!(mask & 1u << i))
@@ -646,8 +672,12 @@ static bool outs_sync(struct gem_receive *r)
         plan_apply(r, &p);
         gem_dp_release();
     }
+    /* Taken (or the table is full of sources with state): cleared only if
+     * it is still the one the plan was made with, so a source the worker
+     * stored meanwhile is kept for the next pass. */
     if (pending)
-        GEM_CTR_SET(r->new_source, 0); /* taken (or the table is full of sources with state) */
+        __atomic_compare_exchange_n(&r->new_source, &pending, 0, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
     return differs;
 }
 

@@ -1,6 +1,7 @@
 #include "gem/gem_replay.h"
 
 #include <string.h>
+#include <time.h>
 
 static bool bit(const struct gem_replay *r, uint64_t s)
 {
@@ -42,4 +43,22 @@ void gem_replay_commit(struct gem_replay *r, uint64_t seq)
         r->top = seq;
     }
     set_bit(r, seq, true);
+}
+
+bool gem_seq_timely(uint64_t seq, uint64_t now_us)
+{
+    if (seq <= now_us)
+        return now_us - seq <= GEM_SEQ_AGE_US;
+    return seq - now_us <= GEM_SEQ_AGE_US;
+}
+
+uint64_t gem_wall_test_us;
+
+uint64_t gem_wall_us(void)
+{
+    if (gem_wall_test_us)
+        return gem_wall_test_us;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

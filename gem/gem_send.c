@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "babel/byteorder.h"
@@ -28,6 +27,7 @@
 #include "gem/gem_ctr.h"
 #include "gem/gem_dp.h"
 #include "gem/gem_keys.h"
+#include "gem/gem_seq.h"
 #include "mcast/frame.h"
 #include "mcast/reasm.h"
 #include "mcast/rule.h"
@@ -71,10 +71,12 @@ struct gem_send {
 
 static struct gem_send *sends;
 static bool started;
-/* One sequence for every group this gateway seals: a SEK shared by two
- * groups (or a group re-keyed to an old key) still never sees a nonce
- * twice, since the nonce is sender address and sequence number. */
-static uint64_t seq_last;
+/* One numbering for every group this gateway seals (gem_seq.h): a SEK
+ * shared by two groups (or a group re-keyed to an old key) still never
+ * sees a nonce twice, since the nonce is sender address, run and sequence
+ * number.  The run is drawn when the first gem-send is made. */
+static struct gem_seq seq;
+static bool seq_started;
 static uint64_t next_resolve;
 
 static void fmt(const struct gem_send *s, const char *kind, char *buf, size_t len)
@@ -131,7 +133,8 @@ static void emit_one(struct gem_send *s, struct gem_key *k, struct esp_peer **pe
     struct gem_header h = {.version = GEM_VERSION,
                            .key_id = k->id,
                            .sender = s->sender,
-                           .seq = ++seq_last,
+                           .run = seq.run,
+                           .seq = gem_seq_next(&seq),
                            .source = src,
                            .group = s->group,
                            .sport = sport,
@@ -505,16 +508,6 @@ static struct gem_send *find(uint32_t group)
     return NULL;
 }
 
-/* Sequence numbers start at the wall clock in microseconds, so a sender
- * that restarts goes on above where it stopped (as long as it averaged less
- * than a packet per microsecond) and a nonce is never used twice. */
-static uint64_t seq_start(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int directive(char **words, int nwords, char *err, size_t errlen, void *ctx)
 {
     struct gem_send n = {.ttl = 64, .cap_fd = -1, .veth_fd = -1};
@@ -591,8 +584,10 @@ static int directive(char **words, int nwords, char *err, size_t errlen, void *c
             return config_bad(err, errlen, "gem-send: out of memory");
         s->cap_fd = s->veth_fd = -1;
         reasm_init(&s->reasm);
-        if (!seq_last)
-            seq_last = seq_start();
+        if (!seq_started) {
+            gem_seq_start(&seq);
+            seq_started = true;
+        }
         s->next = sends;
         sends = s;
     } else if (strcmp(s->in_if, n.in_if) != 0 || strcmp(s->veth_if, n.veth_if) != 0) {

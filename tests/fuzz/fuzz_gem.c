@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t ptlen = size - 1 - GEM_HEADER_LEN - 3;
     if (ptlen > MAX_PT)
         return 0;
-    /* The header as the parser reads it (version forced to 1), so the
+    /* The header as the parser reads it (version forced to GEM_VERSION), so the
      * sealed packet parses. */
     memcpy(pkt, data + 1, GEM_HEADER_LEN);
     pkt[0] = GEM_VERSION;

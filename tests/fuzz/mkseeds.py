@@ -69,13 +69,13 @@ put("pim", "hello-lpd-addrs", [1] + hello_lpd_addr)
 # fuzz_gem: even first byte = a received packet (the unit test's vector);
 # odd = header, position, mask, plaintext to seal.
 vector = bytes.fromhex(
-    "010000010a000c010001020304050607c0a86401ef0101019c401388"
-    "d9a39b20d959d10d2b5066d95cac5fde"
-    "bbf2ff29df31b77ad7e7b1de8a56983f"
-    "f718f850356498fcf617df935878460d")
+    "020000010a000c0189abcdef0001020304050607c0a86401ef0101019c401388"
+    "b337f7f0a6ac7837d06c6f3597b1cf24"
+    "baee7861e91d4c0ac82ae85c3830e6c3"
+    "a1dc10bd43f2027934aaa299ac68b0cb")
 put("gem", "vector", b"\x00" + vector)
-put("gem", "seal", b"\x01" + vector[:28] + b"\x00\x00\x00" + b"GEM test vector!")
-put("gem", "seal-flip", b"\x01" + vector[:28] + b"\x00\x30\x01" + b"GEM test vector!")
+put("gem", "seal", b"\x01" + vector[:32] + b"\x00\x00\x00" + b"GEM test vector!")
+put("gem", "seal-flip", b"\x01" + vector[:32] + b"\x00\x30\x01" + b"GEM test vector!")
 
 # fuzz_esp: records [op][len][...]; op 1 = seal at seq (8), pos (2), mask, nh, inner.
 def esp_seal(seq, inner, mask=0, pos=0, nh=4):

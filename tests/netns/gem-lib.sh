@@ -200,9 +200,9 @@ gem_esp_scenario() {   # ENCAP [stock]
         "$GEM_A" "$GEM_B" "$GEM_SPI_AB" "$GEM_ESP_KEY_AB")
     inner=$(tshark -n -r "$T/internet.pcap" -o esp.enable_encryption_decode:TRUE -o "uat:esp_sa:$uat" \
         -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -d udp.port==6698,data \
-        -Y "esp && ip.src == 10.0.1.1 && ip.dst == $GROUP && ip.checksum.status == \"Good\" && udp.srcport == 6698 && udp.dstport == 6698 && udp.checksum.status == \"Good\" && udp.length == $((8 + 1316 + 60)) && data.data[0] == 01" \
+        -Y "esp && ip.src == 10.0.1.1 && ip.dst == $GROUP && ip.checksum.status == \"Good\" && udp.srcport == 6698 && udp.dstport == 6698 && udp.checksum.status == \"Good\" && udp.length == $((8 + 1316 + 64)) && data.data[0] == 02" \
         2>"$T/tshark.err" | wc -l)
-    note "tshark decrypts $inner ESP packets to well-formed IPv4/UDP datagrams 10.0.1.1 -> $GROUP:6698 holding a version-1 GEM packet"
+    note "tshark decrypts $inner ESP packets to well-formed IPv4/UDP datagrams 10.0.1.1 -> $GROUP:6698 holding a version-2 GEM packet"
     [ "$inner" = 1000 ] || soft_fail "tshark decodes $inner of 1000 inner GEM datagrams ($(head -c 300 "$T/tshark.err"))"
     pass "1000 of 1000 byte-identical from $VIP through ESP ($encap); only $only on the wire"
 

@@ -29,16 +29,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 GEM_PORT = 6698
 
 
-def seal(sek, gak, key_id, sender, seq, src, grp, sport, dport, payload):
-    hdr = struct.pack("!BBH4sQ4s4sHH", 1, 0, key_id, socket.inet_aton(sender), seq,
+def seal(sek, gak, key_id, sender, run, seq, src, grp, sport, dport, payload):
+    hdr = struct.pack("!BBH4sIQ4s4sHH", 2, 0, key_id, socket.inet_aton(sender), run, seq,
                       socket.inet_aton(src), socket.inet_aton(grp), sport, dport)
-    ct = AESGCM(sek).encrypt(hdr[4:16], payload, hdr)
+    ct = AESGCM(sek).encrypt(hdr[4:20], payload, hdr)
     return hdr + ct + hmac.new(gak, hdr + ct, hashlib.sha256).digest()[:16]
 
 
 def parse(pkt):
-    ver, flags, key_id, sender, seq, src, grp, sport, dport = struct.unpack("!BBH4sQ4s4sHH", pkt[:28])
-    return key_id, socket.inet_ntoa(sender), seq, socket.inet_ntoa(src), socket.inet_ntoa(grp), sport, dport
+    ver, flags, key_id, sender, run, seq, src, grp, sport, dport = struct.unpack("!BBH4sIQ4s4sHH", pkt[:32])
+    return key_id, socket.inet_ntoa(sender), run, seq, socket.inet_ntoa(src), socket.inet_ntoa(grp), sport, dport
 
 
 def ifaddr(ifname):
@@ -75,18 +75,18 @@ def inject(a):
     wrong_gak = bytes(b ^ 0x5a for b in gak)
     for p in got:
         tx.sendto(p, dst); n["replayed"] += 1
-        t = bytearray(p); t[30] ^= 1
+        t = bytearray(p); t[34] ^= 1
         tx.sendto(bytes(t), dst); n["tampered"] += 1
         tx.sendto(p[:40], dst); n["truncated"] += 1
-        key_id, sender, seq, src, grp, sport, dport = parse(p)
+        key_id, sender, run, seq, src, grp, sport, dport = parse(p)
         pl = b"injected" * 10
         # Fresh sequence numbers well above the real sender's: only the key
         # can make these fail.
-        tx.sendto(seal(sek, wrong_gak, key_id, sender, seq + 10**6, src, grp, sport, dport, pl), dst)
+        tx.sendto(seal(sek, wrong_gak, key_id, sender, run, seq + 10**6, src, grp, sport, dport, pl), dst)
         n["wrong-gak"] += 1
-        tx.sendto(seal(sek, gak, a.stale_key_id, sender, seq + 10**6, src, grp, sport, dport, pl), dst)
+        tx.sendto(seal(sek, gak, a.stale_key_id, sender, run, seq + 10**6, src, grp, sport, dport, pl), dst)
         n["stale-key"] += 1
-    tx.sendto(b"\x01" + os.urandom(99), dst); n["forged"] += 1
+    tx.sendto(b"\x02" + os.urandom(99), dst); n["forged"] += 1
     print(" ".join("%s %d" % kv for kv in n.items()))
     return 0
 
@@ -163,14 +163,14 @@ def esp_inject(a):
     inner = gems[-1]
     ihl = (inner[0] & 15) * 4
     ip_hdr, gem = inner[:ihl], inner[ihl + 8:]
-    key_id, sender, gseq, gsrc, grp, sport, dport = parse(gem)
+    key_id, sender, run, gseq, gsrc, grp, sport, dport = parse(gem)
     pl = b"injected through ESP" * 5
     kinds = {
         "replayed": gem,
-        "tampered": gem[:30] + bytes([gem[30] ^ 1]) + gem[31:],
-        "wrong-gak": seal(sek, bytes(b ^ 0x5A for b in gak), key_id, sender, gseq + 10**6, gsrc,
+        "tampered": gem[:34] + bytes([gem[34] ^ 1]) + gem[35:],
+        "wrong-gak": seal(sek, bytes(b ^ 0x5A for b in gak), key_id, sender, run, gseq + 10**6, gsrc,
                           grp, sport, dport, pl),
-        "stale-key": seal(sek, gak, a.stale_key_id, sender, gseq + 10**6, gsrc, grp, sport, dport, pl),
+        "stale-key": seal(sek, gak, a.stale_key_id, sender, run, gseq + 10**6, gsrc, grp, sport, dport, pl),
     }
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     n = 0
@@ -194,7 +194,7 @@ def esp_inject(a):
 
 
 def seal_cmd(a):
-    pkt = seal(bytes.fromhex(a.sek), bytes.fromhex(a.gak), a.key_id, a.sender, a.seq, a.source,
+    pkt = seal(bytes.fromhex(a.sek), bytes.fromhex(a.gak), a.key_id, a.sender, a.run, a.seq, a.source,
                a.group, a.sport, a.dport, a.payload.encode())
     print(pkt.hex())
     return 0
@@ -217,6 +217,7 @@ def main():
         s.add_argument("--" + k, required=True)
     for k in ("key-id", "seq", "sport", "dport"):
         s.add_argument("--" + k, type=int, required=True)
+    s.add_argument("--run", type=int, default=0)
     e = sub.add_parser("esp-inject")
     e.add_argument("pcap")
     for k in ("esp-key", "dst", "sek", "gak"):

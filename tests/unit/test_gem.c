@@ -18,6 +18,8 @@
 #include "gem/gem_crypto.h"
 #include "gem/gem_keys.h"
 #include "gem/gem_receive.h"
+#include "gem/gem_replay.h"
+#include "gem/gem_seq.h"
 
 #define G "239.1.1.1"
 #define K1 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -98,6 +100,7 @@ static void teardown(void)
     flush("flush gem-receive " G);
     flush("flush gem-send " G);
     config_free(&cfg);
+    gem_wall_test_us = 0;
 }
 
 START_TEST(keys_lines)
@@ -187,18 +190,27 @@ END_TEST
 
 static uint8_t sek1[32], gak1[32], sek3[32];
 
-static size_t make(uint8_t *out, const uint8_t *sek, const uint8_t *gak, uint16_t key_id,
-                   uint64_t seq, const char *group)
+/* Sequence numbers track the sender's clock: seq is in microseconds from
+ * now (the receiver refuses one over GEM_SEQ_AGE_US from its clock). */
+static size_t make_from(uint8_t *out, const uint8_t *sek, const uint8_t *gak, uint16_t key_id,
+                        uint64_t seq, const char *group, const char *sender)
 {
     struct gem_crypto *c = gem_crypto_new(sek, gak);
     ck_assert_ptr_nonnull(c);
-    struct gem_header h = {.version = 1, .key_id = key_id, .seq = seq, .sport = 1234, .dport = 5000};
-    h.sender = inet_addr("10.0.0.1");
+    struct gem_header h = {.version = GEM_VERSION, .key_id = key_id, .run = 7,
+                           .seq = gem_wall_us() + seq, .sport = 1234, .dport = 5000};
+    h.sender = inet_addr(sender);
     h.source = inet_addr("192.168.100.1");
     h.group = inet_addr(group);
     size_t n = gem_seal(c, &h, (const uint8_t *)"payload of the test", 19, out);
     gem_crypto_free(c);
     return n;
+}
+
+static size_t make(uint8_t *out, const uint8_t *sek, const uint8_t *gak, uint16_t key_id,
+                   uint64_t seq, const char *group)
+{
+    return make_from(out, sek, gak, key_id, seq, group, "10.0.0.1");
 }
 
 START_TEST(receive_verdicts)
@@ -260,7 +272,7 @@ START_TEST(receive_verdicts)
     gem_receive_packet(p, GEM_OVERHEAD - 1);
     gem_receive_packet(p, 0);
     ck_assert_uint_eq(input("truncated"), tr + 2);
-    p[0] = 2;
+    p[0] = 1; /* the first layout, without the run */
     gem_receive_packet(p, len);
     ck_assert_uint_eq(input("bad-version"), 1);
     /* Retired key: stale. */
@@ -269,6 +281,108 @@ START_TEST(receive_verdicts)
     gem_receive_packet(p, len);
     ck_assert_uint_eq(input("stale-key"), sk + 2);
     ck_assert_uint_eq(input("accepted"), a0 + 2);
+}
+END_TEST
+
+/* More senders than windows under one key (or captures of them replayed in
+ * rotation): a new sender is refused while every window is busy, never
+ * given one by evicting another, so no replay ever gets through; a window
+ * idle over 2 * GEM_SEQ_AGE_US is reused, and what it had accepted is then
+ * refused as untimely, as it is by a restarted receiver. */
+START_TEST(replay_many_senders)
+{
+    hex_decode(K1, sek1, 32, &(size_t){0});
+    hex_decode(K2, gak1, 32, &(size_t){0});
+    ok("gem-group " G " sek " K1 " gak " K2);
+    ok("gem-receive " G " out eth9");
+    enum { N = 20 };
+    uint8_t cap[N][256];
+    size_t len[N];
+    char who[N][24];
+    unsigned long a0 = input_or0("accepted"), r0 = input_or0("replayed");
+    unsigned long nw0 = input_or0("no-window"), bt0 = input_or0("bad-time");
+    for (int i = 0; i < N; i++) {
+        snprintf(who[i], sizeof(who[i]), "10.0.1.%d", i + 1);
+        len[i] = make_from(cap[i], sek1, gak1, 1, (uint64_t)i, G, who[i]);
+        gem_receive_packet(cap[i], len[i]);
+    }
+    ck_assert_uint_eq(input("accepted"), a0 + 16);
+    ck_assert_uint_eq(input("no-window"), nw0 + N - 16);
+    /* The captures replayed in rotation, many times: nothing accepted. */
+    for (int round = 0; round < 5; round++)
+        for (int i = 0; i < N; i++)
+            ck_assert(!gem_receive_packet(cap[i], len[i]));
+    ck_assert_uint_eq(input("accepted"), a0 + 16);
+    ck_assert_uint_eq(input("replayed"), r0 + 5 * 16);
+    ck_assert_uint_eq(input("no-window"), nw0 + 6 * (N - 16));
+
+    /* 61 s on, every window idle: a new sender gets one, and the old
+     * captures, the first sender's included, are refused as untimely. */
+    gem_wall_test_us = gem_wall_us() + 2 * GEM_SEQ_AGE_US + 1000000;
+    uint8_t p[256];
+    size_t l = make_from(p, sek1, gak1, 1, 0, G, who[N - 1]);
+    gem_receive_packet(p, l);
+    ck_assert_uint_eq(input("accepted"), a0 + 17);
+    for (int i = 0; i < N; i++)
+        ck_assert(!gem_receive_packet(cap[i], len[i]));
+    ck_assert_uint_eq(input("bad-time"), bt0 + N);
+    /* A restarted receiver (no windows at all) refuses them too. */
+    ck_assert_int_eq(flush("flush gem-receive " G), 0);
+    ok("gem-receive " G " out eth9");
+    for (int i = 0; i < N; i++)
+        ck_assert(!gem_receive_packet(cap[i], len[i]));
+    ck_assert_uint_eq(input("bad-time"), bt0 + 2 * N);
+    /* A packet from too far ahead of our clock is refused as well. */
+    l = make_from(p, sek1, gak1, 1, GEM_SEQ_AGE_US + 1000000, G, who[0]);
+    ck_assert(!gem_receive_packet(p, l));
+    ck_assert_uint_eq(input("bad-time"), bt0 + 2 * N + 1);
+    ck_assert_uint_eq(input("accepted"), a0 + 17);
+}
+END_TEST
+
+/* A sender restarted with its clock set back (no RTC, an NTP step): its new
+ * run numbers its packets exactly as the old run did (the clock is held
+ * still), yet no nonce repeats (the run is in it) and the receiver accepts
+ * them (a window per run). */
+START_TEST(sender_restart_clock_back)
+{
+    hex_decode(K1, sek1, 32, &(size_t){0});
+    hex_decode(K2, gak1, 32, &(size_t){0});
+    ok("gem-group " G " sek " K1 " gak " K2);
+    ok("gem-receive " G " out eth9");
+    struct gem_crypto *c = gem_crypto_new(sek1, gak1);
+    ck_assert_ptr_nonnull(c);
+    enum { N = 50 };
+    uint8_t nonces[2 * N][GEM_NONCE_LEN], p[256];
+    uint64_t first_seq[2], last_seq[2];
+    unsigned long a0 = input_or0("accepted");
+    struct gem_seq seq;
+    uint64_t t0 = gem_wall_us();
+    for (int run = 0; run < 2; run++) {
+        gem_wall_test_us = t0; /* the second run: restarted, its clock back to t0 */
+        gem_seq_start(&seq);
+        for (int i = 0; i < N; i++) {
+            struct gem_header h = {.version = GEM_VERSION, .key_id = 1, .run = seq.run,
+                                   .seq = gem_seq_next(&seq), .sport = 1, .dport = 2};
+            h.sender = inet_addr("10.0.0.1");
+            h.source = inet_addr("192.168.100.1");
+            h.group = inet_addr(G);
+            if (i == 0)
+                first_seq[run] = h.seq;
+            last_seq[run] = h.seq;
+            gem_nonce(&h, nonces[run * N + i]);
+            size_t n = gem_seal(c, &h, (const uint8_t *)"x", 1, p);
+            gem_receive_packet(p, n);
+        }
+    }
+    gem_crypto_free(c);
+    /* The second run's numbers are the first's... */
+    ck_assert(first_seq[1] == first_seq[0] && last_seq[1] == last_seq[0]);
+    /* ...but no nonce was used twice, and every packet was accepted. */
+    for (int i = 0; i < 2 * N; i++)
+        for (int j = i + 1; j < 2 * N; j++)
+            ck_assert_msg(memcmp(nonces[i], nonces[j], GEM_NONCE_LEN) != 0, "nonce %d = %d", i, j);
+    ck_assert_uint_eq(input("accepted"), a0 + 2 * N);
 }
 END_TEST
 
@@ -288,7 +402,7 @@ START_TEST(receive_garbage)
             for (size_t i = 0; i < len; i++)
                 p[i] = (uint8_t)random();
             if (round % 2 && len)
-                p[0] = 1; /* past the version check */
+                p[0] = GEM_VERSION; /* past the version check */
             ck_assert(!gem_receive_packet(p, len));
         }
     size_t len = make(p, sek1, gak1, 1, 7, G);
@@ -350,6 +464,8 @@ int main(void)
     tcase_add_test(tc, keys_lines);
     tcase_add_test(tc, send_receive_lines);
     tcase_add_test(tc, receive_verdicts);
+    tcase_add_test(tc, replay_many_senders);
+    tcase_add_test(tc, sender_restart_clock_back);
     tcase_add_test(tc, receive_garbage);
     tcase_add_test(tc, example_file);
     suite_add_tcase(s, tc);

@@ -12,17 +12,18 @@
 #include "gem/gem_replay.h"
 #include "mcast/frame.h"
 
-/* SEK 00 01 .. 1f, GAK 20 21 .. 3f; version 1, key id 1, sender 10.0.12.1,
- * seq 0x0001020304050607, S 192.168.100.1, G 239.1.1.1, ports 40000 ->
- * 5000, payload "GEM test vector!" (16 bytes). */
+/* SEK 00 01 .. 1f, GAK 20 21 .. 3f; version 2, key id 1, sender 10.0.12.1,
+ * run 0x89abcdef, seq 0x0001020304050607, S 192.168.100.1, G 239.1.1.1,
+ * ports 40000 -> 5000, payload "GEM test vector!" (16 bytes). */
 static const uint8_t vector[] = {
-    0x01, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x0c, 0x01, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
-    0xc0, 0xa8, 0x64, 0x01, 0xef, 0x01, 0x01, 0x01, 0x9c, 0x40, 0x13, 0x88, /* header */
-    0xd9, 0xa3, 0x9b, 0x20, 0xd9, 0x59, 0xd1, 0x0d, 0x2b, 0x50, 0x66, 0xd9, 0x5c, 0xac, 0x5f, 0xde,
+    0x02, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x0c, 0x01, 0x89, 0xab, 0xcd, 0xef, 0x00, 0x01, 0x02, 0x03,
+    0x04, 0x05, 0x06, 0x07, 0xc0, 0xa8, 0x64, 0x01, 0xef, 0x01, 0x01, 0x01, 0x9c, 0x40, 0x13, 0x88,
+    /* header */
+    0xb3, 0x37, 0xf7, 0xf0, 0xa6, 0xac, 0x78, 0x37, 0xd0, 0x6c, 0x6f, 0x35, 0x97, 0xb1, 0xcf, 0x24,
     /* ciphertext */
-    0xbb, 0xf2, 0xff, 0x29, 0xdf, 0x31, 0xb7, 0x7a, 0xd7, 0xe7, 0xb1, 0xde, 0x8a, 0x56, 0x98, 0x3f,
+    0xba, 0xee, 0x78, 0x61, 0xe9, 0x1d, 0x4c, 0x0a, 0xc8, 0x2a, 0xe8, 0x5c, 0x38, 0x30, 0xe6, 0xc3,
     /* GCM tag */
-    0xf7, 0x18, 0xf8, 0x50, 0x35, 0x64, 0x98, 0xfc, 0xf6, 0x17, 0xdf, 0x93, 0x58, 0x78, 0x46, 0x0d,
+    0xa1, 0xdc, 0x10, 0xbd, 0x43, 0xf2, 0x02, 0x79, 0x34, 0xaa, 0xa2, 0x99, 0xac, 0x68, 0xb0, 0xcb,
     /* MAC */
 };
 static const char plain[] = "GEM test vector!";
@@ -31,7 +32,7 @@ static uint8_t sek[32], gak[32];
 
 static struct gem_header vector_header(void)
 {
-    struct gem_header h = {.version = 1, .key_id = 1, .seq = 0x0001020304050607ull,
+    struct gem_header h = {.version = 2, .key_id = 1, .run = 0x89abcdef, .seq = 0x0001020304050607ull,
                            .sport = 40000, .dport = 5000};
     h.sender = inet_addr("10.0.12.1");
     h.source = inet_addr("192.168.100.1");
@@ -55,21 +56,23 @@ START_TEST(header_encode_parse)
     ck_assert_mem_eq(out, vector, GEM_HEADER_LEN);
     struct gem_view v;
     ck_assert_int_eq(gem_parse(vector, sizeof(vector), &p, &v), GEM_PARSE_OK);
-    ck_assert_uint_eq(p.version, 1);
+    ck_assert_uint_eq(p.version, 2);
     ck_assert_uint_eq(p.key_id, 1);
     ck_assert_uint_eq(p.sender, h.sender);
+    ck_assert_uint_eq(p.run, 0x89abcdef);
     ck_assert(p.seq == h.seq);
     ck_assert_uint_eq(p.source, h.source);
     ck_assert_uint_eq(p.group, h.group);
     ck_assert_uint_eq(p.sport, 40000);
     ck_assert_uint_eq(p.dport, 5000);
     ck_assert_uint_eq(v.ct_len, 16);
-    ck_assert_ptr_eq(v.ct, vector + 28);
-    ck_assert_ptr_eq(v.tag, vector + 44);
-    ck_assert_ptr_eq(v.mac, vector + 60);
-    uint8_t nonce[12], want[12] = {0x0a, 0x00, 0x0c, 0x01, 0, 1, 2, 3, 4, 5, 6, 7};
+    ck_assert_ptr_eq(v.ct, vector + 32);
+    ck_assert_ptr_eq(v.tag, vector + 48);
+    ck_assert_ptr_eq(v.mac, vector + 64);
+    uint8_t nonce[16], want[16] = {0x0a, 0x00, 0x0c, 0x01, 0x89, 0xab, 0xcd, 0xef,
+                                   0,    1,    2,    3,    4,    5,    6,    7};
     gem_nonce(&p, nonce);
-    ck_assert_mem_eq(nonce, want, 12);
+    ck_assert_mem_eq(nonce, want, 16);
 }
 END_TEST
 
@@ -84,7 +87,7 @@ START_TEST(parse_rejects)
     ck_assert_int_eq(gem_parse(vector, 0, &h, &v), GEM_PARSE_TRUNCATED);
     uint8_t b[sizeof(vector)];
     memcpy(b, vector, sizeof(b));
-    b[0] = 2;
+    b[0] = 1; /* the first layout (28-byte header, no run) */
     ck_assert_int_eq(gem_parse(b, sizeof(b), &h, &v), GEM_PARSE_BAD_VERSION);
 }
 END_TEST
