@@ -1362,7 +1362,14 @@ Not yet:
 - ESP: keys are manual only (no IKE or negotiation yet), so a restarted gateway's
   peer drops its packets until it restarts too or gets new SPIs; IPv4 outer headers
   only; no SA lifetimes (bytes or time) other than the sequence number space; routes
-  into the ipsecN devices are not added by the daemon; no TFC padding is sent.
+  into the ipsecN devices are not added by the daemon; no TFC padding is sent; an
+  authenticated inner packet is delivered whatever its inner source (no RFC 4301
+  selector check yet): keep rp_filter on the ipsecN devices so that one peer cannot
+  inject another site's addresses; `encap udp` follows a new NAT port from a single
+  authenticated packet (RFC 3948's rule), which an on-path attacker can use to stall
+  the tunnel.
+- Kernel MFC entries derived from (*,G) are capped at 8192 and not evicted: traffic
+  from many spoofed sources can fill the table until its entries idle out.
 - PIM-SM: no Registers, no (S,G,rpt) prunes or SPT switchover, no BSR/Auto-RP, no IPv6,
   no (*,G) Asserts ("PIM-SM", Not done).
 - IGMP/MRIB: no MLD (IPv6); the GEM egress follows the MRIB, but the ingress does not:
