@@ -287,6 +287,10 @@ mon_start() {
     BM_MONFD[$m]=$fd
 }
 mon_send() { printf '%s\n' "$2" >&"${BM_MONFD[$1]}"; }
+# mon_ready M: M has answered "monitor" (greeting "ok", then the initial dump
+# and its "ok"), so every later change reaches it as a monitor line.
+mon_oks_ge() { [ "$(grep -cx ok "$T/$1.mon" 2>/dev/null)" -ge "$2" ]; }
+mon_ready() { wait_for 5 "monitor $1 answers 'monitor' with a dump and ok" mon_oks_ge "$1" 2; }
 mon_stop() {
     local m=$1 fd=${BM_MONFD[$1]:-} pid=${BM_MONPID[$1]:-}
     [ -n "$fd" ] && exec {fd}>&-

@@ -98,7 +98,7 @@ pass "configured SA flooded; bad line refused: $(head -n 1 "$T/bad.out")"
 
 mon_start M9 N9; mon_send M9 monitor
 mon_start M0 N0; mon_send M0 monitor
-sleep 0.3
+mon_ready M9; mon_ready M0
 
 S4=$(lo4 1); G4=239.1.1.1; S6=$(lo6 1); G6=ff0e::1:1
 step "sa-announce $S4 $G4 and $S6 $G6 at N0: at N9 within 1 s"

@@ -105,7 +105,7 @@ waited_for 10 "PIM neighbours C-B and B-A" \
 dump_has A '^add mcast-interface a-s .* sa-originate true$' || fail "a-s does not show sa-originate true"
 dump_lacks C '^add sa ' || fail "C has an SA before any packet"
 mon_start MC C; mon_send MC monitor
-sleep 0.3
+mon_ready MC
 pass "routed; no SA while nothing flows"
 
 step "1. S starts sending to $G: SA($S, $G) at C within 1 s"

@@ -109,7 +109,7 @@ dump_lacks C '^add sa ' || soft_fail "C has an SA before any packet: $(dump C | 
 dump_lacks A '^add sa ' || soft_fail "A originates an SA before any packet"
 mon_start MC C; mon_send MC monitor
 mon_start MA A; mon_send MA monitor
-sleep 0.3
+mon_ready MC; mon_ready MA
 pass "VIP routed by B and C; no SA while no packet flows"
 
 step "1. a stream starts: SA($VIP, $GROUP) at C within 1 s of its first datagram"
