@@ -22,7 +22,7 @@
 #     256 * C / (Hellos received of the last C), C = 16 once the history has
 #     filled (ours counts only the C slots it has filled);
 #   - every finite cost is babeld's (max(rx,256) * max(tx,256) + 128) >> 8;
-#   - in at least 2/3 of the dumps rxcost > 256 (the loss is seen) and the
+#   - in more than half of the dumps rxcost > 256 (the loss is seen), in at least 2/3 the
 #     cost is finite, and the median cost is within [300, 1500]: a daemon
 #     blind to loss shows 256, a broken one 65535.  (Over 30 s of 30 % random
 #     loss babeld's own median cost strays outside [380, 800] in a few % of
@@ -188,10 +188,14 @@ for n in "${NAMES[@]}"; do
         note "$n: rxcost is 256 * 16 / received, not babeld's weighted 0x8000 * 256 / (sreach + 1)"
     [ -z "$why2" ] || note "$n: history shorter than 16 Hellos in dump:length$why2"
     in_range "$mcost" 380 800 || note "$n: median cost $mcost outside [380, 800] (can happen by chance, see the header)"
-    if [ $((3 * seen)) -ge $((2 * got)) ] && [ $((3 * finite)) -ge $((2 * got)) ] && in_range "$mcost" 300 1500; then
+    # "rxcost > 256" needs more than half the dumps, not two thirds: stock
+    # babeld weights its newest Hellos, so a run of received ones brings its
+    # rxcost back to 256 even at 30 % loss (a stock-stock pair once showed it in
+    # 19 of 30 dumps with 23 % actually dropped); the median cost is the figure.
+    if [ $((2 * seen)) -gt "$got" ] && [ $((3 * finite)) -ge $((2 * got)) ] && in_range "$mcost" 300 1500; then
         pass "$n: $figs"
     else
-        soft_fail "$n: $figs; rxcost > 256 in $seen and finite cost in $finite of $got dumps (need 2/3), median cost within [300, 1500]"
+        soft_fail "$n: $figs; rxcost > 256 in $seen (need more than half) and finite cost in $finite (need 2/3) of $got dumps, median cost within [300, 1500]"
     fi
 done
 
